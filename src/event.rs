@@ -1,0 +1,191 @@
+//! The normalized event every dialect reader produces, and the small value types it carries.
+//!
+//! A reader turns one input record into zero or more [`Event`]s borrowing from the record's
+//! bytes; the model interns what it keeps. Nothing here does IO.
+
+use std::borrow::Cow;
+use std::fmt;
+
+/// Where an event came from, so payloads can be re-read on demand and errors cite a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SourceRef {
+    /// Index into the trace's file table.
+    pub file: u16,
+    /// 1-based line number of the record (the first line of a pretty-printed document).
+    pub line: u64,
+    /// Byte offset of the record in the file.
+    pub offset: u64,
+    /// Length of the record in bytes, without the newline.
+    pub len: u32,
+    /// For a record inside a document (a greentic step): 1-based index of the element; 0 for a line.
+    pub item: u32,
+}
+
+/// What an event does to the tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    /// Opens a scope.
+    Start,
+    /// Closes the scope with the same id.
+    End,
+    /// A point-in-time checkpoint attached to its parent.
+    Mark,
+}
+
+/// The category of a scope. ATOF's vocabulary is open: unknown values are kept verbatim.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Category {
+    Agent,
+    Function,
+    Tool,
+    Llm,
+    Retriever,
+    Embedder,
+    Reranker,
+    Guardrail,
+    Evaluator,
+    Custom,
+    Unknown,
+    /// A category this version does not know, lowercased.
+    Other(Box<str>),
+}
+
+impl Category {
+    /// Parses a category name; never fails.
+    pub fn parse(s: &str) -> Self {
+        let lower = s.trim().to_ascii_lowercase();
+        match lower.as_str() {
+            "agent" => Self::Agent,
+            "function" => Self::Function,
+            "tool" => Self::Tool,
+            "llm" => Self::Llm,
+            "retriever" => Self::Retriever,
+            "embedder" => Self::Embedder,
+            "reranker" => Self::Reranker,
+            "guardrail" => Self::Guardrail,
+            "evaluator" => Self::Evaluator,
+            "custom" => Self::Custom,
+            "unknown" | "" => Self::Unknown,
+            _ => Self::Other(lower.into_boxed_str()),
+        }
+    }
+
+    /// The canonical lowercase name.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Agent => "agent",
+            Self::Function => "function",
+            Self::Tool => "tool",
+            Self::Llm => "llm",
+            Self::Retriever => "retriever",
+            Self::Embedder => "embedder",
+            Self::Reranker => "reranker",
+            Self::Guardrail => "guardrail",
+            Self::Evaluator => "evaluator",
+            Self::Custom => "custom",
+            Self::Unknown => "unknown",
+            Self::Other(s) => s,
+        }
+    }
+}
+
+impl fmt::Display for Category {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Token usage of one call. `None` fields were not reported (which is not the same as zero).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Tokens {
+    /// Prompt / input tokens as the producer reported them.
+    pub input: Option<u64>,
+    /// Completion / output tokens.
+    pub output: Option<u64>,
+    /// Reported total, or input + output.
+    pub total: Option<u64>,
+    /// Input tokens read from a prompt cache.
+    pub cache_read: Option<u64>,
+    /// Input tokens written to a prompt cache.
+    pub cache_write: Option<u64>,
+}
+
+impl Tokens {
+    /// True when no field was reported.
+    pub fn is_empty(&self) -> bool {
+        self.input.is_none()
+            && self.output.is_none()
+            && self.total.is_none()
+            && self.cache_read.is_none()
+            && self.cache_write.is_none()
+    }
+
+    /// Total as reported, else input + output (saturating).
+    pub fn total_or_sum(&self) -> u64 {
+        let sum = self.input.unwrap_or(0).saturating_add(self.output.unwrap_or(0));
+        match self.total {
+            Some(t) if t >= sum => t,
+            _ => sum,
+        }
+    }
+}
+
+/// Error state carried by an end event or a mark.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure<'a> {
+    /// No error reported.
+    None,
+    /// An error, with the producer's text when it gave one.
+    Error(Cow<'a, str>),
+}
+
+impl Failure<'_> {
+    pub fn is_error(&self) -> bool {
+        matches!(self, Self::Error(_))
+    }
+}
+
+/// One normalized lifecycle event.
+#[derive(Debug, Clone)]
+pub struct Event<'a> {
+    pub kind: EventKind,
+    /// Opaque id; start and end of one scope share it. Readers namespace synthetic ids.
+    pub id: Cow<'a, str>,
+    /// Id of the enclosing scope, if any.
+    pub parent: Option<Cow<'a, str>>,
+    /// Epoch microseconds, if the record had a usable time.
+    pub ts_us: Option<i64>,
+    pub name: Cow<'a, str>,
+    /// `None` for generic marks.
+    pub category: Option<Category>,
+    pub model: Option<Cow<'a, str>>,
+    pub tool_call_id: Option<Cow<'a, str>>,
+    pub tokens: Option<Tokens>,
+    pub failure: Failure<'a>,
+    /// On an end event: how long the scope ran, used only when its start was never seen.
+    pub duration_us: Option<i64>,
+    /// The scope's end is derived from its children (harn sessions, greentic flows).
+    pub container: bool,
+    pub src: SourceRef,
+}
+
+impl<'a> Event<'a> {
+    /// A bare event of `kind` with the given id and name; other fields empty.
+    pub fn new(kind: EventKind, id: impl Into<Cow<'a, str>>, name: impl Into<Cow<'a, str>>) -> Self {
+        Self {
+            kind,
+            id: id.into(),
+            parent: None,
+            ts_us: None,
+            name: name.into(),
+            category: None,
+            model: None,
+            tool_call_id: None,
+            tokens: None,
+            failure: Failure::None,
+            duration_us: None,
+            container: false,
+            src: SourceRef::default(),
+        }
+    }
+}

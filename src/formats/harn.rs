@@ -1,0 +1,312 @@
+//! harn persisted agent-event reader (`event_log-<session>.jsonl` and rotated parts, plus the
+//! generalized topic-record variant `{"id", "event": {"kind", "payload": {"event"}}}`).
+//!
+//! harn has no parent pointers, so the reader rebuilds scopes: a session is a container root,
+//! `iteration_start`/`iteration_end` (`turn_*` before 0.8) bracket an iteration, the model
+//! round-trip inside it becomes a synthetic LLM call timed by `response_ms` and carrying
+//! `iteration_info` tokens, and `tool_call` + terminal `tool_call_update` pair into a tool call.
+//! Every other event type is a mark under the open iteration.
+
+use std::borrow::Cow;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+use serde::Deserialize;
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use super::usage::{count, error_text, is_error_status, tokens_from_usage};
+use super::{Format, ParseError, Reader};
+use crate::event::{Category, Event, EventKind, Failure, SourceRef};
+
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    index: Option<Value>,
+    emitted_at_ms: Option<Value>,
+    #[serde(rename = "type", borrow)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    session_id: Option<Cow<'a, str>>,
+    iteration: Option<Value>,
+    model: Option<Value>,
+    iteration_info: Option<Value>,
+    turn_info: Option<Value>,
+    #[serde(borrow)]
+    tool_call_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    tool_name: Option<Cow<'a, str>>,
+    status: Option<Value>,
+    error: Option<Value>,
+    error_category: Option<Value>,
+    duration_ms: Option<Value>,
+    judge_duration_ms: Option<Value>,
+    input_tokens: Option<Value>,
+    output_tokens: Option<Value>,
+    phase: Option<Value>,
+    outcome: Option<Value>,
+    reason: Option<Value>,
+    final_status: Option<Value>,
+    terminal_status: Option<Value>,
+    ok: Option<Value>,
+    detail: Option<Value>,
+    // Topic-record variant.
+    id: Option<Value>,
+    #[serde(borrow)]
+    event: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct TopicEvent<'a> {
+    #[serde(borrow)]
+    payload: Option<TopicPayload<'a>>,
+    occurred_at_ms: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct TopicPayload<'a> {
+    #[serde(borrow)]
+    event: Option<&'a RawValue>,
+}
+
+#[derive(Debug, Default)]
+struct Session {
+    /// The open iteration: its number and start time.
+    iteration: Option<(u64, Option<i64>, Option<String>)>,
+    open_tools: FxHashSet<String>,
+}
+
+/// Reads harn event logs; one reader spans a session's rotated parts.
+#[derive(Debug, Default)]
+pub struct HarnReader {
+    sessions: FxHashMap<String, Session>,
+}
+
+fn as_str(v: Option<&Value>) -> Option<&str> {
+    v.and_then(Value::as_str).filter(|s| !s.is_empty())
+}
+
+impl Reader for HarnReader {
+    fn read(&mut self, record: &[u8], src: SourceRef, out: &mut dyn FnMut(Event<'_>)) -> Result<(), ParseError> {
+        let env: Envelope<'_> =
+            serde_json::from_slice(record).map_err(|e| ParseError::from_json(&e, Format::Harn, record))?;
+        if env.kind.is_none() {
+            if let (Some(id), Some(event)) = (env.id.as_ref().and_then(Value::as_u64), env.event) {
+                return self.read_topic(id, event, src, out);
+            }
+        }
+        let index = env.index.as_ref().and_then(Value::as_u64);
+        let ts = env.emitted_at_ms.as_ref().and_then(Value::as_i64).map(|ms| ms.saturating_mul(1000));
+        self.read_event(env, index, ts, src, out)
+    }
+}
+
+impl HarnReader {
+    fn read_topic(
+        &mut self,
+        id: u64,
+        event: &RawValue,
+        src: SourceRef,
+        out: &mut dyn FnMut(Event<'_>),
+    ) -> Result<(), ParseError> {
+        let topic: TopicEvent<'_> = serde_json::from_str(event.get())
+            .map_err(|e| ParseError::shape(Format::Harn, format!("topic record: {e}")))?;
+        let inner = topic
+            .payload
+            .and_then(|p| p.event)
+            .ok_or_else(|| ParseError::shape(Format::Harn, "topic record without payload.event"))?;
+        let env: Envelope<'_> = serde_json::from_str(inner.get())
+            .map_err(|e| ParseError::shape(Format::Harn, format!("topic payload: {e}")))?;
+        let ts = topic.occurred_at_ms.as_ref().and_then(Value::as_i64).map(|ms| ms.saturating_mul(1000));
+        self.read_event(env, Some(id), ts, src, out)
+    }
+
+    fn read_event(
+        &mut self,
+        env: Envelope<'_>,
+        index: Option<u64>,
+        ts: Option<i64>,
+        src: SourceRef,
+        out: &mut dyn FnMut(Event<'_>),
+    ) -> Result<(), ParseError> {
+        let kind = env.kind.as_deref().ok_or_else(|| ParseError::shape(Format::Harn, "missing `type`"))?;
+        let sid = env.session_id.as_deref().unwrap_or("");
+        let root = format!("harn:{sid}");
+        let base = |k: EventKind, id: String, name: Cow<'static, str>| {
+            let mut e = Event::new(k, id, name);
+            e.ts_us = ts;
+            e.src = src;
+            e
+        };
+
+        let session = if let Some(s) = self.sessions.get_mut(sid) {
+            s
+        } else {
+            let mut start = base(EventKind::Start, root.clone(), Cow::Owned(if sid.is_empty() { "harn session".into() } else { sid.to_owned() }));
+            start.category = Some(Category::Agent);
+            start.container = true;
+            out(start);
+            self.sessions.entry(sid.to_owned()).or_default()
+        };
+        let iteration_id = |n: u64| format!("{root}:it:{n}");
+        let scope_parent = session.iteration.as_ref().map_or_else(|| root.clone(), |(n, ..)| iteration_id(*n));
+        let mark_id = || format!("{root}:ev:{}", index.map_or_else(|| format!("l{}", src.line), |i| i.to_string()));
+
+        match kind {
+            "iteration_start" | "turn_start" => {
+                let n = env.iteration.as_ref().and_then(count).unwrap_or(0);
+                let model = as_str(env.model.as_ref()).map(str::to_owned);
+                let mut e = base(EventKind::Start, iteration_id(n), Cow::Owned(format!("iteration {n}")));
+                e.parent = Some(Cow::Owned(root.clone()));
+                e.category = Some(Category::Other("iteration".into()));
+                out(e);
+                session.iteration = Some((n, ts, model));
+            }
+            "iteration_end" | "turn_end" => {
+                let n = env.iteration.as_ref().and_then(count).unwrap_or(0);
+                let open = session.iteration.take().filter(|(m, ..)| *m == n);
+                let (start_ts, start_model) = open.map_or((None, None), |(_, t, m)| (t, m));
+                let info = env.iteration_info.as_ref().or(env.turn_info.as_ref());
+                let id = iteration_id(n);
+                if let Some(info) = env.iteration_info.as_ref().filter(|i| i.is_object()) {
+                    let response_us = info.get("response_ms").and_then(count).map(|ms| ms.saturating_mul(1000) as i64);
+                    let model = as_str(info.get("model"))
+                        .map(str::to_owned)
+                        .or(start_model)
+                        .or_else(|| as_str(info.get("provider")).map(str::to_owned));
+                    let llm_start = start_ts.or_else(|| Some(ts? - response_us?));
+                    let llm_end = match (llm_start, response_us) {
+                        (Some(s), Some(r)) => Some(s.saturating_add(r)),
+                        _ => ts,
+                    };
+                    let llm_id = format!("{root}:llm:{n}");
+                    let name = model.clone().unwrap_or_else(|| "model call".to_owned());
+                    let mut s = base(EventKind::Start, llm_id.clone(), Cow::Owned(name.clone()));
+                    s.parent = Some(Cow::Owned(id.clone()));
+                    s.ts_us = llm_start;
+                    s.category = Some(Category::Llm);
+                    s.model = model.clone().map(Cow::Owned);
+                    out(s);
+                    let mut e = base(EventKind::End, llm_id, Cow::Owned(name));
+                    e.parent = Some(Cow::Owned(id.clone()));
+                    e.ts_us = llm_end;
+                    e.category = Some(Category::Llm);
+                    e.model = model.map(Cow::Owned);
+                    e.tokens = tokens_from_usage(info);
+                    e.duration_us = response_us;
+                    out(e);
+                }
+                let mut e = base(EventKind::End, id, Cow::Owned(format!("iteration {n}")));
+                e.parent = Some(Cow::Owned(root.clone()));
+                e.category = Some(Category::Other("iteration".into()));
+                if info.and_then(|i| i.get("failed")).and_then(Value::as_bool) == Some(true) {
+                    e.failure = Failure::Error(Cow::Borrowed("turn failed"));
+                }
+                out(e);
+            }
+            "tool_call" | "tool_call_update" => {
+                let call = env.tool_call_id.as_deref().unwrap_or("");
+                let tool_id = format!("{root}:tool:{call}");
+                let status = as_str(env.status.as_ref()).unwrap_or("");
+                let terminal = matches!(status, "completed" | "failed");
+                let name: Cow<'static, str> = Cow::Owned(env.tool_name.as_deref().unwrap_or("tool").to_owned());
+                let is_new = kind == "tool_call" && !session.open_tools.contains(call);
+                if is_new {
+                    let mut e = base(EventKind::Start, tool_id.clone(), name.clone());
+                    e.parent = Some(Cow::Owned(scope_parent.clone()));
+                    e.category = Some(Category::Tool);
+                    e.tool_call_id = Some(Cow::Owned(call.to_owned()));
+                    out(e);
+                    session.open_tools.insert(call.to_owned());
+                }
+                if terminal {
+                    session.open_tools.remove(call);
+                    let mut e = base(EventKind::End, tool_id, name);
+                    e.parent = Some(Cow::Owned(scope_parent));
+                    e.category = Some(Category::Tool);
+                    e.tool_call_id = Some(Cow::Owned(call.to_owned()));
+                    e.duration_us = env.duration_ms.as_ref().and_then(count).map(|ms| ms.saturating_mul(1000) as i64);
+                    if status == "failed" {
+                        let text = env
+                            .error
+                            .as_ref()
+                            .and_then(error_text)
+                            .or_else(|| as_str(env.error_category.as_ref()).map(str::to_owned))
+                            .unwrap_or_else(|| "failed".to_owned());
+                        e.failure = Failure::Error(Cow::Owned(text));
+                    }
+                    out(e);
+                } else if !is_new {
+                    let mut e = base(EventKind::Mark, mark_id(), Cow::Owned(format!("{kind}: {status}")));
+                    e.parent = Some(Cow::Owned(tool_id));
+                    out(e);
+                }
+            }
+            "step_judge_decision" => {
+                let id = format!("{root}:judge:{}", index.unwrap_or(src.line));
+                let dur = env.judge_duration_ms.as_ref().and_then(count).map(|ms| ms.saturating_mul(1000) as i64);
+                let model = as_str(env.model.as_ref()).map(|m| Cow::Owned(m.to_owned()));
+                let mut s = base(EventKind::Start, id.clone(), Cow::Borrowed("step judge"));
+                s.parent = Some(Cow::Owned(scope_parent.clone()));
+                s.category = Some(Category::Llm);
+                s.ts_us = ts.map(|t| t - dur.unwrap_or(0));
+                s.model.clone_from(&model);
+                out(s);
+                let mut e = base(EventKind::End, id, Cow::Borrowed("step judge"));
+                e.parent = Some(Cow::Owned(scope_parent));
+                e.category = Some(Category::Llm);
+                e.model = model;
+                let usage = serde_json::json!({"input_tokens": env.input_tokens, "output_tokens": env.output_tokens});
+                e.tokens = tokens_from_usage(&usage);
+                out(e);
+            }
+            other => {
+                let mut e = base(EventKind::Mark, mark_id(), Cow::Owned(other.to_owned()));
+                e.parent = Some(Cow::Owned(scope_parent));
+                e.failure = terminal_failure(other, &env);
+                out(e);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Errors carried by harn's terminal and failure events.
+fn terminal_failure(kind: &str, env: &Envelope<'_>) -> Failure<'static> {
+    let text = |v: Option<&Value>, fallback: &str| -> Failure<'static> {
+        Failure::Error(Cow::Owned(v.and_then(error_text).filter(|s| !s.is_empty()).unwrap_or_else(|| fallback.to_owned())))
+    };
+    match kind {
+        "budget_exhausted" => text(env.reason.as_ref(), "budget exhausted"),
+        "loop_stuck" => Failure::Error(Cow::Borrowed("loop stuck: no progress")),
+        "boundary_failure" => text(env.detail.as_ref(), "boundary failure"),
+        "session_closed" if as_str(env.status.as_ref()).is_some_and(is_error_status) => {
+            text(env.reason.as_ref(), "session closed with error")
+        }
+        "final_wrapup" if as_str(env.final_status.as_ref()).is_some_and(is_error_status) => {
+            text(env.final_status.as_ref(), "failed")
+        }
+        "turn_phase_changed" => {
+            let terminal = as_str(env.phase.as_ref()) == Some("terminal");
+            let outcome = env.outcome.as_ref();
+            let kind = as_str(outcome.and_then(|o| o.get("kind")));
+            match kind {
+                Some(k) if terminal && k != "natural" => {
+                    let msg = as_str(outcome.and_then(|o| o.get("message")))
+                        .or_else(|| as_str(outcome.and_then(|o| o.get("reason"))))
+                        .unwrap_or(k);
+                    Failure::Error(Cow::Owned(format!("{k}: {msg}")))
+                }
+                _ => Failure::None,
+            }
+        }
+        "subagent_stop" => match as_str(env.terminal_status.as_ref()) {
+            Some(s) if s != "success" => text(env.reason.as_ref(), s),
+            _ => Failure::None,
+        },
+        "worker_update" if as_str(env.status.as_ref()) == Some("failed") => text(env.error.as_ref(), "worker failed"),
+        "llm_fallback_attempt" if env.ok.as_ref().and_then(Value::as_bool) == Some(false) => {
+            text(env.status.as_ref(), "fallback attempt failed")
+        }
+        "llm_call_log" if as_str(env.status.as_ref()).is_some_and(is_error_status) => text(env.error.as_ref(), "call failed"),
+        _ => Failure::None,
+    }
+}

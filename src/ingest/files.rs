@@ -1,0 +1,222 @@
+//! Input files: rotated sets, whole-file loading with progress, and document time.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+use super::{Decoder, Sink};
+use crate::formats::{Format, sniff};
+use crate::model::Trace;
+
+/// Files read in order through one reader: a log and its rotated parts (`x.jsonl`,
+/// `x-000001.jsonl`, …), whose harn `index` continues across parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputSet {
+    pub parts: Vec<PathBuf>,
+}
+
+/// Splits a file name into (base name, part number) for the `<stem>-NNNNNN.<ext>` rotation scheme.
+pub fn rotation_key(path: &Path) -> (PathBuf, u32) {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let (stem, ext) = match name.rfind('.') {
+        Some(i) if i > 0 => (&name[..i], &name[i..]),
+        _ => (name.as_str(), ""),
+    };
+    if stem.len() > 7 {
+        let (head, tail) = stem.split_at(stem.len() - 7);
+        if let Some(digits) = tail.strip_prefix('-') {
+            if digits.len() == 6 && digits.bytes().all(|b| b.is_ascii_digit()) {
+                if let Ok(n) = digits.parse::<u32>() {
+                    return (path.with_file_name(format!("{head}{ext}")), n);
+                }
+            }
+        }
+    }
+    (path.to_path_buf(), 0)
+}
+
+/// Rotated parts that exist next to `base`, in order (`base` itself not included).
+pub fn rotated_parts(base: &Path) -> Vec<PathBuf> {
+    let Some(dir) = base.parent().map(|d| if d.as_os_str().is_empty() { Path::new(".") } else { d }) else {
+        return Vec::new();
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut parts: Vec<(u32, PathBuf)> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter_map(|p| {
+            let (b, n) = rotation_key(&p);
+            (n > 0 && b.file_name() == base.file_name()).then(|| (n, base.with_file_name(p.file_name().unwrap_or_default())))
+        })
+        .collect();
+    parts.sort();
+    parts.into_iter().map(|(_, p)| p).collect()
+}
+
+/// Checks paths and groups rotated parts. A base file brings its parts along even when they
+/// were not named; parts named without their base are read in order on their own.
+pub fn expand(paths: &[PathBuf]) -> Result<Vec<InputSet>> {
+    let mut sets: Vec<(PathBuf, Vec<(u32, PathBuf)>)> = Vec::new();
+    for p in paths {
+        let meta = std::fs::metadata(p).with_context(|| format!("cannot open {}", p.display()))?;
+        if meta.is_dir() {
+            bail!("{} is a directory; name the log files in it (e.g. {}/*.jsonl)", p.display(), p.display());
+        }
+        let (base, n) = rotation_key(p);
+        let idx = match sets.iter().position(|(b, _)| *b == base) {
+            Some(i) => i,
+            None => {
+                sets.push((base.clone(), Vec::new()));
+                sets.len() - 1
+            }
+        };
+        let parts = &mut sets[idx].1;
+        if !parts.iter().any(|(m, _)| *m == n) {
+            parts.push((n, p.clone()));
+        }
+        if n == 0 {
+            for (i, extra) in rotated_parts(p).into_iter().enumerate() {
+                let num = rotation_key(&extra).1.max(i as u32 + 1);
+                if !parts.iter().any(|(m, _)| *m == num) {
+                    parts.push((num, extra));
+                }
+            }
+        }
+    }
+    Ok(sets
+        .into_iter()
+        .map(|(_, mut parts)| {
+            parts.sort();
+            InputSet { parts: parts.into_iter().map(|(_, p)| p).collect() }
+        })
+        .collect())
+}
+
+/// File modification time in epoch microseconds.
+pub fn mtime_us(meta: &std::fs::Metadata) -> Option<i64> {
+    let t = meta.modified().ok()?;
+    let d = t.duration_since(std::time::UNIX_EPOCH).ok()?;
+    i64::try_from(d.as_micros()).ok()
+}
+
+const CHUNK: usize = 1 << 20;
+
+/// Reads one input set to its end into `sink`; returns the dialect used.
+pub fn read_set(
+    set: &InputSet,
+    forced: Option<Format>,
+    trace_files: &mut Vec<String>,
+    sink: &mut dyn Sink,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Option<Format>> {
+    let mut decoder: Option<Decoder> = None;
+    for path in &set.parts {
+        let name = path.display().to_string();
+        let file_idx = u16::try_from(trace_files.len()).context("too many input files")?;
+        trace_files.push(name.clone());
+        let mut f = File::open(path).with_context(|| format!("cannot open {name}"))?;
+        let meta = f.metadata().with_context(|| format!("cannot stat {name}"))?;
+        if meta.is_dir() {
+            bail!("{name} is a directory");
+        }
+        let mut buf = vec![0u8; CHUNK];
+        let first = read_full(&mut f, &mut buf).with_context(|| format!("cannot read {name}"))?;
+        let format = match &decoder {
+            Some(d) => d.format().or(forced),
+            None => forced.or_else(|| sniff(&buf[..first.min(64 * 1024)], Some(&name))),
+        };
+        if format == Some(Format::Greentic) {
+            let mut all = buf[..first].to_vec();
+            f.read_to_end(&mut all).with_context(|| format!("cannot read {name}"))?;
+            progress(all.len() as u64);
+            let mut d = Decoder::new(file_idx, Some(name), Some(Format::Greentic));
+            d.document(&all, mtime_us(&meta), sink);
+            decoder = Some(d);
+            continue;
+        }
+        let d = match decoder.as_mut() {
+            Some(d) => {
+                d.finish(sink);
+                d.next_part(file_idx);
+                d
+            }
+            None => decoder.insert(Decoder::new(file_idx, Some(name.clone()), format)),
+        };
+        let mut n = first;
+        while n > 0 {
+            d.feed(&buf[..n], sink);
+            progress(n as u64);
+            n = read_full(&mut f, &mut buf).with_context(|| format!("cannot read {name}"))?;
+        }
+    }
+    if let Some(d) = decoder.as_mut() {
+        d.finish(sink);
+    }
+    Ok(decoder.and_then(|d| d.format()))
+}
+
+fn read_full(f: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match f.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// Loads every path into a fresh trace; returns it with the dialects seen.
+pub fn load(paths: &[PathBuf], forced: Option<Format>, progress: &mut dyn FnMut(u64)) -> Result<(Trace, Vec<Format>)> {
+    let sets = expand(paths)?;
+    let mut trace = Trace::new();
+    let mut formats = Vec::new();
+    for set in &sets {
+        let mut files = Vec::new();
+        let base = trace.files().len() as u16;
+        let f = read_set(set, forced, &mut files, &mut Renumber { inner: &mut trace, base }, progress)?;
+        for name in files {
+            trace.add_file(name);
+        }
+        if let Some(f) = f {
+            if !formats.contains(&f) {
+                formats.push(f);
+            }
+        }
+    }
+    Ok((trace, formats))
+}
+
+/// Offsets the set-local file index into the trace's file table.
+struct Renumber<'a> {
+    inner: &'a mut Trace,
+    base: u16,
+}
+
+impl Sink for Renumber<'_> {
+    fn event(&mut self, mut ev: crate::event::Event<'_>) {
+        ev.src.file += self.base;
+        self.inner.apply(&ev);
+    }
+
+    fn skip(&mut self, file: u16, line: u64, message: String) {
+        self.inner.skip(file + self.base, line, message);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rotation_names() {
+        assert_eq!(rotation_key(Path::new("/d/event_log-abc-000002.jsonl")), (PathBuf::from("/d/event_log-abc.jsonl"), 2));
+        assert_eq!(rotation_key(Path::new("/d/event_log-000001.jsonl")), (PathBuf::from("/d/event_log.jsonl"), 1));
+        assert_eq!(rotation_key(Path::new("/d/event_log.jsonl")), (PathBuf::from("/d/event_log.jsonl"), 0));
+        assert_eq!(rotation_key(Path::new("x-12345.jsonl")), (PathBuf::from("x-12345.jsonl"), 0));
+    }
+}

@@ -1,0 +1,229 @@
+//! Where records come from: files read whole or tailed, split into lines, sniffed, decoded.
+//!
+//! A [`Decoder`] turns the bytes of one input into events for a [`Sink`]: it splits lines
+//! (holding a partial last line until its newline arrives), sniffs the dialect from the first
+//! lines, and keeps line numbers and byte offsets so errors cite a line and payloads can be
+//! re-read. Document dialects (greentic) are decoded whole.
+
+pub mod files;
+pub mod split;
+
+use crate::event::{Event, SourceRef};
+use crate::formats::{Format, Reader, sniff};
+use crate::model::Trace;
+use split::LineSplitter;
+
+/// Receives decoded events and skipped records.
+pub trait Sink {
+    fn event(&mut self, ev: Event<'_>);
+    fn skip(&mut self, file: u16, line: u64, message: String);
+}
+
+impl Sink for Trace {
+    fn event(&mut self, ev: Event<'_>) {
+        self.apply(&ev);
+    }
+
+    fn skip(&mut self, file: u16, line: u64, message: String) {
+        Trace::skip(self, file, line, message);
+    }
+}
+
+/// Owned events and skips, to cross a channel.
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub events: Vec<Event<'static>>,
+    pub skips: Vec<(u16, u64, String)>,
+}
+
+impl Batch {
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty() && self.skips.is_empty()
+    }
+
+    /// Applies the batch to a trace.
+    pub fn apply_to(self, trace: &mut Trace) {
+        for e in &self.events {
+            trace.apply(e);
+        }
+        for (f, l, m) in self.skips {
+            trace.skip(f, l, m);
+        }
+    }
+}
+
+impl Sink for Batch {
+    fn event(&mut self, ev: Event<'_>) {
+        self.events.push(ev.into_owned());
+    }
+
+    fn skip(&mut self, file: u16, line: u64, message: String) {
+        self.skips.push((file, line, message));
+    }
+}
+
+/// How many bytes the sniffer looks at before giving up on a dialect.
+const SNIFF_BYTES: usize = 64 * 1024;
+
+/// Decodes one input stream (one file, or one rotated set of files sharing a reader).
+pub struct Decoder {
+    file: u16,
+    name: Option<String>,
+    format: Option<Format>,
+    reader: Option<Box<dyn Reader + Send>>,
+    splitter: LineSplitter,
+    /// Lines held back until the dialect is known.
+    pending: Vec<(Vec<u8>, SourceRef)>,
+    pending_bytes: usize,
+}
+
+impl Decoder {
+    /// A decoder for file index `file`; `format` forces a dialect, else it is sniffed.
+    pub fn new(file: u16, name: Option<String>, format: Option<Format>) -> Self {
+        Self {
+            file,
+            name,
+            format,
+            reader: format.map(Format::reader),
+            splitter: LineSplitter::new(),
+            pending: Vec::new(),
+            pending_bytes: 0,
+        }
+    }
+
+    /// The dialect, once known.
+    pub fn format(&self) -> Option<Format> {
+        self.format
+    }
+
+    pub fn file(&self) -> u16 {
+        self.file
+    }
+
+    /// Continues with a new file index (next part of a rotated set); line numbers restart.
+    pub fn next_part(&mut self, file: u16) {
+        self.file = file;
+        self.splitter = LineSplitter::new();
+    }
+
+    /// Feeds bytes appended to a line-based input.
+    pub fn feed(&mut self, bytes: &[u8], sink: &mut dyn Sink) {
+        let file = self.file;
+        let mut lines = Vec::new();
+        self.splitter.push(bytes, &mut |line, line_no, offset| {
+            lines.push((line, line_no, offset));
+        });
+        // Two passes keep the borrow of the splitter's buffer short.
+        for (line, line_no, offset) in lines {
+            let src = SourceRef { file, line: line_no, offset, len: line.len() as u32, item: 0 };
+            self.record(&line, src, sink);
+        }
+    }
+
+    /// Ends the input: a last line without a newline is used, and undecided lines are flushed.
+    pub fn finish(&mut self, sink: &mut dyn Sink) {
+        let file = self.file;
+        if let Some((line, line_no, offset)) = self.splitter.take_rest() {
+            let src = SourceRef { file, line: line_no, offset, len: line.len() as u32, item: 0 };
+            self.record(&line, src, sink);
+        }
+        self.decide(true, sink);
+    }
+
+    /// Whether a line-based reader has bytes waiting for their newline.
+    pub fn has_partial(&self) -> bool {
+        self.splitter.has_rest()
+    }
+
+    fn record(&mut self, line: &[u8], src: SourceRef, sink: &mut dyn Sink) {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            return;
+        }
+        if self.reader.is_none() {
+            self.pending_bytes += line.len();
+            self.pending.push((line.to_vec(), src));
+            self.decide(false, sink);
+            return;
+        }
+        self.decode(line, src, sink);
+    }
+
+    fn decide(&mut self, at_end: bool, sink: &mut dyn Sink) {
+        if self.reader.is_some() || self.pending.is_empty() {
+            return;
+        }
+        let mut head = Vec::new();
+        for (l, _) in &self.pending {
+            head.extend_from_slice(l);
+            head.push(b'\n');
+        }
+        let guess = sniff(&head, self.name.as_deref());
+        let enough = at_end || self.pending.len() >= 32 || self.pending_bytes >= SNIFF_BYTES;
+        match guess {
+            Some(f) => {
+                self.format = Some(f);
+                self.reader = Some(f.reader());
+            }
+            None if enough => {
+                for (_, src) in std::mem::take(&mut self.pending) {
+                    sink.skip(src.file, src.line, "unrecognized format: not ATOF, harn or greentic (use --format)".into());
+                }
+                self.pending_bytes = 0;
+                return;
+            }
+            None => return,
+        }
+        for (line, src) in std::mem::take(&mut self.pending) {
+            self.decode(&line, src, sink);
+        }
+        self.pending_bytes = 0;
+    }
+
+    fn decode(&mut self, line: &[u8], src: SourceRef, sink: &mut dyn Sink) {
+        let Some(reader) = self.reader.as_mut() else { return };
+        let mut emit = |e: Event<'_>| sink.event(e);
+        if let Err(e) = reader.read(line, src, &mut emit) {
+            sink.skip(src.file, src.line, e.to_string());
+        }
+    }
+
+    /// Decodes a whole document (greentic `trace.json`); `mtime_us` dates it.
+    pub fn document(&mut self, bytes: &[u8], mtime_us: Option<i64>, sink: &mut dyn Sink) {
+        let reader = self.reader.get_or_insert_with(|| Format::Greentic.reader());
+        reader.set_document_time(mtime_us);
+        let len = bytes.len().min(u32::MAX as usize) as u32;
+        let src = SourceRef { file: self.file, line: 1, offset: 0, len, item: 0 };
+        let mut emit = |e: Event<'_>| sink.event(e);
+        if let Err(e) = reader.read(bytes, src, &mut emit) {
+            sink.skip(self.file, 1, e.to_string());
+        }
+    }
+}
+
+impl Event<'_> {
+    /// Detaches the event from the buffer it was parsed from.
+    pub fn into_owned(self) -> Event<'static> {
+        use std::borrow::Cow;
+        fn own(c: Cow<'_, str>) -> Cow<'static, str> {
+            Cow::Owned(c.into_owned())
+        }
+        Event {
+            kind: self.kind,
+            id: own(self.id),
+            parent: self.parent.map(own),
+            ts_us: self.ts_us,
+            name: own(self.name),
+            category: self.category,
+            model: self.model.map(own),
+            tool_call_id: self.tool_call_id.map(own),
+            tokens: self.tokens,
+            failure: match self.failure {
+                crate::event::Failure::None => crate::event::Failure::None,
+                crate::event::Failure::Error(t) => crate::event::Failure::Error(own(t)),
+            },
+            duration_us: self.duration_us,
+            container: self.container,
+            src: self.src,
+        }
+    }
+}

@@ -1,0 +1,254 @@
+//! Per-run and whole-trace figures, computed from the tree on demand.
+//!
+//! Tokens roll up with one rule (see ARCHITECTURE.md, "Counting tokens once"): an LLM call's
+//! reported usage is its own; a non-LLM scope that reports usage while its descendants also do
+//! is treated as a cumulative figure, so its subtree takes the larger of the two, never the sum.
+
+use std::collections::BTreeMap;
+
+use super::{NodeId, NodeKind, Trace};
+use crate::event::Tokens;
+
+/// Outcome of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RunStatus {
+    Ok,
+    Error,
+    Incomplete,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Error => "error",
+            Self::Incomplete => "incomplete",
+        }
+    }
+}
+
+/// Token sums; absent fields count as zero here.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TokenSum {
+    pub input: u64,
+    pub output: u64,
+    pub total: u64,
+    pub cache_read: u64,
+    pub cache_write: u64,
+}
+
+impl TokenSum {
+    pub fn add(&mut self, t: &Tokens) {
+        self.input = self.input.saturating_add(t.input.unwrap_or(0));
+        self.output = self.output.saturating_add(t.output.unwrap_or(0));
+        self.total = self.total.saturating_add(t.total_or_sum());
+        self.cache_read = self.cache_read.saturating_add(t.cache_read.unwrap_or(0));
+        self.cache_write = self.cache_write.saturating_add(t.cache_write.unwrap_or(0));
+    }
+
+    pub fn add_sum(&mut self, t: &TokenSum) {
+        self.input = self.input.saturating_add(t.input);
+        self.output = self.output.saturating_add(t.output);
+        self.total = self.total.saturating_add(t.total);
+        self.cache_read = self.cache_read.saturating_add(t.cache_read);
+        self.cache_write = self.cache_write.saturating_add(t.cache_write);
+    }
+}
+
+/// Figures for one model.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ModelStats {
+    pub calls: u64,
+    pub tokens: TokenSum,
+}
+
+/// Figures for one run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunStats {
+    pub status: Option<RunStatus>,
+    pub start_us: Option<i64>,
+    pub end_us: Option<i64>,
+    pub scopes: u64,
+    pub marks: u64,
+    pub llm_calls: u64,
+    pub tool_calls: u64,
+    pub errors: u64,
+    pub open_scopes: u64,
+    pub tokens: TokenSum,
+    pub by_model: BTreeMap<String, ModelStats>,
+}
+
+impl RunStats {
+    pub fn status(&self) -> RunStatus {
+        self.status.unwrap_or(RunStatus::Ok)
+    }
+
+    pub fn duration_us(&self) -> Option<i64> {
+        Some(self.end_us? - self.start_us?)
+    }
+}
+
+/// Label used for calls whose model is not known.
+pub const UNKNOWN_MODEL: &str = "(unknown)";
+
+fn combine(own: Option<u64>, kids: Option<u64>, additive: bool) -> Option<u64> {
+    match (own, kids) {
+        (None, k) => k,
+        (o, None) => o,
+        (Some(o), Some(k)) if additive => Some(o.saturating_add(k)),
+        (Some(o), Some(k)) => Some(o.max(k)),
+    }
+}
+
+fn combine_tokens(own: Option<&Tokens>, kids: Option<Tokens>, additive: bool) -> Option<Tokens> {
+    let Some(own) = own else { return kids };
+    let Some(k) = kids else { return Some(*own) };
+    Some(Tokens {
+        input: combine(own.input, k.input, additive),
+        output: combine(own.output, k.output, additive),
+        total: combine(Some(own.total_or_sum()), Some(k.total_or_sum()), additive),
+        cache_read: combine(own.cache_read, k.cache_read, additive),
+        cache_write: combine(own.cache_write, k.cache_write, additive),
+    })
+}
+
+fn add_opt(a: Option<Tokens>, b: Option<Tokens>) -> Option<Tokens> {
+    match (a, b) {
+        (None, x) | (x, None) => x,
+        (Some(a), Some(b)) => {
+            let s = |x: Option<u64>, y: Option<u64>| match (x, y) {
+                (None, None) => None,
+                (x, y) => Some(x.unwrap_or(0).saturating_add(y.unwrap_or(0))),
+            };
+            Some(Tokens {
+                input: s(a.input, b.input),
+                output: s(a.output, b.output),
+                total: Some(a.total_or_sum().saturating_add(b.total_or_sum())),
+                cache_read: s(a.cache_read, b.cache_read),
+                cache_write: s(a.cache_write, b.cache_write),
+            })
+        }
+    }
+}
+
+impl Trace {
+    /// Nodes of the subtree under `root` in pre-order (children in time order).
+    pub fn preorder(&self, root: NodeId) -> Vec<NodeId> {
+        let mut out = Vec::new();
+        let mut stack = vec![root];
+        while let Some(id) = stack.pop() {
+            out.push(id);
+            stack.extend(self.node(id).children.iter().rev());
+        }
+        out
+    }
+
+    /// Subtree token usage for every node under `root`, by pre-order position.
+    pub fn subtree_tokens(&self, order: &[NodeId]) -> Vec<Option<Tokens>> {
+        let pos: rustc_hash::FxHashMap<NodeId, usize> = order.iter().enumerate().map(|(i, &n)| (n, i)).collect();
+        let mut kids: Vec<Option<Tokens>> = vec![None; order.len()];
+        let mut subtree: Vec<Option<Tokens>> = vec![None; order.len()];
+        for (i, &id) in order.iter().enumerate().rev() {
+            let n = self.node(id);
+            let s = combine_tokens(n.tokens.as_ref(), kids[i], n.is_llm());
+            subtree[i] = s;
+            if let Some(p) = n.parent.and_then(|p| pos.get(&p)) {
+                kids[*p] = add_opt(kids[*p], s);
+            }
+        }
+        subtree
+    }
+
+    /// Figures for the run rooted at `root`.
+    pub fn run_stats(&self, root: NodeId) -> RunStats {
+        let order = self.preorder(root);
+        let subtree = self.subtree_tokens(&order);
+        let mut s = RunStats::default();
+        let mut min_t: Option<i64> = None;
+        let mut max_t: Option<i64> = None;
+        for &id in &order {
+            let n = self.node(id);
+            if n.placeholder {
+                continue;
+            }
+            match n.kind {
+                NodeKind::Mark => s.marks += 1,
+                NodeKind::Scope => s.scopes += 1,
+            }
+            if n.is_open() {
+                s.open_scopes += 1;
+            }
+            if n.error.is_some() {
+                s.errors += 1;
+            }
+            if n.is_tool() {
+                s.tool_calls += 1;
+            }
+            if n.is_llm() {
+                s.llm_calls += 1;
+                let model = n.model.map_or(UNKNOWN_MODEL, |m| self.str(m)).to_owned();
+                let m = s.by_model.entry(model).or_default();
+                m.calls += 1;
+                if let Some(t) = &n.tokens {
+                    m.tokens.add(t);
+                }
+            }
+            for t in [n.start_us, n.end_us].into_iter().flatten() {
+                min_t = Some(min_t.map_or(t, |m| m.min(t)));
+                max_t = Some(max_t.map_or(t, |m| m.max(t)));
+            }
+        }
+        if let Some(t) = subtree.first().copied().flatten() {
+            s.tokens.add(&t);
+        }
+        let r = self.node(root);
+        s.start_us = r.start_us.or(min_t);
+        let complete = if r.container && !r.has_end { s.open_scopes == 0 } else { r.has_end };
+        s.end_us = if complete {
+            if r.has_end && r.end_us.is_some() { r.end_us } else { max_t }
+        } else {
+            None
+        };
+        s.status = Some(if s.errors > 0 {
+            RunStatus::Error
+        } else if complete {
+            RunStatus::Ok
+        } else {
+            RunStatus::Incomplete
+        });
+        s
+    }
+}
+
+/// Figures for the whole trace.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub runs: u64,
+    pub llm_calls: u64,
+    pub tool_calls: u64,
+    pub errors: u64,
+    pub tokens: TokenSum,
+    pub by_model: BTreeMap<String, ModelStats>,
+    pub by_status: BTreeMap<RunStatus, u64>,
+}
+
+impl Totals {
+    /// Sums a list of run figures.
+    pub fn of<'a>(runs: impl IntoIterator<Item = &'a RunStats>) -> Self {
+        let mut t = Totals::default();
+        for r in runs {
+            t.runs += 1;
+            t.llm_calls += r.llm_calls;
+            t.tool_calls += r.tool_calls;
+            t.errors += r.errors;
+            t.tokens.add_sum(&r.tokens);
+            *t.by_status.entry(r.status()).or_default() += 1;
+            for (model, m) in &r.by_model {
+                let e = t.by_model.entry(model.clone()).or_default();
+                e.calls += m.calls;
+                e.tokens.add_sum(&m.tokens);
+            }
+        }
+        t
+    }
+}
