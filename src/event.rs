@@ -122,7 +122,10 @@ impl Tokens {
 
     /// Total as reported, else input + output (saturating).
     pub fn total_or_sum(&self) -> u64 {
-        let sum = self.input.unwrap_or(0).saturating_add(self.output.unwrap_or(0));
+        let sum = self
+            .input
+            .unwrap_or(0)
+            .saturating_add(self.output.unwrap_or(0));
         match self.total {
             Some(t) if t >= sum => t,
             _ => sum,
@@ -159,6 +162,9 @@ pub struct Event<'a> {
     /// `None` for generic marks.
     pub category: Option<Category>,
     pub model: Option<Cow<'a, str>>,
+    /// `model` is a fallback (served model from a response body): it never overrides a model
+    /// the scope already has from `category_profile.model_name`.
+    pub model_is_fallback: bool,
     pub tool_call_id: Option<Cow<'a, str>>,
     pub tokens: Option<Tokens>,
     pub failure: Failure<'a>,
@@ -171,7 +177,11 @@ pub struct Event<'a> {
 
 impl<'a> Event<'a> {
     /// A bare event of `kind` with the given id and name; other fields empty.
-    pub fn new(kind: EventKind, id: impl Into<Cow<'a, str>>, name: impl Into<Cow<'a, str>>) -> Self {
+    pub fn new(
+        kind: EventKind,
+        id: impl Into<Cow<'a, str>>,
+        name: impl Into<Cow<'a, str>>,
+    ) -> Self {
         Self {
             kind,
             id: id.into(),
@@ -180,6 +190,7 @@ impl<'a> Event<'a> {
             name: name.into(),
             category: None,
             model: None,
+            model_is_fallback: false,
             tool_call_id: None,
             tokens: None,
             failure: Failure::None,

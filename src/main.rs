@@ -44,7 +44,10 @@ fn main() -> ExitCode {
     match run() {
         Ok(code) => code,
         Err(e) => {
-            if e.chain().any(|c| c.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)) {
+            if e.chain().any(|c| {
+                c.downcast_ref::<io::Error>()
+                    .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+            }) {
                 return ExitCode::SUCCESS;
             }
             eprintln!("trace-tui: {e:#}");
@@ -56,12 +59,20 @@ fn main() -> ExitCode {
 fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Summary { json, tree, format, files } => {
+        Command::Summary {
+            json,
+            tree,
+            format,
+            files,
+        } => {
             let (trace, formats) = trace_tui::ingest::files::load(&files, format, &mut |_| {})?;
             let stdout = io::stdout();
             let mut out = io::BufWriter::new(stdout.lock());
             if json {
-                serde_json::to_writer_pretty(&mut out, &trace_tui::summary::summary_json(&trace, &formats))?;
+                serde_json::to_writer_pretty(
+                    &mut out,
+                    &trace_tui::summary::summary_json(&trace, &formats),
+                )?;
                 writeln!(out)?;
             } else {
                 trace_tui::summary::write_text(&mut out, &trace, &formats)?;

@@ -67,6 +67,7 @@ pub fn summary_json(trace: &Trace, formats: &[Format]) -> Value {
         "files": trace.files(),
         "events": trace.events,
         "skipped_lines": trace.skipped,
+        "loose_marks": trace.loose_marks().count(),
         "diagnostics": trace.diagnostics().iter().map(diag).collect::<Vec<_>>(),
         "warnings_count": trace.warnings_count,
         "warnings": trace.warnings().iter().map(diag).collect::<Vec<_>>(),
@@ -84,7 +85,12 @@ pub fn summary_json(trace: &Trace, formats: &[Format]) -> Value {
 }
 
 /// Writes rows as left-aligned columns (numbers right-aligned), two spaces apart.
-fn write_table(out: &mut dyn Write, header: &[&str], rows: &[Vec<String>], right: &[bool]) -> io::Result<()> {
+fn write_table(
+    out: &mut dyn Write,
+    header: &[&str],
+    rows: &[Vec<String>],
+    right: &[bool],
+) -> io::Result<()> {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for r in rows {
         for (i, c) in r.iter().enumerate() {
@@ -131,12 +137,20 @@ fn truncate(s: &str, max: usize) -> String {
 pub fn write_text(out: &mut dyn Write, trace: &Trace, formats: &[Format]) -> io::Result<()> {
     let runs = runs_by_start(trace);
     let totals = Totals::of(runs.iter().map(|(_, s)| s));
-    let fmt = formats.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(",");
+    let fmt = formats
+        .iter()
+        .map(|f| f.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
     writeln!(
         out,
         "{} events ({}) in {} file(s): {} runs, {} LLM calls, {} tool calls, {} skipped lines",
         trace.events,
-        if fmt.is_empty() { "unknown format" } else { &fmt },
+        if fmt.is_empty() {
+            "unknown format"
+        } else {
+            &fmt
+        },
         trace.files().len(),
         totals.runs,
         totals.llm_calls,
@@ -151,7 +165,8 @@ pub fn write_text(out: &mut dyn Write, trace: &Trace, formats: &[Format]) -> io:
                 truncate(&clean(trace.str(trace.node(*id).name)), 40),
                 s.status().as_str().to_owned(),
                 s.start_us.map_or_else(|| "-".into(), format_us),
-                s.duration_us().map_or_else(|| "-".into(), format_duration_us),
+                s.duration_us()
+                    .map_or_else(|| "-".into(), format_duration_us),
                 s.scopes.to_string(),
                 s.llm_calls.to_string(),
                 s.tool_calls.to_string(),
@@ -162,7 +177,9 @@ pub fn write_text(out: &mut dyn Write, trace: &Trace, formats: &[Format]) -> io:
         .collect();
     write_table(
         out,
-        &["RUN", "STATUS", "START", "DURATION", "SCOPES", "LLM", "TOOLS", "IN TOK", "OUT TOK"],
+        &[
+            "RUN", "STATUS", "START", "DURATION", "SCOPES", "LLM", "TOOLS", "IN TOK", "OUT TOK",
+        ],
         &rows,
         &[false, false, false, true, true, true, true, true, true],
     )?;
@@ -184,7 +201,15 @@ pub fn write_text(out: &mut dyn Write, trace: &Trace, formats: &[Format]) -> io:
         .collect();
     write_table(
         out,
-        &["MODEL", "CALLS", "IN TOK", "OUT TOK", "TOTAL", "CACHE READ", "CACHE WRITE"],
+        &[
+            "MODEL",
+            "CALLS",
+            "IN TOK",
+            "OUT TOK",
+            "TOTAL",
+            "CACHE READ",
+            "CACHE WRITE",
+        ],
         &rows,
         &[false, true, true, true, true, true, true],
     )?;
@@ -202,6 +227,13 @@ pub fn diagnostics_text(trace: &Trace, limit: usize) -> Vec<String> {
         .diagnostics()
         .iter()
         .take(limit)
-        .map(|d| format!("{}:{}: {}", clean(trace.file_name(d.file)), d.line, clean(&d.message)))
+        .map(|d| {
+            format!(
+                "{}:{}: {}",
+                clean(trace.file_name(d.file)),
+                d.line,
+                clean(&d.message)
+            )
+        })
         .collect()
 }

@@ -30,11 +30,15 @@ pub fn clean(s: &str) -> Cow<'_, str> {
 
 /// Like [`clean`] but keeps newlines, for multi-line payload views (each line is drawn separately).
 pub fn clean_multiline(s: &str) -> String {
-    s.split('\n').map(|l| clean(l).into_owned()).collect::<Vec<_>>().join("\n")
+    s.split('\n')
+        .map(|l| clean(l).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn is_unsafe(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    c.is_control()
+        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// `1.234s`, `12ms`, `3m04s`, `1h02m`; negative values keep their sign.

@@ -115,7 +115,9 @@ struct MetaProbe {
 pub struct AtofReader;
 
 fn probe<'a, T: Deserialize<'a> + Default>(raw: Option<&'a RawValue>) -> T {
-    raw.filter(|r| r.get().starts_with('{')).and_then(|r| serde_json::from_str(r.get()).ok()).unwrap_or_default()
+    raw.filter(|r| r.get().starts_with('{'))
+        .and_then(|r| serde_json::from_str(r.get()).ok())
+        .unwrap_or_default()
 }
 
 fn str_of(v: Option<&Value>) -> Option<&str> {
@@ -123,37 +125,66 @@ fn str_of(v: Option<&Value>) -> Option<&str> {
 }
 
 impl Reader for AtofReader {
-    fn read(&mut self, record: &[u8], src: SourceRef, out: &mut dyn FnMut(Event<'_>)) -> Result<(), ParseError> {
-        let line: Line<'_> =
-            serde_json::from_slice(record).map_err(|e| ParseError::from_json(&e, Format::Atof, record))?;
-        let kind_str = line.kind.as_deref().ok_or_else(|| ParseError::shape(Format::Atof, "missing `kind`"))?;
+    fn read(
+        &mut self,
+        record: &[u8],
+        src: SourceRef,
+        out: &mut dyn FnMut(Event<'_>),
+    ) -> Result<(), ParseError> {
+        let line: Line<'_> = serde_json::from_slice(record)
+            .map_err(|e| ParseError::from_json(&e, Format::Atof, record))?;
+        let kind_str = line
+            .kind
+            .as_deref()
+            .ok_or_else(|| ParseError::shape(Format::Atof, "missing `kind`"))?;
         let kind = match (kind_str, line.scope_category.as_deref()) {
             ("scope", Some("start")) | ("ScopeStart", _) => EventKind::Start,
             ("scope", Some("end")) | ("ScopeEnd", _) => EventKind::End,
             ("scope", other) => {
                 return Err(ParseError::shape(
                     Format::Atof,
-                    format!("scope_category must be \"start\" or \"end\", got {other:?}"),
+                    match other {
+                        Some(v) => {
+                            format!("scope_category must be \"start\" or \"end\", got {v:?}")
+                        }
+                        None => "scope event without `scope_category`".to_owned(),
+                    },
                 ));
             }
             ("mark" | "Mark", _) => EventKind::Mark,
             // Draft stream headers describe codecs, not events.
             ("StreamHeader" | "StreamHeaderEvent", _) => return Ok(()),
-            (other, _) => return Err(ParseError::shape(Format::Atof, format!("unknown kind {other:?}"))),
+            (other, _) => {
+                return Err(ParseError::shape(
+                    Format::Atof,
+                    format!("unknown kind {other:?}"),
+                ));
+            }
         };
-        let id = line.uuid.ok_or_else(|| ParseError::shape(Format::Atof, "missing `uuid`"))?;
+        let id = line
+            .uuid
+            .ok_or_else(|| ParseError::shape(Format::Atof, "missing `uuid`"))?;
         let mut ev = Event::new(kind, id, line.name.unwrap_or(Cow::Borrowed("")));
         ev.src = src;
         ev.parent = line.parent_uuid.filter(|p| !p.is_empty());
         ev.ts_us = line.timestamp.and_then(time::timestamp_us);
-        ev.category = line.category.or(line.scope_type).map(|c| Category::parse(&c));
+        ev.category = line
+            .category
+            .or(line.scope_type)
+            .map(|c| Category::parse(&c));
         if kind != EventKind::Mark && ev.category.is_none() {
             ev.category = Some(Category::Unknown);
         }
 
         let profile: Profile<'_> = probe(line.category_profile);
-        ev.tool_call_id = profile.tool_call_id.or(line.tool_call_id).filter(|s| !s.is_empty());
-        ev.model = profile.model_name.or(line.model_name).filter(|s| !s.is_empty());
+        ev.tool_call_id = profile
+            .tool_call_id
+            .or(line.tool_call_id)
+            .filter(|s| !s.is_empty());
+        ev.model = profile
+            .model_name
+            .or(line.model_name)
+            .filter(|s| !s.is_empty());
         let data = line.data.or(match kind {
             EventKind::End => line.output,
             _ => line.input,
@@ -166,18 +197,24 @@ impl Reader for AtofReader {
                 }
             }
             EventKind::End | EventKind::Mark => {
-                let annotated: Annotated = probe(profile.annotated_response.or(line.annotated_response));
+                let annotated: Annotated =
+                    probe(profile.annotated_response.or(line.annotated_response));
                 let d: DataProbe<'_> = probe(data);
                 let meta: MetaProbe = probe(line.metadata);
                 if ev.model.is_none() {
                     ev.model = str_of(annotated.model.as_ref())
                         .or_else(|| str_of(d.model.as_ref()))
                         .map(|s| Cow::Owned(s.to_owned()));
+                    ev.model_is_fallback = ev.model.is_some();
                 }
                 if kind == EventKind::End {
-                    ev.tokens = annotated.usage.as_ref().and_then(tokens_from_usage).or_else(|| data_tokens(&d, &meta));
+                    ev.tokens = annotated
+                        .usage
+                        .as_ref()
+                        .and_then(tokens_from_usage)
+                        .or_else(|| data_tokens(&d, &meta));
                 }
-                ev.failure = failure(&line.status, line.error, &d, &meta, kind);
+                ev.failure = failure(line.status, line.error, &d, &meta, kind);
             }
         }
         out(ev);
@@ -204,31 +241,51 @@ fn data_tokens(d: &DataProbe<'_>, meta: &MetaProbe) -> Option<Tokens> {
         .flatten()
         .find_map(tokens_from_usage)
         .or_else(|| {
-            [d.response, d.annotated_response, d.content].into_iter().flatten().find_map(|raw| {
-                let v: Value = serde_json::from_str(raw.get()).ok()?;
-                tokens_in(&serde_json::json!({ "usage": v.get("usage")?.clone() }))
-            })
+            [d.response, d.annotated_response, d.content]
+                .into_iter()
+                .flatten()
+                .find_map(|raw| {
+                    let v: Value = serde_json::from_str(raw.get()).ok()?;
+                    tokens_in(&serde_json::json!({ "usage": v.get("usage")?.clone() }))
+                })
         })
-        .or_else(|| [&meta.usage, &meta.token_usage].into_iter().flatten().find_map(tokens_from_usage))
-        .or_else(|| [&meta.response, &meta.annotated_response].into_iter().flatten().find_map(tokens_in))
+        .or_else(|| {
+            [&meta.usage, &meta.token_usage]
+                .into_iter()
+                .flatten()
+                .find_map(tokens_from_usage)
+        })
+        .or_else(|| {
+            [&meta.response, &meta.annotated_response]
+                .into_iter()
+                .flatten()
+                .find_map(tokens_in)
+        })
 }
 
 fn failure<'a>(
-    status: &Option<&RawValue>,
+    status: Option<&RawValue>,
     top_error: Option<&RawValue>,
     d: &DataProbe<'_>,
     meta: &MetaProbe,
     kind: EventKind,
 ) -> Failure<'a> {
     let description = str_of(meta.otel_status_description.as_ref());
-    let otel_error = str_of(meta.otel_status_code.as_ref()).is_some_and(|c| c.eq_ignore_ascii_case("error"));
+    let otel_error =
+        str_of(meta.otel_status_code.as_ref()).is_some_and(|c| c.eq_ignore_ascii_case("error"));
     let status_word = |v: Option<&Value>| -> Option<String> {
         match v? {
             Value::String(s) if is_error_status(s) => Some(s.clone()),
             Value::Object(o) => {
                 let code = o.get("code").or_else(|| o.get("status"));
-                let bad = code.and_then(Value::as_str).is_some_and(is_error_status) || code.and_then(Value::as_i64) == Some(2);
-                bad.then(|| o.get("message").and_then(Value::as_str).unwrap_or("error").to_owned())
+                let bad = code.and_then(Value::as_str).is_some_and(is_error_status)
+                    || code.and_then(Value::as_i64) == Some(2);
+                bad.then(|| {
+                    o.get("message")
+                        .and_then(Value::as_str)
+                        .unwrap_or("error")
+                        .to_owned()
+                })
             }
             _ => None,
         }
@@ -238,16 +295,32 @@ fn failure<'a>(
     let data_error = d.error.as_ref().and_then(error_text);
     let data_is_error_body = str_of(d.kind.as_ref()) == Some("error");
     let rejected = d.rejected.as_ref().and_then(Value::as_bool) == Some(true);
-    let severity_error = str_of(meta.severity.as_ref()).is_some_and(|s| s.eq_ignore_ascii_case("error"));
+    let severity_error =
+        str_of(meta.severity.as_ref()).is_some_and(|s| s.eq_ignore_ascii_case("error"));
 
     let text = if otel_error {
-        Some(description.map(str::to_owned).or_else(|| data_error.clone()).unwrap_or_default())
+        Some(
+            description
+                .map(str::to_owned)
+                .or_else(|| data_error.clone())
+                .unwrap_or_default(),
+        )
     } else if let Some(e) = top_error.as_ref().and_then(error_text) {
         Some(e)
     } else if let Some(w) = status_word(top_status.as_ref()) {
-        Some(description.map(str::to_owned).or_else(|| data_error.clone()).unwrap_or(w))
+        Some(
+            description
+                .map(str::to_owned)
+                .or_else(|| data_error.clone())
+                .unwrap_or(w),
+        )
     } else if let Some(w) = status_word(meta.status.as_ref()) {
-        Some(data_error.clone().or_else(|| meta.error.as_ref().and_then(error_text)).unwrap_or(w))
+        Some(
+            data_error
+                .clone()
+                .or_else(|| meta.error.as_ref().and_then(error_text))
+                .unwrap_or(w),
+        )
     } else if let Some(e) = data_error {
         Some(e)
     } else if let Some(e) = meta.error.as_ref().and_then(error_text) {
@@ -306,7 +379,11 @@ mod tests {
     fn otel_error_with_description() {
         let l = r#"{"kind":"scope","atof_version":"0.1","parent_uuid":"p","uuid":"t","timestamp":1,"name":"Bash","data":null,"metadata":{"otel.status_code":"ERROR","otel.status_description":"exit 101"},"scope_category":"end","attributes":[],"category":"tool","category_profile":{"tool_call_id":"toolu_1"}}"#;
         let got = read(l).unwrap();
-        assert!(got[0].ends_with("tool=Some(\"toolu_1\") tokens=None fail=Error(\"exit 101\")"), "{}", got[0]);
+        assert!(
+            got[0].ends_with("tool=Some(\"toolu_1\") tokens=None fail=Error(\"exit 101\")"),
+            "{}",
+            got[0]
+        );
         let dotted = l.replace("otel.status_code", "otel_status_code");
         assert!(read(&dotted).unwrap()[0].contains("fail=Error"));
     }
@@ -314,21 +391,39 @@ mod tests {
     #[test]
     fn error_sources() {
         let base = |extra: &str| {
-            format!(r#"{{"kind":"scope","atof_version":"0.1","uuid":"t","timestamp":1,"name":"n","scope_category":"end","category":"tool"{extra}}}"#)
+            format!(
+                r#"{{"kind":"scope","atof_version":"0.1","uuid":"t","timestamp":1,"name":"n","scope_category":"end","category":"tool"{extra}}}"#
+            )
         };
         assert!(read(&base(r#","status":"error""#)).unwrap()[0].ends_with("fail=Error(\"error\")"));
-        assert!(read(&base(r#","data":{"error":"boom"}"#)).unwrap()[0].ends_with("fail=Error(\"boom\")"));
-        assert!(read(&base(r#","data":{"error":{"message":"rate limited"}}"#)).unwrap()[0].ends_with("fail=Error(\"rate limited\")"));
-        assert!(read(&base(r#","metadata":{"status":"denied"}"#)).unwrap()[0].ends_with("fail=Error(\"denied\")"));
-        assert!(read(&base(r#","metadata":{"error":"x"}"#)).unwrap()[0].ends_with("fail=Error(\"x\")"));
-        assert!(read(&base(r#","data":{"error":null},"status":"ok""#)).unwrap()[0].ends_with("fail=None"));
+        assert!(
+            read(&base(r#","data":{"error":"boom"}"#)).unwrap()[0]
+                .ends_with("fail=Error(\"boom\")")
+        );
+        assert!(
+            read(&base(r#","data":{"error":{"message":"rate limited"}}"#)).unwrap()[0]
+                .ends_with("fail=Error(\"rate limited\")")
+        );
+        assert!(
+            read(&base(r#","metadata":{"status":"denied"}"#)).unwrap()[0]
+                .ends_with("fail=Error(\"denied\")")
+        );
+        assert!(
+            read(&base(r#","metadata":{"error":"x"}"#)).unwrap()[0].ends_with("fail=Error(\"x\")")
+        );
+        assert!(
+            read(&base(r#","data":{"error":null},"status":"ok""#)).unwrap()[0]
+                .ends_with("fail=None")
+        );
         assert!(read(&base(r#","data":{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#)).unwrap()[0].ends_with("fail=Error(\"Overloaded\")"));
     }
 
     #[test]
     fn rejection_mark_with_integer_timestamp() {
         let l = r#"{"kind":"mark","atof_version":"0.1","parent_uuid":"p","uuid":"m","timestamp":1782324200015660,"name":"Bash","data":{"rejected":true,"rejection_reason":"deny rule"},"data_schema":null,"metadata":null,"category":null,"category_profile":null}"#;
-        assert!(read(l).unwrap()[0].starts_with("Mark id=m parent=Some(\"p\") ts=Some(1782324200015660) name=Bash cat=None"));
+        assert!(read(l).unwrap()[0].starts_with(
+            "Mark id=m parent=Some(\"p\") ts=Some(1782324200015660) name=Bash cat=None"
+        ));
         assert!(read(l).unwrap()[0].ends_with("fail=Error(\"rejected: deny rule\")"));
     }
 
@@ -336,7 +431,12 @@ mod tests {
     fn draft_shape() {
         let l = r#"{"schema_version": "0.1", "uuid": "llm-005", "parent_uuid": "agent-003", "timestamp": "2026-01-03T00:00:02Z", "name": "gpt-4.1", "scope_type": "llm", "model_name": "gpt-4.1", "kind": "ScopeEnd", "output": {"usage": {"prompt_tokens": 84, "completion_tokens": 18, "total_tokens": 102}}, "status": "ok"}"#;
         assert!(read(l).unwrap()[0].contains("model=Some(\"gpt-4.1\") tool=None tokens=Some((Some(84), Some(18), Some(102), None, None)) fail=None"));
-        assert_eq!(read(r#"{"schema_version":"0.1","uuid":"h","kind":"StreamHeader"}"#).unwrap().len(), 0);
+        assert_eq!(
+            read(r#"{"schema_version":"0.1","uuid":"h","kind":"StreamHeader"}"#)
+                .unwrap()
+                .len(),
+            0
+        );
     }
 
     #[test]
@@ -350,10 +450,22 @@ mod tests {
         assert!(matches!(read("nope"), Err(ParseError::Json(_))));
         assert!(matches!(read("[1,2]"), Err(ParseError::NotObject)));
         assert!(matches!(read("42"), Err(ParseError::NotObject)));
-        assert!(matches!(read(r#"{"uuid":"x"}"#), Err(ParseError::Shape { .. })));
-        assert!(matches!(read(r#"{"kind":"scope","uuid":"x","scope_category":"middle"}"#), Err(ParseError::Shape { .. })));
-        assert!(matches!(read(r#"{"kind":"scope","uuid":5,"scope_category":"start"}"#), Err(ParseError::Shape { .. })));
+        assert!(matches!(
+            read(r#"{"uuid":"x"}"#),
+            Err(ParseError::Shape { .. })
+        ));
+        assert!(matches!(
+            read(r#"{"kind":"scope","uuid":"x","scope_category":"middle"}"#),
+            Err(ParseError::Shape { .. })
+        ));
+        assert!(matches!(
+            read(r#"{"kind":"scope","uuid":5,"scope_category":"start"}"#),
+            Err(ParseError::Shape { .. })
+        ));
         // Escaped strings are fine (owned, not borrowed).
-        assert!(read(r#"{"kind":"mark","uuid":"a\"b","name":"x\ny"}"#).unwrap()[0].starts_with("Mark id=a\"b"));
+        assert!(
+            read(r#"{"kind":"mark","uuid":"a\"b","name":"x\ny"}"#).unwrap()[0]
+                .starts_with("Mark id=a\"b")
+        );
     }
 }

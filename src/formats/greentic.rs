@@ -26,14 +26,23 @@ impl Reader for GreenticReader {
         self.mtime_us = mtime_us;
     }
 
-    fn read(&mut self, record: &[u8], src: SourceRef, out: &mut dyn FnMut(Event<'_>)) -> Result<(), ParseError> {
-        let doc: Value = serde_json::from_slice(record).map_err(|e| ParseError::from_json(&e, Format::Greentic, record))?;
+    fn read(
+        &mut self,
+        record: &[u8],
+        src: SourceRef,
+        out: &mut dyn FnMut(Event<'_>),
+    ) -> Result<(), ParseError> {
+        let doc: Value = serde_json::from_slice(record)
+            .map_err(|e| ParseError::from_json(&e, Format::Greentic, record))?;
         let obj = doc.as_object().ok_or(ParseError::NotObject)?;
         let steps = obj
             .get("steps")
             .and_then(Value::as_array)
             .ok_or_else(|| ParseError::shape(Format::Greentic, "missing `steps` array"))?;
-        let flow_id = doc.get("flow").and_then(|f| text(f, "id")).unwrap_or("flow");
+        let flow_id = doc
+            .get("flow")
+            .and_then(|f| text(f, "id"))
+            .unwrap_or("flow");
         let flow_version = doc.get("flow").and_then(|f| text(f, "version"));
         let pack = doc.get("pack").and_then(|p| text(p, "pack_ref"));
         let name = match flow_version {
@@ -43,7 +52,11 @@ impl Reader for GreenticReader {
         let root = format!("greentic:{}:{}:{flow_id}", src.file, pack.unwrap_or(""));
         let durations: Vec<i64> = steps
             .iter()
-            .map(|s| s.get("duration_ms").and_then(super::usage::count).map_or(0, |ms| ms.saturating_mul(1000) as i64))
+            .map(|s| {
+                s.get("duration_ms")
+                    .and_then(super::usage::count)
+                    .map_or(0, |ms| ms.saturating_mul(1000) as i64)
+            })
             .collect();
         let total = durations.iter().fold(0i64, |a, d| a.saturating_add(*d));
         let end = self.mtime_us.unwrap_or(total);
@@ -56,12 +69,19 @@ impl Reader for GreenticReader {
         start.src = src;
         out(start);
         for (i, (step, dur)) in steps.iter().zip(&durations).enumerate() {
-            let item_src = SourceRef { item: i as u32 + 1, ..src };
+            let item_src = SourceRef {
+                item: i as u32 + 1,
+                ..src
+            };
             let node = text(step, "node_id").unwrap_or("unknown");
             let component = text(step, "component_id").unwrap_or("");
             let operation = text(step, "operation").unwrap_or("");
             let is_llm = component.to_ascii_lowercase().contains("llm");
-            let category = if is_llm { Category::Llm } else { Category::Tool };
+            let category = if is_llm {
+                Category::Llm
+            } else {
+                Category::Tool
+            };
             let id = format!("{root}:step:{i}");
             let label = if operation.is_empty() || operation == "unknown" {
                 node.to_owned()

@@ -85,17 +85,26 @@ fn as_str(v: Option<&Value>) -> Option<&str> {
 }
 
 impl Reader for HarnReader {
-    fn read(&mut self, record: &[u8], src: SourceRef, out: &mut dyn FnMut(Event<'_>)) -> Result<(), ParseError> {
-        let env: Envelope<'_> =
-            serde_json::from_slice(record).map_err(|e| ParseError::from_json(&e, Format::Harn, record))?;
+    fn read(
+        &mut self,
+        record: &[u8],
+        src: SourceRef,
+        out: &mut dyn FnMut(Event<'_>),
+    ) -> Result<(), ParseError> {
+        let env: Envelope<'_> = serde_json::from_slice(record)
+            .map_err(|e| ParseError::from_json(&e, Format::Harn, record))?;
         if env.kind.is_none() {
             if let (Some(id), Some(event)) = (env.id.as_ref().and_then(Value::as_u64), env.event) {
                 return self.read_topic(id, event, src, out);
             }
         }
         let index = env.index.as_ref().and_then(Value::as_u64);
-        let ts = env.emitted_at_ms.as_ref().and_then(Value::as_i64).map(|ms| ms.saturating_mul(1000));
-        self.read_event(env, index, ts, src, out)
+        let ts = env
+            .emitted_at_ms
+            .as_ref()
+            .and_then(Value::as_i64)
+            .map(|ms| ms.saturating_mul(1000));
+        self.read_event(&env, index, ts, src, out)
     }
 }
 
@@ -115,19 +124,26 @@ impl HarnReader {
             .ok_or_else(|| ParseError::shape(Format::Harn, "topic record without payload.event"))?;
         let env: Envelope<'_> = serde_json::from_str(inner.get())
             .map_err(|e| ParseError::shape(Format::Harn, format!("topic payload: {e}")))?;
-        let ts = topic.occurred_at_ms.as_ref().and_then(Value::as_i64).map(|ms| ms.saturating_mul(1000));
-        self.read_event(env, Some(id), ts, src, out)
+        let ts = topic
+            .occurred_at_ms
+            .as_ref()
+            .and_then(Value::as_i64)
+            .map(|ms| ms.saturating_mul(1000));
+        self.read_event(&env, Some(id), ts, src, out)
     }
 
     fn read_event(
         &mut self,
-        env: Envelope<'_>,
+        env: &Envelope<'_>,
         index: Option<u64>,
         ts: Option<i64>,
         src: SourceRef,
         out: &mut dyn FnMut(Event<'_>),
     ) -> Result<(), ParseError> {
-        let kind = env.kind.as_deref().ok_or_else(|| ParseError::shape(Format::Harn, "missing `type`"))?;
+        let kind = env
+            .kind
+            .as_deref()
+            .ok_or_else(|| ParseError::shape(Format::Harn, "missing `type`"))?;
         let sid = env.session_id.as_deref().unwrap_or("");
         let root = format!("harn:{sid}");
         let base = |k: EventKind, id: String, name: Cow<'static, str>| {
@@ -140,21 +156,41 @@ impl HarnReader {
         let session = if let Some(s) = self.sessions.get_mut(sid) {
             s
         } else {
-            let mut start = base(EventKind::Start, root.clone(), Cow::Owned(if sid.is_empty() { "harn session".into() } else { sid.to_owned() }));
+            let mut start = base(
+                EventKind::Start,
+                root.clone(),
+                Cow::Owned(if sid.is_empty() {
+                    "harn session".into()
+                } else {
+                    sid.to_owned()
+                }),
+            );
             start.category = Some(Category::Agent);
             start.container = true;
             out(start);
             self.sessions.entry(sid.to_owned()).or_default()
         };
         let iteration_id = |n: u64| format!("{root}:it:{n}");
-        let scope_parent = session.iteration.as_ref().map_or_else(|| root.clone(), |(n, ..)| iteration_id(*n));
-        let mark_id = || format!("{root}:ev:{}", index.map_or_else(|| format!("l{}", src.line), |i| i.to_string()));
+        let scope_parent = session
+            .iteration
+            .as_ref()
+            .map_or_else(|| root.clone(), |(n, ..)| iteration_id(*n));
+        let mark_id = || {
+            format!(
+                "{root}:ev:{}",
+                index.map_or_else(|| format!("l{}", src.line), |i| i.to_string())
+            )
+        };
 
         match kind {
             "iteration_start" | "turn_start" => {
                 let n = env.iteration.as_ref().and_then(count).unwrap_or(0);
                 let model = as_str(env.model.as_ref()).map(str::to_owned);
-                let mut e = base(EventKind::Start, iteration_id(n), Cow::Owned(format!("iteration {n}")));
+                let mut e = base(
+                    EventKind::Start,
+                    iteration_id(n),
+                    Cow::Owned(format!("iteration {n}")),
+                );
                 e.parent = Some(Cow::Owned(root.clone()));
                 e.category = Some(Category::Other("iteration".into()));
                 out(e);
@@ -167,7 +203,10 @@ impl HarnReader {
                 let info = env.iteration_info.as_ref().or(env.turn_info.as_ref());
                 let id = iteration_id(n);
                 if let Some(info) = env.iteration_info.as_ref().filter(|i| i.is_object()) {
-                    let response_us = info.get("response_ms").and_then(count).map(|ms| ms.saturating_mul(1000) as i64);
+                    let response_us = info
+                        .get("response_ms")
+                        .and_then(count)
+                        .map(|ms| ms.saturating_mul(1000) as i64);
                     let model = as_str(info.get("model"))
                         .map(str::to_owned)
                         .or(start_model)
@@ -207,7 +246,8 @@ impl HarnReader {
                 let tool_id = format!("{root}:tool:{call}");
                 let status = as_str(env.status.as_ref()).unwrap_or("");
                 let terminal = matches!(status, "completed" | "failed");
-                let name: Cow<'static, str> = Cow::Owned(env.tool_name.as_deref().unwrap_or("tool").to_owned());
+                let name: Cow<'static, str> =
+                    Cow::Owned(env.tool_name.as_deref().unwrap_or("tool").to_owned());
                 let is_new = kind == "tool_call" && !session.open_tools.contains(call);
                 if is_new {
                     let mut e = base(EventKind::Start, tool_id.clone(), name.clone());
@@ -223,7 +263,11 @@ impl HarnReader {
                     e.parent = Some(Cow::Owned(scope_parent));
                     e.category = Some(Category::Tool);
                     e.tool_call_id = Some(Cow::Owned(call.to_owned()));
-                    e.duration_us = env.duration_ms.as_ref().and_then(count).map(|ms| ms.saturating_mul(1000) as i64);
+                    e.duration_us = env
+                        .duration_ms
+                        .as_ref()
+                        .and_then(count)
+                        .map(|ms| ms.saturating_mul(1000) as i64);
                     if status == "failed" {
                         let text = env
                             .error
@@ -235,14 +279,22 @@ impl HarnReader {
                     }
                     out(e);
                 } else if !is_new {
-                    let mut e = base(EventKind::Mark, mark_id(), Cow::Owned(format!("{kind}: {status}")));
+                    let mut e = base(
+                        EventKind::Mark,
+                        mark_id(),
+                        Cow::Owned(format!("{kind}: {status}")),
+                    );
                     e.parent = Some(Cow::Owned(tool_id));
                     out(e);
                 }
             }
             "step_judge_decision" => {
                 let id = format!("{root}:judge:{}", index.unwrap_or(src.line));
-                let dur = env.judge_duration_ms.as_ref().and_then(count).map(|ms| ms.saturating_mul(1000) as i64);
+                let dur = env
+                    .judge_duration_ms
+                    .as_ref()
+                    .and_then(count)
+                    .map(|ms| ms.saturating_mul(1000) as i64);
                 let model = as_str(env.model.as_ref()).map(|m| Cow::Owned(m.to_owned()));
                 let mut s = base(EventKind::Start, id.clone(), Cow::Borrowed("step judge"));
                 s.parent = Some(Cow::Owned(scope_parent.clone()));
@@ -261,7 +313,7 @@ impl HarnReader {
             other => {
                 let mut e = base(EventKind::Mark, mark_id(), Cow::Owned(other.to_owned()));
                 e.parent = Some(Cow::Owned(scope_parent));
-                e.failure = terminal_failure(other, &env);
+                e.failure = terminal_failure(other, env);
                 out(e);
             }
         }
@@ -272,7 +324,11 @@ impl HarnReader {
 /// Errors carried by harn's terminal and failure events.
 fn terminal_failure(kind: &str, env: &Envelope<'_>) -> Failure<'static> {
     let text = |v: Option<&Value>, fallback: &str| -> Failure<'static> {
-        Failure::Error(Cow::Owned(v.and_then(error_text).filter(|s| !s.is_empty()).unwrap_or_else(|| fallback.to_owned())))
+        Failure::Error(Cow::Owned(
+            v.and_then(error_text)
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| fallback.to_owned()),
+        ))
     };
     match kind {
         "budget_exhausted" => text(env.reason.as_ref(), "budget exhausted"),
@@ -302,11 +358,15 @@ fn terminal_failure(kind: &str, env: &Envelope<'_>) -> Failure<'static> {
             Some(s) if s != "success" => text(env.reason.as_ref(), s),
             _ => Failure::None,
         },
-        "worker_update" if as_str(env.status.as_ref()) == Some("failed") => text(env.error.as_ref(), "worker failed"),
+        "worker_update" if as_str(env.status.as_ref()) == Some("failed") => {
+            text(env.error.as_ref(), "worker failed")
+        }
         "llm_fallback_attempt" if env.ok.as_ref().and_then(Value::as_bool) == Some(false) => {
             text(env.status.as_ref(), "fallback attempt failed")
         }
-        "llm_call_log" if as_str(env.status.as_ref()).is_some_and(is_error_status) => text(env.error.as_ref(), "call failed"),
+        "llm_call_log" if as_str(env.status.as_ref()).is_some_and(is_error_status) => {
+            text(env.error.as_ref(), "call failed")
+        }
         _ => Failure::None,
     }
 }

@@ -42,7 +42,7 @@ impl Format {
     /// A fresh reader for this dialect.
     pub fn reader(self) -> Box<dyn Reader + Send> {
         match self {
-            Self::Atof => Box::new(atof::AtofReader::default()),
+            Self::Atof => Box::new(atof::AtofReader),
             Self::Harn => Box::new(harn::HarnReader::default()),
             Self::Greentic => Box::new(greentic::GreenticReader::default()),
         }
@@ -63,14 +63,20 @@ pub enum ParseError {
     #[error("not a JSON object")]
     NotObject,
     #[error("not {format}: {reason}")]
-    Shape { format: &'static str, reason: String },
+    Shape {
+        format: &'static str,
+        reason: String,
+    },
     #[error("invalid UTF-8")]
     Utf8,
 }
 
 impl ParseError {
     pub(crate) fn shape(format: Format, reason: impl Into<String>) -> Self {
-        Self::Shape { format: format.as_str(), reason: reason.into() }
+        Self::Shape {
+            format: format.as_str(),
+            reason: reason.into(),
+        }
     }
 
     /// Classifies a serde_json error on a record that was meant to be an object.
@@ -92,14 +98,20 @@ impl ParseError {
 }
 
 fn strip_position(msg: &str) -> String {
-    msg.find(" at line ").map_or_else(|| msg.to_owned(), |i| msg[..i].to_owned())
+    msg.find(" at line ")
+        .map_or_else(|| msg.to_owned(), |i| msg[..i].to_owned())
 }
 
 /// A stateful dialect reader.
 pub trait Reader {
     /// Reads one record. `Ok` means the record was used (it may still yield no event, e.g. a
     /// stream header); `Err` means it was skipped.
-    fn read(&mut self, record: &[u8], src: SourceRef, out: &mut dyn FnMut(Event<'_>)) -> Result<(), ParseError>;
+    fn read(
+        &mut self,
+        record: &[u8],
+        src: SourceRef,
+        out: &mut dyn FnMut(Event<'_>),
+    ) -> Result<(), ParseError>;
 
     /// Whole-document dialects get their file's modification time (epoch µs) as the run's end.
     fn set_document_time(&mut self, _mtime_us: Option<i64>) {}
@@ -112,8 +124,14 @@ pub fn sniff(head: &[u8], file_name: Option<&str>) -> Option<Format> {
     if first == "{" || first == "[" {
         return sniff_document(&text).or_else(|| name_hint(file_name));
     }
-    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()).take(32) {
-        let Ok(serde_json::Value::Object(o)) = serde_json::from_str::<serde_json::Value>(line) else {
+    for line in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .take(32)
+    {
+        let Ok(serde_json::Value::Object(o)) = serde_json::from_str::<serde_json::Value>(line)
+        else {
             // A pretty-printed document whose first line happens to be longer than `{`.
             if line.starts_with('{') && !line.ends_with('}') {
                 if let Some(f) = sniff_document(&text) {
@@ -133,11 +151,14 @@ fn sniff_document(text: &str) -> Option<Format> {
     // Only the head may be here; a greentic document names its version early.
     let v = serde_json::from_str::<serde_json::Value>(text).ok();
     match v {
-        Some(serde_json::Value::Object(o)) if o.contains_key("steps") || o.contains_key("trace_version") => {
+        Some(serde_json::Value::Object(o))
+            if o.contains_key("steps") || o.contains_key("trace_version") =>
+        {
             Some(Format::Greentic)
         }
         Some(_) => None,
-        None => (text.contains("\"trace_version\"") || text.contains("\"steps\"")).then_some(Format::Greentic),
+        None => (text.contains("\"trace_version\"") || text.contains("\"steps\""))
+            .then_some(Format::Greentic),
     }
 }
 
@@ -146,19 +167,24 @@ fn sniff_object(o: &serde_json::Map<String, serde_json::Value>) -> Option<Format
     if matches!(kind, Some("scope" | "mark")) && o.contains_key("atof_version") {
         return Some(Format::Atof);
     }
-    if matches!(kind, Some("ScopeStart" | "ScopeEnd" | "Mark" | "StreamHeader" | "StreamHeaderEvent"))
-        && o.contains_key("schema_version")
+    if matches!(
+        kind,
+        Some("ScopeStart" | "ScopeEnd" | "Mark" | "StreamHeader" | "StreamHeaderEvent")
+    ) && o.contains_key("schema_version")
     {
         return Some(Format::Atof);
     }
     if o.get("index").is_some_and(serde_json::Value::is_u64)
-        && o.get("emitted_at_ms").is_some_and(serde_json::Value::is_i64)
+        && o.get("emitted_at_ms")
+            .is_some_and(serde_json::Value::is_i64)
         && o.get("type").is_some_and(serde_json::Value::is_string)
     {
         return Some(Format::Harn);
     }
     if o.get("id").is_some_and(serde_json::Value::is_u64)
-        && o.get("event").and_then(|e| e.get("payload")).is_some_and(serde_json::Value::is_object)
+        && o.get("event")
+            .and_then(|e| e.get("payload"))
+            .is_some_and(serde_json::Value::is_object)
     {
         return Some(Format::Harn);
     }
@@ -174,7 +200,10 @@ fn sniff_object(o: &serde_json::Map<String, serde_json::Value>) -> Option<Format
 
 fn name_hint(file_name: Option<&str>) -> Option<Format> {
     let name = file_name?.rsplit('/').next()?;
-    if name.starts_with("nemo-relay-events") || name.starts_with("nemo-flow-events") || name.contains("atof") {
+    if name.starts_with("nemo-relay-events")
+        || name.starts_with("nemo-flow-events")
+        || name.contains("atof")
+    {
         Some(Format::Atof)
     } else if name.starts_with("event_log") {
         Some(Format::Harn)
@@ -207,7 +236,10 @@ mod tests {
     fn skips_leading_garbage_and_uses_name_hint() {
         let text = b"\n\nnot json\n{\"kind\":\"mark\",\"atof_version\":\"0.1\",\"uuid\":\"m\"}\n";
         assert_eq!(sniff(text, None), Some(Format::Atof));
-        assert_eq!(sniff(b"garbage", Some("/tmp/event_log-abc.jsonl")), Some(Format::Harn));
+        assert_eq!(
+            sniff(b"garbage", Some("/tmp/event_log-abc.jsonl")),
+            Some(Format::Harn)
+        );
         assert_eq!(sniff(b"garbage", None), None);
         assert_eq!(sniff(b"", Some("x.txt")), None);
     }

@@ -42,10 +42,22 @@ mod tests {
 
     #[test]
     fn forms() {
-        assert_eq!(timestamp_us(&raw("\"2026-06-24T18:03:11.204518+00:00\"")), Some(1_782_324_191_204_518));
-        assert_eq!(timestamp_us(&raw("\"2026-06-24T18:03:11.204518Z\"")), Some(1_782_324_191_204_518));
-        assert_eq!(timestamp_us(&raw("\"2026-06-24T20:03:11.204518+02:00\"")), Some(1_782_324_191_204_518));
-        assert_eq!(timestamp_us(&raw("1782324200015660")), Some(1_782_324_200_015_660));
+        assert_eq!(
+            timestamp_us(&raw("\"2026-06-24T18:03:11.204518+00:00\"")),
+            Some(1_782_324_191_204_518)
+        );
+        assert_eq!(
+            timestamp_us(&raw("\"2026-06-24T18:03:11.204518Z\"")),
+            Some(1_782_324_191_204_518)
+        );
+        assert_eq!(
+            timestamp_us(&raw("\"2026-06-24T20:03:11.204518+02:00\"")),
+            Some(1_782_324_191_204_518)
+        );
+        assert_eq!(
+            timestamp_us(&raw("1782324200015660")),
+            Some(1_782_324_200_015_660)
+        );
         assert_eq!(timestamp_us(&raw("\"2026-06-24T18:03:11\"")), None);
         assert_eq!(timestamp_us(&raw("null")), None);
         assert_eq!(timestamp_us(&raw("1e400")), None);

@@ -47,7 +47,13 @@ pub fn count(v: &Value) -> Option<u64> {
     match v {
         Value::Number(n) => n.as_u64().or_else(|| {
             let f = n.as_f64()?;
-            (f.is_finite() && f >= 0.0).then(|| if f >= u64::MAX as f64 { u64::MAX } else { f.round() as u64 })
+            (f.is_finite() && f >= 0.0).then(|| {
+                if f >= u64::MAX as f64 {
+                    u64::MAX
+                } else {
+                    f.round() as u64
+                }
+            })
         }),
         Value::String(s) => s.trim().parse::<u64>().ok(),
         _ => None,
@@ -63,7 +69,11 @@ pub fn tokens_from_usage(usage: &Value) -> Option<Tokens> {
     let obj = usage.as_object()?;
     let nested_cached = ["prompt_tokens_details", "input_tokens_details"]
         .iter()
-        .find_map(|k| obj.get(*k)?.as_object().and_then(|d| first(d, &["cached_tokens", "cache_read_tokens"])));
+        .find_map(|k| {
+            obj.get(*k)?
+                .as_object()
+                .and_then(|d| first(d, &["cached_tokens", "cache_read_tokens"]))
+        });
     let mut t = Tokens {
         input: first(obj, INPUT),
         output: first(obj, OUTPUT),
@@ -114,7 +124,11 @@ pub fn error_text(v: &Value) -> Option<String> {
             let msg = o
                 .get("message")
                 .and_then(Value::as_str)
-                .or_else(|| o.get("error").and_then(|e| e.get("message")).and_then(Value::as_str))
+                .or_else(|| {
+                    o.get("error")
+                        .and_then(|e| e.get("message"))
+                        .and_then(Value::as_str)
+                })
                 .or_else(|| o.get("type").and_then(Value::as_str));
             Some(msg.map_or_else(|| v.to_string(), str::to_owned))
         }
@@ -126,7 +140,15 @@ pub fn error_text(v: &Value) -> Option<String> {
 pub fn is_error_status(s: &str) -> bool {
     matches!(
         s.trim().to_ascii_lowercase().as_str(),
-        "error" | "failed" | "failure" | "denied" | "cancelled" | "canceled" | "aborted" | "timeout" | "status_code_error"
+        "error"
+            | "failed"
+            | "failure"
+            | "denied"
+            | "cancelled"
+            | "canceled"
+            | "aborted"
+            | "timeout"
+            | "status_code_error"
     )
 }
 
@@ -137,18 +159,40 @@ mod tests {
 
     #[test]
     fn openai_usage() {
-        let t = tokens_from_usage(&json!({"prompt_tokens": 84, "completion_tokens": 18, "total_tokens": 102,
-            "prompt_tokens_details": {"cached_tokens": 64}}))
+        let t = tokens_from_usage(
+            &json!({"prompt_tokens": 84, "completion_tokens": 18, "total_tokens": 102,
+            "prompt_tokens_details": {"cached_tokens": 64}}),
+        )
         .unwrap();
-        assert_eq!(t, Tokens { input: Some(84), output: Some(18), total: Some(102), cache_read: Some(64), cache_write: None });
+        assert_eq!(
+            t,
+            Tokens {
+                input: Some(84),
+                output: Some(18),
+                total: Some(102),
+                cache_read: Some(64),
+                cache_write: None
+            }
+        );
     }
 
     #[test]
     fn anthropic_usage_total_is_input_plus_output() {
-        let t = tokens_from_usage(&json!({"input_tokens": 9, "cache_creation_input_tokens": 640,
-            "cache_read_input_tokens": 21480, "output_tokens": 74}))
+        let t = tokens_from_usage(
+            &json!({"input_tokens": 9, "cache_creation_input_tokens": 640,
+            "cache_read_input_tokens": 21480, "output_tokens": 74}),
+        )
         .unwrap();
-        assert_eq!(t, Tokens { input: Some(9), output: Some(74), total: Some(83), cache_read: Some(21480), cache_write: Some(640) });
+        assert_eq!(
+            t,
+            Tokens {
+                input: Some(9),
+                output: Some(74),
+                total: Some(83),
+                cache_read: Some(21480),
+                cache_write: Some(640)
+            }
+        );
     }
 
     #[test]
@@ -168,7 +212,8 @@ mod tests {
 
     #[test]
     fn nested_locations() {
-        let t = tokens_in(&json!({"response": {"usage": {"input_tokens": 3, "output_tokens": 4}}})).unwrap();
+        let t = tokens_in(&json!({"response": {"usage": {"input_tokens": 3, "output_tokens": 4}}}))
+            .unwrap();
         assert_eq!(t.total, Some(7));
         let g = tokens_in(&json!({"usageMetadata": {"promptTokenCount": 5, "candidatesTokenCount": 6, "totalTokenCount": 11}})).unwrap();
         assert_eq!((g.input, g.output, g.total), (Some(5), Some(6), Some(11)));

@@ -19,7 +19,10 @@ pub struct InputSet {
 
 /// Splits a file name into (base name, part number) for the `<stem>-NNNNNN.<ext>` rotation scheme.
 pub fn rotation_key(path: &Path) -> (PathBuf, u32) {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let (stem, ext) = match name.rfind('.') {
         Some(i) if i > 0 => (&name[..i], &name[i..]),
         _ => (name.as_str(), ""),
@@ -39,16 +42,25 @@ pub fn rotation_key(path: &Path) -> (PathBuf, u32) {
 
 /// Rotated parts that exist next to `base`, in order (`base` itself not included).
 pub fn rotated_parts(base: &Path) -> Vec<PathBuf> {
-    let Some(dir) = base.parent().map(|d| if d.as_os_str().is_empty() { Path::new(".") } else { d }) else {
+    let Some(dir) = base.parent().map(|d| {
+        if d.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            d
+        }
+    }) else {
         return Vec::new();
     };
-    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
     let mut parts: Vec<(u32, PathBuf)> = entries
-        .filter_map(|e| e.ok())
+        .filter_map(Result::ok)
         .map(|e| e.path())
         .filter_map(|p| {
             let (b, n) = rotation_key(&p);
-            (n > 0 && b.file_name() == base.file_name()).then(|| (n, base.with_file_name(p.file_name().unwrap_or_default())))
+            (n > 0 && b.file_name() == base.file_name())
+                .then(|| (n, base.with_file_name(p.file_name().unwrap_or_default())))
         })
         .collect();
     parts.sort();
@@ -62,16 +74,20 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<InputSet>> {
     for p in paths {
         let meta = std::fs::metadata(p).with_context(|| format!("cannot open {}", p.display()))?;
         if meta.is_dir() {
-            bail!("{} is a directory; name the log files in it (e.g. {}/*.jsonl)", p.display(), p.display());
+            bail!(
+                "{} is a directory; name the log files in it (e.g. {}/*.jsonl)",
+                p.display(),
+                p.display()
+            );
         }
         let (base, n) = rotation_key(p);
-        let idx = match sets.iter().position(|(b, _)| *b == base) {
-            Some(i) => i,
-            None => {
+        let idx = sets
+            .iter()
+            .position(|(b, _)| *b == base)
+            .unwrap_or_else(|| {
                 sets.push((base.clone(), Vec::new()));
                 sets.len() - 1
-            }
-        };
+            });
         let parts = &mut sets[idx].1;
         if !parts.iter().any(|(m, _)| *m == n) {
             parts.push((n, p.clone()));
@@ -89,7 +105,9 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<InputSet>> {
         .into_iter()
         .map(|(_, mut parts)| {
             parts.sort();
-            InputSet { parts: parts.into_iter().map(|(_, p)| p).collect() }
+            InputSet {
+                parts: parts.into_iter().map(|(_, p)| p).collect(),
+            }
         })
         .collect())
 }
@@ -117,7 +135,9 @@ pub fn read_set(
         let file_idx = u16::try_from(trace_files.len()).context("too many input files")?;
         trace_files.push(name.clone());
         let mut f = File::open(path).with_context(|| format!("cannot open {name}"))?;
-        let meta = f.metadata().with_context(|| format!("cannot stat {name}"))?;
+        let meta = f
+            .metadata()
+            .with_context(|| format!("cannot stat {name}"))?;
         if meta.is_dir() {
             bail!("{name} is a directory");
         }
@@ -129,7 +149,8 @@ pub fn read_set(
         };
         if format == Some(Format::Greentic) {
             let mut all = buf[..first].to_vec();
-            f.read_to_end(&mut all).with_context(|| format!("cannot read {name}"))?;
+            f.read_to_end(&mut all)
+                .with_context(|| format!("cannot read {name}"))?;
             progress(all.len() as u64);
             let mut d = Decoder::new(file_idx, Some(name), Some(Format::Greentic));
             d.document(&all, mtime_us(&meta), sink);
@@ -171,14 +192,27 @@ fn read_full(f: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
 }
 
 /// Loads every path into a fresh trace; returns it with the dialects seen.
-pub fn load(paths: &[PathBuf], forced: Option<Format>, progress: &mut dyn FnMut(u64)) -> Result<(Trace, Vec<Format>)> {
+pub fn load(
+    paths: &[PathBuf],
+    forced: Option<Format>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(Trace, Vec<Format>)> {
     let sets = expand(paths)?;
     let mut trace = Trace::new();
     let mut formats = Vec::new();
     for set in &sets {
         let mut files = Vec::new();
         let base = trace.files().len() as u16;
-        let f = read_set(set, forced, &mut files, &mut Renumber { inner: &mut trace, base }, progress)?;
+        let f = read_set(
+            set,
+            forced,
+            &mut files,
+            &mut Renumber {
+                inner: &mut trace,
+                base,
+            },
+            progress,
+        )?;
         for name in files {
             trace.add_file(name);
         }
@@ -214,9 +248,21 @@ mod tests {
 
     #[test]
     fn rotation_names() {
-        assert_eq!(rotation_key(Path::new("/d/event_log-abc-000002.jsonl")), (PathBuf::from("/d/event_log-abc.jsonl"), 2));
-        assert_eq!(rotation_key(Path::new("/d/event_log-000001.jsonl")), (PathBuf::from("/d/event_log.jsonl"), 1));
-        assert_eq!(rotation_key(Path::new("/d/event_log.jsonl")), (PathBuf::from("/d/event_log.jsonl"), 0));
-        assert_eq!(rotation_key(Path::new("x-12345.jsonl")), (PathBuf::from("x-12345.jsonl"), 0));
+        assert_eq!(
+            rotation_key(Path::new("/d/event_log-abc-000002.jsonl")),
+            (PathBuf::from("/d/event_log-abc.jsonl"), 2)
+        );
+        assert_eq!(
+            rotation_key(Path::new("/d/event_log-000001.jsonl")),
+            (PathBuf::from("/d/event_log.jsonl"), 1)
+        );
+        assert_eq!(
+            rotation_key(Path::new("/d/event_log.jsonl")),
+            (PathBuf::from("/d/event_log.jsonl"), 0)
+        );
+        assert_eq!(
+            rotation_key(Path::new("x-12345.jsonl")),
+            (PathBuf::from("x-12345.jsonl"), 0)
+        );
     }
 }

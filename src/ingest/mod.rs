@@ -6,6 +6,7 @@
 //! re-read. Document dialects (greentic) are decoded whole.
 
 pub mod files;
+pub mod payload;
 pub mod split;
 
 use crate::event::{Event, SourceRef};
@@ -62,6 +63,17 @@ impl Sink for Batch {
     }
 }
 
+/// What the ingest side sends to the explorer.
+#[derive(Debug)]
+pub enum IngestMsg {
+    /// New events and skipped records, in input order.
+    Batch(Batch),
+    /// The input was truncated or replaced: clear the trace; everything will be re-sent.
+    Reset,
+    /// A message for the status bar (e.g. "waiting for events.jsonl to appear").
+    Status(String),
+}
+
 /// How many bytes the sniffer looks at before giving up on a dialect.
 const SNIFF_BYTES: usize = 64 * 1024;
 
@@ -115,7 +127,13 @@ impl Decoder {
         });
         // Two passes keep the borrow of the splitter's buffer short.
         for (line, line_no, offset) in lines {
-            let src = SourceRef { file, line: line_no, offset, len: line.len() as u32, item: 0 };
+            let src = SourceRef {
+                file,
+                line: line_no,
+                offset,
+                len: line.len() as u32,
+                item: 0,
+            };
             self.record(&line, src, sink);
         }
     }
@@ -124,7 +142,13 @@ impl Decoder {
     pub fn finish(&mut self, sink: &mut dyn Sink) {
         let file = self.file;
         if let Some((line, line_no, offset)) = self.splitter.take_rest() {
-            let src = SourceRef { file, line: line_no, offset, len: line.len() as u32, item: 0 };
+            let src = SourceRef {
+                file,
+                line: line_no,
+                offset,
+                len: line.len() as u32,
+                item: 0,
+            };
             self.record(&line, src, sink);
         }
         self.decide(true, sink);
@@ -166,7 +190,11 @@ impl Decoder {
             }
             None if enough => {
                 for (_, src) in std::mem::take(&mut self.pending) {
-                    sink.skip(src.file, src.line, "unrecognized format: not ATOF, harn or greentic (use --format)".into());
+                    sink.skip(
+                        src.file,
+                        src.line,
+                        "unrecognized format: not ATOF, harn or greentic (use --format)".into(),
+                    );
                 }
                 self.pending_bytes = 0;
                 return;
@@ -180,7 +208,9 @@ impl Decoder {
     }
 
     fn decode(&mut self, line: &[u8], src: SourceRef, sink: &mut dyn Sink) {
-        let Some(reader) = self.reader.as_mut() else { return };
+        let Some(reader) = self.reader.as_mut() else {
+            return;
+        };
         let mut emit = |e: Event<'_>| sink.event(e);
         if let Err(e) = reader.read(line, src, &mut emit) {
             sink.skip(src.file, src.line, e.to_string());
@@ -192,7 +222,13 @@ impl Decoder {
         let reader = self.reader.get_or_insert_with(|| Format::Greentic.reader());
         reader.set_document_time(mtime_us);
         let len = bytes.len().min(u32::MAX as usize) as u32;
-        let src = SourceRef { file: self.file, line: 1, offset: 0, len, item: 0 };
+        let src = SourceRef {
+            file: self.file,
+            line: 1,
+            offset: 0,
+            len,
+            item: 0,
+        };
         let mut emit = |e: Event<'_>| sink.event(e);
         if let Err(e) = reader.read(bytes, src, &mut emit) {
             sink.skip(self.file, 1, e.to_string());
@@ -215,6 +251,7 @@ impl Event<'_> {
             name: own(self.name),
             category: self.category,
             model: self.model.map(own),
+            model_is_fallback: self.model_is_fallback,
             tool_call_id: self.tool_call_id.map(own),
             tokens: self.tokens,
             failure: match self.failure {

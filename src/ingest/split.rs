@@ -12,7 +12,11 @@ pub struct LineSplitter {
 
 impl LineSplitter {
     pub fn new() -> Self {
-        Self { rest: Vec::new(), rest_offset: 0, next_line: 1 }
+        Self {
+            rest: Vec::new(),
+            rest_offset: 0,
+            next_line: 1,
+        }
     }
 
     /// Feeds bytes; calls `line(bytes, line_no, offset)` for each complete line (without `\n`/`\r\n`).
@@ -74,7 +78,9 @@ mod tests {
         let mut s = LineSplitter::new();
         let mut got = Vec::new();
         for c in chunks {
-            s.push(c, &mut |l, n, o| got.push((String::from_utf8(l).unwrap(), n, o)));
+            s.push(c, &mut |l, n, o| {
+                got.push((String::from_utf8(l).unwrap(), n, o));
+            });
         }
         (got, s.take_rest())
     }
@@ -82,14 +88,24 @@ mod tests {
     #[test]
     fn half_lines_are_held() {
         let (got, rest) = run(&[b"ab", b"c\nde", b"f\r\n", b"\ng"]);
-        assert_eq!(got, vec![("abc".into(), 1, 0), ("def".into(), 2, 4), (String::new(), 3, 9)]);
+        assert_eq!(
+            got,
+            vec![
+                ("abc".into(), 1, 0),
+                ("def".into(), 2, 4),
+                (String::new(), 3, 9)
+            ]
+        );
         assert_eq!(rest, Some((b"g".to_vec(), 4, 10)));
     }
 
     #[test]
     fn offsets_across_many_chunks() {
         let (got, rest) = run(&[b"x\ny\n", b"zz\n"]);
-        assert_eq!(got, vec![("x".into(), 1, 0), ("y".into(), 2, 2), ("zz".into(), 3, 4)]);
+        assert_eq!(
+            got,
+            vec![("x".into(), 1, 0), ("y".into(), 2, 2), ("zz".into(), 3, 4)]
+        );
         assert_eq!(rest, None);
     }
 }

@@ -7,6 +7,7 @@
 //! second node, and parent cycles are refused at the link that would close them.
 
 mod intern;
+pub mod query;
 pub mod stats;
 pub mod tree;
 
@@ -153,7 +154,10 @@ impl Trace {
 
     /// Run roots in arrival order: scopes with no parent, or whose parent was never seen.
     pub fn runs(&self) -> impl Iterator<Item = NodeId> + '_ {
-        self.roots.iter().copied().filter(|&r| self.nodes[r as usize].is_root)
+        self.roots
+            .iter()
+            .copied()
+            .filter(|&r| self.nodes[r as usize].is_root)
     }
 
     /// Marks outside any seen scope.
@@ -175,7 +179,10 @@ impl Trace {
     pub fn root_of(&self, mut id: NodeId) -> NodeId {
         let mut steps = 0usize;
         while let Some(p) = self.nodes[id as usize].parent {
-            if self.nodes[id as usize].is_root || self.nodes[p as usize].placeholder || steps > self.nodes.len() {
+            if self.nodes[id as usize].is_root
+                || self.nodes[p as usize].placeholder
+                || steps > self.nodes.len()
+            {
                 break;
             }
             id = p;
@@ -215,14 +222,22 @@ impl Trace {
         self.skipped += 1;
         self.generation += 1;
         if self.diagnostics.len() < MAX_DIAGNOSTICS {
-            self.diagnostics.push(Diagnostic { file, line, message: message.into() });
+            self.diagnostics.push(Diagnostic {
+                file,
+                line,
+                message: message.into(),
+            });
         }
     }
 
     fn warn(&mut self, src: SourceRef, message: String) {
         self.warnings_count += 1;
         if self.warnings.len() < MAX_DIAGNOSTICS {
-            self.warnings.push(Diagnostic { file: src.file, line: src.line, message });
+            self.warnings.push(Diagnostic {
+                file: src.file,
+                line: src.line,
+                message,
+            });
         }
     }
 
@@ -274,9 +289,20 @@ impl Trace {
             }
             EventKind::Start => {
                 let id = match self.ids.get(&key).copied() {
-                    Some(n) if !self.nodes[n as usize].has_start && self.nodes[n as usize].kind == NodeKind::Scope => n,
+                    Some(n)
+                        if !self.nodes[n as usize].has_start
+                            && self.nodes[n as usize].kind == NodeKind::Scope =>
+                    {
+                        n
+                    }
                     Some(_) => {
-                        self.warn(ev.src, format!("duplicate start for id {:?}; kept as a second scope", &*ev.id));
+                        self.warn(
+                            ev.src,
+                            format!(
+                                "duplicate start for id {:?}; kept as a second scope",
+                                &*ev.id
+                            ),
+                        );
                         self.new_node(NodeKind::Scope, key, name)
                     }
                     None => self.new_node(NodeKind::Scope, key, name),
@@ -292,9 +318,17 @@ impl Trace {
             }
             EventKind::End => {
                 let id = match self.ids.get(&key).copied() {
-                    Some(n) if !self.nodes[n as usize].has_end && self.nodes[n as usize].kind == NodeKind::Scope => n,
+                    Some(n)
+                        if !self.nodes[n as usize].has_end
+                            && self.nodes[n as usize].kind == NodeKind::Scope =>
+                    {
+                        n
+                    }
                     Some(_) => {
-                        self.warn(ev.src, format!("duplicate end for id {:?}; kept as a second scope", &*ev.id));
+                        self.warn(
+                            ev.src,
+                            format!("duplicate end for id {:?}; kept as a second scope", &*ev.id),
+                        );
                         let n = self.new_node(NodeKind::Scope, key, name);
                         self.ids.insert(key, n);
                         n
@@ -326,14 +360,20 @@ impl Trace {
         {
             let n = &mut self.nodes[id as usize];
             n.placeholder = false;
-            if n.name != name && (ev.kind == EventKind::Start || self.strings.resolve(n.name).is_empty() || was_placeholder) {
+            if n.name != name
+                && (ev.kind == EventKind::Start
+                    || self.strings.resolve(n.name).is_empty()
+                    || was_placeholder)
+            {
                 n.name = name;
             }
             if ev.category.is_some() && (n.category.is_none() || ev.kind == EventKind::Start) {
                 n.category.clone_from(&ev.category);
             }
             if let Some(m) = &ev.model {
-                n.model = Some(self.strings.intern(m));
+                if !ev.model_is_fallback || n.model.is_none() {
+                    n.model = Some(self.strings.intern(m));
+                }
             }
             if let Some(t) = &ev.tool_call_id {
                 if n.tool_call_id.is_none() {
@@ -376,13 +416,19 @@ impl Trace {
         if let Some(existing) = self.nodes[child as usize].parent {
             let same = self.str(self.nodes[existing as usize].ext_id) == parent_key;
             if !same {
-                self.warn(src, format!("parent changed to {parent_key:?}; kept the first parent"));
+                self.warn(
+                    src,
+                    format!("parent changed to {parent_key:?}; kept the first parent"),
+                );
             }
             return;
         }
         let pkey = self.strings.intern(parent_key);
         if pkey == self.nodes[child as usize].ext_id {
-            self.warn(src, format!("scope {parent_key:?} is its own parent; shown as a root"));
+            self.warn(
+                src,
+                format!("scope {parent_key:?} is its own parent; shown as a root"),
+            );
             self.mark_root_if_run(child);
             return;
         }
@@ -395,8 +441,13 @@ impl Trace {
                 p
             }
         };
-        if !self.nodes[child as usize].children.is_empty() && self.is_ancestor_or_self(child, parent) {
-            self.warn(src, format!("parent {parent_key:?} would close a cycle; shown as a root"));
+        if !self.nodes[child as usize].children.is_empty()
+            && self.is_ancestor_or_self(child, parent)
+        {
+            self.warn(
+                src,
+                format!("parent {parent_key:?} would close a cycle; shown as a root"),
+            );
             self.mark_root_if_run(child);
             return;
         }
@@ -444,8 +495,16 @@ impl Trace {
 
     /// Re-places a node among its siblings after its time changed (a late start); rare.
     fn resort_in_parent(&mut self, id: NodeId) {
-        let Some(p) = self.nodes[id as usize].parent else { return };
-        let Some(i) = self.nodes[p as usize].children.iter().rposition(|&c| c == id) else { return };
+        let Some(p) = self.nodes[id as usize].parent else {
+            return;
+        };
+        let Some(i) = self.nodes[p as usize]
+            .children
+            .iter()
+            .rposition(|&c| c == id)
+        else {
+            return;
+        };
         let mut i = self.bubble_back(p, i);
         let me = self.order_key(id);
         let len = self.nodes[p as usize].children.len();

@@ -145,7 +145,8 @@ impl Trace {
 
     /// Subtree token usage for every node under `root`, by pre-order position.
     pub fn subtree_tokens(&self, order: &[NodeId]) -> Vec<Option<Tokens>> {
-        let pos: rustc_hash::FxHashMap<NodeId, usize> = order.iter().enumerate().map(|(i, &n)| (n, i)).collect();
+        let pos: rustc_hash::FxHashMap<NodeId, usize> =
+            order.iter().enumerate().map(|(i, &n)| (n, i)).collect();
         let mut kids: Vec<Option<Tokens>> = vec![None; order.len()];
         let mut subtree: Vec<Option<Tokens>> = vec![None; order.len()];
         for (i, &id) in order.iter().enumerate().rev() {
@@ -175,7 +176,7 @@ impl Trace {
                 NodeKind::Mark => s.marks += 1,
                 NodeKind::Scope => s.scopes += 1,
             }
-            if n.is_open() {
+            if n.is_open() && !n.container {
                 s.open_scopes += 1;
             }
             if n.error.is_some() {
@@ -203,9 +204,17 @@ impl Trace {
         }
         let r = self.node(root);
         s.start_us = r.start_us.or(min_t);
-        let complete = if r.container && !r.has_end { s.open_scopes == 0 } else { r.has_end };
+        let complete = if r.container && !r.has_end {
+            s.open_scopes == 0
+        } else {
+            r.has_end
+        };
         s.end_us = if complete {
-            if r.has_end && r.end_us.is_some() { r.end_us } else { max_t }
+            if r.has_end && r.end_us.is_some() {
+                r.end_us
+            } else {
+                max_t
+            }
         } else {
             None
         };

@@ -31,7 +31,9 @@ impl Trace {
             match n.kind {
                 NodeKind::Mark => out.push_str("mark"),
                 NodeKind::Scope if n.placeholder => out.push_str("missing"),
-                NodeKind::Scope => out.push_str(n.category.as_ref().map_or("scope", |c| c.as_str())),
+                NodeKind::Scope => {
+                    out.push_str(n.category.as_ref().map_or("scope", |c| c.as_str()));
+                }
             }
             let _ = write!(out, " {:?}", clean(self.str(n.name)));
             if let Some(m) = n.model {
@@ -46,7 +48,14 @@ impl Trace {
                 }
                 None => out.push_str(" at=?"),
             }
-            if n.kind == NodeKind::Scope {
+            if n.kind == NodeKind::Scope && n.container && !n.has_end {
+                match stats.end_us.zip(n.start_us) {
+                    Some((e, s)) => {
+                        let _ = write!(out, " dur={}", format_duration_us(e - s));
+                    }
+                    None => out.push_str(" open"),
+                }
+            } else if n.kind == NodeKind::Scope {
                 match (n.duration_us(), n.has_start, n.has_end) {
                     (Some(d), ..) => {
                         let _ = write!(out, " dur={}", format_duration_us(d));
@@ -65,7 +74,12 @@ impl Trace {
                     t.total_or_sum()
                 );
                 if t.cache_read.is_some() || t.cache_write.is_some() {
-                    let _ = write!(out, " cache={}/{}", t.cache_read.unwrap_or(0), t.cache_write.unwrap_or(0));
+                    let _ = write!(
+                        out,
+                        " cache={}/{}",
+                        t.cache_read.unwrap_or(0),
+                        t.cache_write.unwrap_or(0)
+                    );
                 }
             }
             if let Some(e) = &n.error {

@@ -1,0 +1,246 @@
+//! Read-only questions the explorer asks of a [`Trace`]: the time-ordered edges of a run (the
+//! scrubber's axis), a node's phase at a point on that axis, and latency percentiles.
+//!
+//! "The state at time t" is answered here from the tree plus a sorted index of edges, never
+//! by copying the tree: a node is hidden before its start edge, open until its end edge, and
+//! done after it.
+
+use rustc_hash::FxHashMap;
+
+use super::{Node, NodeId, NodeKind, Trace};
+
+/// Which side of a node an edge is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edge {
+    Start,
+    End,
+    Mark,
+}
+
+/// One point on a run's time axis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimedEdge {
+    pub t: i64,
+    pub node: NodeId,
+    pub edge: Edge,
+}
+
+/// A node's state at a cursor position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Not started yet.
+    Hidden,
+    /// Started, not ended.
+    Open,
+    /// Ended (or a mark that happened).
+    Done,
+}
+
+const NONE: u32 = u32::MAX;
+
+/// The edges of one run sorted by time, with each node's edge positions.
+#[derive(Debug, Clone, Default)]
+pub struct Timeline {
+    pub root: NodeId,
+    pub edges: Vec<TimedEdge>,
+    pos: FxHashMap<NodeId, (u32, u32)>,
+}
+
+impl Timeline {
+    /// Indexes the run under `root`. Ties sort ends before starts (children's ends first), so
+    /// back-to-back calls never overlap; nodes without any time are not on the axis.
+    pub fn build(trace: &Trace, root: NodeId) -> Self {
+        let mut keyed: Vec<((i64, u8, u64), TimedEdge)> = Vec::new();
+        for id in trace.preorder(root) {
+            let n = trace.node(id);
+            if n.placeholder {
+                continue;
+            }
+            if n.kind == NodeKind::Mark {
+                if let Some(t) = n.start_us {
+                    keyed.push((
+                        (t, 1, n.seq),
+                        TimedEdge {
+                            t,
+                            node: id,
+                            edge: Edge::Mark,
+                        },
+                    ));
+                }
+                continue;
+            }
+            if let Some(t) = n.start_us {
+                keyed.push((
+                    (t, 1, n.seq),
+                    TimedEdge {
+                        t,
+                        node: id,
+                        edge: Edge::Start,
+                    },
+                ));
+            }
+            if let Some(t) = n.end_us.filter(|_| n.has_end) {
+                keyed.push((
+                    (t, 0, u64::MAX - n.seq),
+                    TimedEdge {
+                        t,
+                        node: id,
+                        edge: Edge::End,
+                    },
+                ));
+            }
+        }
+        keyed.sort_unstable_by_key(|(k, _)| *k);
+        let edges: Vec<TimedEdge> = keyed.into_iter().map(|(_, e)| e).collect();
+        let mut pos: FxHashMap<NodeId, (u32, u32)> = FxHashMap::default();
+        for (i, e) in edges.iter().enumerate() {
+            let p = pos.entry(e.node).or_insert((NONE, NONE));
+            match e.edge {
+                Edge::Start | Edge::Mark => p.0 = i as u32,
+                Edge::End => p.1 = i as u32,
+            }
+            if e.edge == Edge::Mark {
+                p.1 = i as u32;
+            }
+        }
+        Self { root, edges, pos }
+    }
+
+    pub fn len(&self) -> usize {
+        self.edges.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.edges.is_empty()
+    }
+
+    /// Earliest and latest time on the axis.
+    pub fn span(&self) -> Option<(i64, i64)> {
+        Some((self.edges.first()?.t, self.edges.last()?.t))
+    }
+
+    /// The phase of `node` once the edge at `cursor` has happened.
+    pub fn phase_at(&self, node: NodeId, cursor: usize) -> Phase {
+        let Some(&(start, end)) = self.pos.get(&node) else {
+            return Phase::Done;
+        };
+        let c = cursor as u32;
+        let first = if start == NONE { end } else { start };
+        if first != NONE && first > c {
+            Phase::Hidden
+        } else if end == NONE || end > c {
+            Phase::Open
+        } else {
+            Phase::Done
+        }
+    }
+
+    /// Position of the node's first edge on the axis.
+    pub fn first_edge(&self, node: NodeId) -> Option<usize> {
+        let &(s, e) = self.pos.get(&node)?;
+        let p = if s == NONE { e } else { s };
+        (p != NONE).then_some(p as usize)
+    }
+
+    /// The last edge at or before time `t` (0 when `t` is before everything).
+    pub fn cursor_at_time(&self, t: i64) -> usize {
+        self.edges.partition_point(|e| e.t <= t).saturating_sub(1)
+    }
+}
+
+/// Nearest-rank percentile of an ascending slice (`p` in 0..=100).
+pub fn percentile(sorted: &[i64], p: u32) -> Option<i64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = (u64::from(p) * sorted.len() as u64).div_ceil(100).max(1) as usize;
+    Some(sorted[rank.min(sorted.len()) - 1])
+}
+
+/// Latency figures for one group of calls.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LatencyRow {
+    pub label: String,
+    pub calls: u64,
+    pub p50_us: i64,
+    pub p95_us: i64,
+    pub max_us: i64,
+}
+
+/// Groups the finished nodes among `nodes` by `key` and reports p50/p95/max, slowest group first.
+pub fn latency_by<'t>(
+    trace: &'t Trace,
+    nodes: impl IntoIterator<Item = NodeId>,
+    key: impl Fn(&'t Node) -> Option<&'t str>,
+) -> Vec<LatencyRow> {
+    let mut groups: FxHashMap<&str, Vec<i64>> = FxHashMap::default();
+    for id in nodes {
+        let n = trace.node(id);
+        if let (Some(k), Some(d)) = (key(n), n.duration_us()) {
+            groups.entry(k).or_default().push(d);
+        }
+    }
+    let mut rows: Vec<LatencyRow> = groups
+        .into_iter()
+        .map(|(label, mut v)| {
+            v.sort_unstable();
+            LatencyRow {
+                label: label.to_owned(),
+                calls: v.len() as u64,
+                p50_us: percentile(&v, 50).unwrap_or(0),
+                p95_us: percentile(&v, 95).unwrap_or(0),
+                max_us: v.last().copied().unwrap_or(0),
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| b.p95_us.cmp(&a.p95_us).then_with(|| a.label.cmp(&b.label)));
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Event, EventKind};
+
+    fn ev(
+        kind: EventKind,
+        id: &'static str,
+        parent: Option<&'static str>,
+        t: i64,
+    ) -> Event<'static> {
+        let mut e = Event::new(kind, id, id);
+        e.parent = parent.map(Into::into);
+        e.ts_us = Some(t);
+        e
+    }
+
+    #[test]
+    fn phases_follow_the_cursor() {
+        let mut tr = Trace::new();
+        for e in [
+            ev(EventKind::Start, "r", None, 0),
+            ev(EventKind::Start, "a", Some("r"), 10),
+            ev(EventKind::End, "a", Some("r"), 20),
+            ev(EventKind::Start, "b", Some("r"), 20),
+            ev(EventKind::End, "b", Some("r"), 30),
+            ev(EventKind::End, "r", None, 30),
+        ] {
+            tr.apply(&e);
+        }
+        let root = tr.runs().next().unwrap();
+        let tl = Timeline::build(&tr, root);
+        let (a, b) = (tr.lookup("a").unwrap(), tr.lookup("b").unwrap());
+        assert_eq!(tl.len(), 6);
+        assert_eq!(tl.phase_at(a, 0), Phase::Hidden);
+        assert_eq!(tl.phase_at(a, 1), Phase::Open);
+        // At t=20 a's end sorts before b's start: never both open.
+        assert_eq!(tl.phase_at(a, 2), Phase::Done);
+        assert_eq!(tl.phase_at(b, 2), Phase::Hidden);
+        assert_eq!(tl.phase_at(b, 3), Phase::Open);
+        assert_eq!(tl.phase_at(root, 4), Phase::Open);
+        assert_eq!(tl.phase_at(root, 5), Phase::Done);
+        assert_eq!(tl.cursor_at_time(15), 1);
+        assert_eq!(percentile(&[1, 2, 3, 4], 50), Some(2));
+        assert_eq!(percentile(&[1, 2, 3, 4], 95), Some(4));
+    }
+}

@@ -1,0 +1,237 @@
+//! Fixture tests: each bundled sample and odd-case file, with hand-computed answers.
+
+use std::path::PathBuf;
+
+use serde_json::{Value, json};
+use trace_tui::formats::Format;
+use trace_tui::ingest::files::load;
+use trace_tui::summary::summary_json;
+
+fn path(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+fn summary(files: &[&str]) -> (trace_tui::model::Trace, Value) {
+    let paths: Vec<PathBuf> = files.iter().map(|f| path(f)).collect();
+    let (trace, formats) = load(&paths, None, &mut |_| {}).expect("load");
+    let json = summary_json(&trace, &formats);
+    (trace, json)
+}
+
+fn run<'a>(doc: &'a Value, name: &str) -> &'a Value {
+    doc["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == name)
+        .unwrap_or_else(|| panic!("no run {name}"))
+}
+
+const HARN_A: &str = "assets/harn/event_log-01979f2a-5a10-7c2e-9f41-0b7d3e6a8c55.jsonl";
+const HARN_B: &str = "assets/harn/event_log-01979f2b-1c00-7d00-8a00-3e3e3e3e3e3e.jsonl";
+
+#[test]
+fn atof_sample_runs_tokens_and_statuses() {
+    let (trace, doc) = summary(&["assets/atof/agent-session.jsonl"]);
+    assert_eq!(doc["format"], "atof");
+    assert_eq!(doc["events"], 28);
+    assert_eq!(doc["skipped_lines"], 0);
+    let names: Vec<&str> = doc["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["claude-code", "research-agent", "codex"]);
+
+    let cc = run(&doc, "claude-code");
+    assert_eq!(cc["status"], "ok");
+    assert_eq!(cc["id"], "01979f2a-6c41-7d3e-8b20-4f1a9c0e5d71");
+    assert_eq!(cc["start"], "2026-06-24T18:03:11.204Z");
+    assert_eq!(cc["end"], "2026-06-24T18:03:18.404Z");
+    assert_eq!(cc["duration_ms"], 7200.0);
+    assert_eq!(
+        (
+            cc["scopes"].as_u64(),
+            cc["llm_calls"].as_u64(),
+            cc["tool_calls"].as_u64()
+        ),
+        (Some(6), Some(2), Some(2))
+    );
+    // 9 + 1200 in, 74 + 310 out: annotated usage and raw data.usage of one call counted once.
+    assert_eq!(
+        cc["tokens"],
+        json!({"input": 1209, "output": 384, "total": 1593, "cache_read": 41480, "cache_write": 640})
+    );
+
+    let ra = run(&doc, "research-agent");
+    assert_eq!(ra["status"], "error");
+    assert_eq!(
+        ra["errors"], 2,
+        "failed web_search + rejected fetch_url mark"
+    );
+    assert_eq!(ra["tokens"]["input"], 2312);
+    assert_eq!(ra["tokens"]["cache_read"], 1024);
+
+    let cx = run(&doc, "codex");
+    assert_eq!(cx["status"], "incomplete");
+    assert_eq!(cx["end"], Value::Null);
+    assert_eq!(cx["duration_ms"], Value::Null);
+    assert_eq!(cx["start"], "2026-06-24T18:15:00.000Z");
+
+    let t = &doc["totals"];
+    assert_eq!(
+        (
+            t["runs"].as_u64(),
+            t["llm_calls"].as_u64(),
+            t["tool_calls"].as_u64()
+        ),
+        (Some(3), Some(5), Some(5))
+    );
+    assert_eq!(
+        (
+            t["tokens"]["input"].as_u64(),
+            t["tokens"]["output"].as_u64(),
+            t["tokens"]["total"].as_u64()
+        ),
+        (Some(8521), Some(1500), Some(10021))
+    );
+    assert_eq!(t["by_model"]["claude-sonnet-4-5"]["calls"], 2);
+    assert_eq!(t["by_model"]["claude-sonnet-4-5"]["input"], 1209);
+    assert_eq!(
+        t["by_model"]["gpt-4.1"],
+        json!({"calls": 1, "input": 812, "output": 96, "total": 908, "cache_read": 0, "cache_write": 0})
+    );
+    assert_eq!(t["by_model"]["gpt-4.1-mini"]["output"], 220);
+    assert_eq!(t["by_model"]["gpt-5-codex"]["input"], 5000);
+    insta::assert_snapshot!("atof_sample_tree", trace.dump());
+}
+
+#[test]
+fn harn_rotated_set_is_one_session() {
+    // Naming only the base file brings its rotated part along; the index continues.
+    let (trace, doc) = summary(&[HARN_A, HARN_B]);
+    assert_eq!(doc["format"], "harn");
+    assert_eq!(doc["files"].as_array().unwrap().len(), 3);
+    assert_eq!(doc["events"], 24);
+    let a = run(&doc, "01979f2a-5a10-7c2e-9f41-0b7d3e6a8c55");
+    assert_eq!(a["status"], "error");
+    assert_eq!(a["duration_ms"], 6300.0);
+    assert_eq!(
+        (
+            a["scopes"].as_u64(),
+            a["llm_calls"].as_u64(),
+            a["tool_calls"].as_u64(),
+            a["errors"].as_u64()
+        ),
+        (Some(7), Some(2), Some(2), Some(1))
+    );
+    // iteration_end tokens only; the cumulative provider_usage is not added again.
+    assert_eq!(
+        (
+            a["tokens"]["input"].as_u64(),
+            a["tokens"]["output"].as_u64()
+        ),
+        (Some(44629), Some(484))
+    );
+    let b = run(&doc, "01979f2b-1c00-7d00-8a00-3e3e3e3e3e3e");
+    assert_eq!(b["status"], "incomplete");
+    assert_eq!(b["tokens"]["input"], 3000);
+    assert_eq!(doc["totals"]["by_model"]["claude-sonnet-4-5"]["calls"], 2);
+    assert_eq!(doc["totals"]["by_model"]["gpt-4.1"]["calls"], 1);
+    insta::assert_snapshot!("harn_sample_tree", trace.dump());
+}
+
+#[test]
+fn harn_parts_named_in_any_order_read_in_rotation_order() {
+    let rotated = "assets/harn/event_log-01979f2a-5a10-7c2e-9f41-0b7d3e6a8c55-000001.jsonl";
+    let (_, forward) = summary(&[HARN_A]);
+    let (_, backward) = summary(&[rotated, HARN_A]);
+    assert_eq!(forward["runs"], backward["runs"]);
+    // 12 records become 17 events: the session root, and an LLM call per iteration_end.
+    assert_eq!(forward["events"], 17);
+}
+
+#[test]
+fn greentic_steps_become_calls() {
+    let (trace, doc) = summary(&["assets/greentic/trace.json"]);
+    assert_eq!(doc["format"], "greentic");
+    let r = run(&doc, "triage@1.3.0");
+    assert_eq!(r["status"], "error");
+    assert_eq!(
+        r["duration_ms"], 31541.0,
+        "184 + 1250 + 95 + 30012 ms laid end to end"
+    );
+    assert_eq!(
+        (
+            r["scopes"].as_u64(),
+            r["llm_calls"].as_u64(),
+            r["tool_calls"].as_u64(),
+            r["errors"].as_u64()
+        ),
+        (Some(5), Some(2), Some(2), Some(1))
+    );
+    insta::assert_snapshot!("greentic_sample_tree", trace.dump());
+}
+
+#[test]
+fn odd_atof_lines_are_kept_or_reported() {
+    let (trace, doc) = summary(&["tests/fixtures/atof-odd.jsonl"]);
+    assert_eq!(doc["skipped_lines"], 3);
+    let lines: Vec<u64> = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [1, 2, 7]);
+    assert_eq!(doc["diagnostics"][1]["error"], "not a JSON object");
+    assert_eq!(
+        doc["events"], 15,
+        "every usable line is an event, none lost"
+    );
+    assert_eq!(doc["loose_marks"], 1);
+    // Child before parent and end before start fold into one tree under "parent".
+    let p = run(&doc, "parent");
+    assert_eq!(p["status"], "ok");
+    assert_eq!(
+        p["scopes"], 5,
+        "parent, child-first, two dup scopes, end-only"
+    );
+    assert_eq!(p["duration_ms"], 5000.0);
+    // A parent never seen makes its child a run of its own.
+    assert_eq!(run(&doc, "orphan")["status"], "ok");
+    // A two-node cycle is broken at the link that would close it; both nodes stay.
+    assert_eq!(run(&doc, "cycle-b")["scopes"], 2);
+    assert_eq!(run(&doc, "bad-time")["start"], Value::Null);
+    assert_eq!(doc["warnings_count"], 2, "duplicate start + cycle");
+    assert_eq!(doc["runs"].as_array().unwrap().len(), 5);
+    insta::assert_snapshot!("atof_odd_tree", trace.dump());
+}
+
+#[test]
+fn forced_format_and_unknown_input() {
+    let (trace, _) = load(
+        &[path("assets/atof/agent-session.jsonl")],
+        Some(Format::Harn),
+        &mut |_| {},
+    )
+    .unwrap();
+    // Read as harn, ATOF lines have no `type`: every line is skipped with a reason.
+    assert_eq!(trace.skipped, 28);
+    assert_eq!(trace.diagnostics()[0].message, "not harn: missing `type`");
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("notes.txt");
+    std::fs::write(&f, "hello\nworld\n").unwrap();
+    let (trace, formats) = load(&[f], None, &mut |_| {}).unwrap();
+    assert!(formats.is_empty());
+    assert_eq!(trace.skipped, 2);
+}
+
+#[test]
+fn missing_file_and_directory_are_errors() {
+    let err = load(&[path("assets/nope.jsonl")], None, &mut |_| {}).unwrap_err();
+    assert!(format!("{err:#}").contains("cannot open"), "{err:#}");
+    let err = load(&[path("assets")], None, &mut |_| {}).unwrap_err();
+    assert!(format!("{err:#}").contains("is a directory"), "{err:#}");
+}
