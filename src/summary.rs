@@ -237,3 +237,51 @@ pub fn diagnostics_text(trace: &Trace, limit: usize) -> Vec<String> {
         })
         .collect()
 }
+
+/// Reports each run once, when it completes (`summary --follow`).
+#[derive(Debug, Default)]
+pub struct CompletedRuns {
+    printed: rustc_hash::FxHashSet<NodeId>,
+    checked_generation: u64,
+}
+
+impl CompletedRuns {
+    /// Runs that completed since the last call, as (root, figures), in start order.
+    pub fn take_new(&mut self, trace: &Trace) -> Vec<(NodeId, RunStats)> {
+        if trace.generation == self.checked_generation {
+            return Vec::new();
+        }
+        self.checked_generation = trace.generation;
+        let mut done: Vec<(NodeId, RunStats)> = trace
+            .runs()
+            .filter(|r| !self.printed.contains(r))
+            .map(|r| (r, trace.run_stats(r)))
+            .filter(|(_, s)| s.end_us.is_some())
+            .collect();
+        done.sort_by_key(|(id, s)| (s.start_us, trace.node(*id).seq));
+        self.printed.extend(done.iter().map(|(id, _)| *id));
+        done
+    }
+
+    /// Forgets everything (the input started over).
+    pub fn reset(&mut self) {
+        *self = Self::default();
+    }
+}
+
+/// One human-readable line for a completed run.
+pub fn run_line(trace: &Trace, id: NodeId, s: &RunStats) -> String {
+    format!(
+        "{} {} {} {} llm={} tools={} errors={} tokens in={} out={}",
+        s.start_us.map_or_else(|| "-".into(), format_us),
+        s.status().as_str(),
+        clean(trace.str(trace.node(id).name)),
+        s.duration_us()
+            .map_or_else(|| "-".into(), format_duration_us),
+        s.llm_calls,
+        s.tool_calls,
+        s.errors,
+        s.tokens.input,
+        s.tokens.output
+    )
+}

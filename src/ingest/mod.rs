@@ -6,6 +6,7 @@
 //! re-read. Document dialects (greentic) are decoded whole.
 
 pub mod files;
+pub mod follow;
 pub mod payload;
 pub mod split;
 
@@ -33,17 +34,22 @@ impl Sink for Trace {
 /// Owned events and skips, to cross a channel.
 #[derive(Debug, Default)]
 pub struct Batch {
+    /// Files first seen in this batch, in file-index order (appended to the trace's table).
+    pub files: Vec<String>,
     pub events: Vec<Event<'static>>,
     pub skips: Vec<(u16, u64, String)>,
 }
 
 impl Batch {
     pub fn is_empty(&self) -> bool {
-        self.events.is_empty() && self.skips.is_empty()
+        self.files.is_empty() && self.events.is_empty() && self.skips.is_empty()
     }
 
     /// Applies the batch to a trace.
     pub fn apply_to(self, trace: &mut Trace) {
+        for f in self.files {
+            trace.add_file(f);
+        }
         for e in &self.events {
             trace.apply(e);
         }

@@ -1,0 +1,416 @@
+//! Live follow: tails files, rotated sets, directories and stdin, and sends batches of events
+//! over a bounded channel.
+//!
+//! One thread owns every tail. It wakes on a notify (inotify) event for a watched directory
+//! or, at the latest, every [`POLL_INTERVAL`] — our own `stat` poll, which is also the whole
+//! mechanism where the native watcher is unavailable (network filesystems). notify's own
+//! `PollWatcher` is not used: in notify 8 it misses appends (PERFORMANCE.md §3.6).
+//! Each wake-up reads only the bytes appended since the last offset; a line is used only once
+//! its newline has arrived. Truncation, replacement by rename, and greentic's atomic rewrite
+//! restart everything from the top with [`IngestMsg::Reset`]; a new rotated part is started
+//! only after the previous part was read to its end.
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::time::Duration;
+
+use super::files::{mtime_us, rotated_parts, rotation_key};
+use super::{Batch, Decoder, IngestMsg};
+use crate::formats::{Format, sniff};
+
+/// The fallback poll period, and the longest a change waits when inotify is silent.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(100);
+/// Events per batch before it is sent, so a burst streams instead of arriving all at once.
+const BATCH_EVENTS: usize = 8192;
+const READ_CHUNK: usize = 1 << 20;
+
+/// What to follow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A file (may not exist yet) with its rotated parts.
+    File(PathBuf),
+    /// Every log file in a directory, including ones created later.
+    Dir(PathBuf),
+    /// Standard input.
+    Stdin,
+}
+
+impl Target {
+    /// `-` is stdin, an existing directory is a directory, anything else a file.
+    pub fn from_arg(arg: &Path) -> Self {
+        if arg.as_os_str() == "-" {
+            Self::Stdin
+        } else if arg.is_dir() {
+            Self::Dir(arg.to_path_buf())
+        } else {
+            Self::File(arg.to_path_buf())
+        }
+    }
+}
+
+/// A followed file set: its parts in order, and where reading stands.
+struct Tail {
+    base: PathBuf,
+    /// Parts already started, in order; the last is being read.
+    parts: Vec<PathBuf>,
+    file: Option<File>,
+    ino: u64,
+    offset: u64,
+    decoder: Option<Decoder>,
+    document: Option<(i64, u64, u64)>,
+    announced_wait: bool,
+}
+
+impl Tail {
+    fn new(base: PathBuf) -> Self {
+        Self {
+            base,
+            parts: Vec::new(),
+            file: None,
+            ino: 0,
+            offset: 0,
+            decoder: None,
+            document: None,
+            announced_wait: false,
+        }
+    }
+}
+
+/// Why a tail asks for everything to start over.
+struct Restart;
+
+/// Follows `targets`; returns the receiving end. The thread stops when the receiver is dropped.
+pub fn spawn(targets: Vec<Target>, format: Option<Format>, capacity: usize) -> Receiver<IngestMsg> {
+    let (tx, rx) = sync_channel(capacity);
+    std::thread::Builder::new()
+        .name("follow".into())
+        .spawn(move || Follower::new(targets, format, tx).run())
+        .expect("spawn follow thread");
+    rx
+}
+
+struct Follower {
+    targets: Vec<Target>,
+    format: Option<Format>,
+    tx: SyncSender<IngestMsg>,
+    tails: Vec<Tail>,
+    files: Vec<String>,
+    batch: Batch,
+}
+
+impl Follower {
+    fn new(targets: Vec<Target>, format: Option<Format>, tx: SyncSender<IngestMsg>) -> Self {
+        Self {
+            targets,
+            format,
+            tx,
+            tails: Vec::new(),
+            files: Vec::new(),
+            batch: Batch::default(),
+        }
+    }
+
+    fn run(mut self) {
+        if self.targets.contains(&Target::Stdin) {
+            self.spawn_stdin();
+        }
+        let (wake_tx, wake_rx) = std::sync::mpsc::channel::<()>();
+        let _watcher = self.watch(wake_tx);
+        self.discover();
+        loop {
+            match self.poll_all() {
+                Ok(()) => {}
+                Err(Restart) => {
+                    if self.send(IngestMsg::Reset).is_err() {
+                        return;
+                    }
+                    self.files.clear();
+                    self.tails.clear();
+                    self.batch = Batch::default();
+                    self.discover();
+                    continue;
+                }
+            }
+            if self.flush().is_err() {
+                return;
+            }
+            // Coalesce a burst of notifications into one read.
+            let _ = wake_rx.recv_timeout(POLL_INTERVAL);
+            while wake_rx.try_recv().is_ok() {}
+        }
+    }
+
+    fn send(&self, msg: IngestMsg) -> Result<(), ()> {
+        self.tx.send(msg).map_err(|_| ())
+    }
+
+    fn flush(&mut self) -> Result<(), ()> {
+        if self.batch.is_empty() {
+            // Still notice a closed receiver while idle.
+            return match self.tx.try_send(IngestMsg::Batch(Batch::default())) {
+                Err(TrySendError::Disconnected(_)) => Err(()),
+                _ => Ok(()),
+            };
+        }
+        let b = std::mem::take(&mut self.batch);
+        self.send(IngestMsg::Batch(b))
+    }
+
+    fn watch(&self, wake: std::sync::mpsc::Sender<()>) -> Option<notify::RecommendedWatcher> {
+        use notify::Watcher;
+        let mut w = notify::recommended_watcher(move |_res: notify::Result<notify::Event>| {
+            let _ = wake.send(());
+        })
+        .ok()?;
+        for t in &self.targets {
+            let dir = match t {
+                Target::File(p) => p.parent().map(|d| {
+                    if d.as_os_str().is_empty() {
+                        Path::new(".")
+                    } else {
+                        d
+                    }
+                }),
+                Target::Dir(d) => Some(d.as_path()),
+                Target::Stdin => None,
+            };
+            if let Some(d) = dir {
+                let _ = w.watch(d, notify::RecursiveMode::NonRecursive);
+            }
+        }
+        Some(w)
+    }
+
+    /// Finds file sets: named files, and log files in named directories (new ones too).
+    fn discover(&mut self) {
+        let mut bases: Vec<PathBuf> = Vec::new();
+        for t in &self.targets {
+            match t {
+                Target::File(p) => bases.push(rotation_key(p).0),
+                Target::Dir(d) => {
+                    let Ok(entries) = std::fs::read_dir(d) else {
+                        continue;
+                    };
+                    let mut found: Vec<PathBuf> = entries
+                        .filter_map(Result::ok)
+                        .map(|e| e.path())
+                        .filter(|p| p.is_file() && is_log_name(p))
+                        .map(|p| rotation_key(&p).0)
+                        .collect();
+                    found.sort();
+                    bases.extend(found);
+                }
+                Target::Stdin => {}
+            }
+        }
+        for b in bases {
+            if !self.tails.iter().any(|t| t.base == b) {
+                self.tails.push(Tail::new(b));
+            }
+        }
+    }
+
+    fn poll_all(&mut self) -> Result<(), Restart> {
+        if self.targets.iter().any(|t| matches!(t, Target::Dir(_))) {
+            self.discover();
+        }
+        for i in 0..self.tails.len() {
+            self.poll_tail(i)?;
+        }
+        Ok(())
+    }
+
+    fn register(&mut self, path: &Path) -> u16 {
+        let name = path.display().to_string();
+        self.files.push(name.clone());
+        self.batch.files.push(name);
+        (self.files.len() - 1) as u16
+    }
+
+    fn poll_tail(&mut self, i: usize) -> Result<(), Restart> {
+        if self.tails[i].file.is_none() {
+            let base = self.tails[i].base.clone();
+            let first = std::iter::once(base.clone())
+                .chain(rotated_parts(&base))
+                .find(|p| p.exists());
+            let Some(first) = first else {
+                if !self.tails[i].announced_wait {
+                    self.tails[i].announced_wait = true;
+                    let _ = self.send(IngestMsg::Status(format!(
+                        "waiting for {} to appear",
+                        base.display()
+                    )));
+                }
+                return Ok(());
+            };
+            if self.tails[i].announced_wait {
+                let _ = self.send(IngestMsg::Status(format!("following {}", first.display())));
+            }
+            self.open_part(i, &first);
+        }
+        loop {
+            self.read_new(i)?;
+            // Move on to the next rotated part only once this one is drained.
+            let next = {
+                let t = &self.tails[i];
+                let cur = t.parts.last().cloned();
+                rotated_parts(&t.base)
+                    .into_iter()
+                    .find(|p| !t.parts.contains(p) && Some(p) != cur.as_ref())
+            };
+            match next {
+                Some(p) if self.tails[i].document.is_none() => {
+                    self.read_new(i)?;
+                    self.open_part(i, &p);
+                }
+                _ => return Ok(()),
+            }
+        }
+    }
+
+    fn open_part(&mut self, i: usize, path: &Path) {
+        let Ok(f) = File::open(path) else { return };
+        let ino = f.metadata().map(|m| m.ino()).unwrap_or(0);
+        let idx = self.register(path);
+        let t = &mut self.tails[i];
+        t.parts.push(path.to_path_buf());
+        t.file = Some(f);
+        t.ino = ino;
+        t.offset = 0;
+        match t.decoder.as_mut() {
+            Some(d) => d.next_part(idx),
+            None => {
+                t.decoder = Some(Decoder::new(
+                    idx,
+                    Some(path.display().to_string()),
+                    self.format,
+                ))
+            }
+        }
+    }
+
+    fn read_new(&mut self, i: usize) -> Result<(), Restart> {
+        let t = &mut self.tails[i];
+        let Some(path) = t.parts.last().cloned() else {
+            return Ok(());
+        };
+        let Ok(meta) = std::fs::metadata(&path) else {
+            // Gone (deleted or mid-rename): keep what we have; a replacement restarts.
+            return Ok(());
+        };
+        if meta.ino() != t.ino {
+            return Err(Restart);
+        }
+        let Some(f) = t.file.as_mut() else {
+            return Ok(());
+        };
+        let len = meta.len();
+        if len < t.offset {
+            return Err(Restart);
+        }
+        // Decide the dialect from the head once, to know whether this is a document.
+        if t.offset == 0 && t.document.is_none() && len > 0 {
+            let forced = t.decoder.as_ref().and_then(Decoder::format).or(self.format);
+            let mut head = vec![0u8; len.min(64 * 1024) as usize];
+            let _ = f
+                .seek(SeekFrom::Start(0))
+                .and_then(|_| f.read_exact(&mut head));
+            let fmt = forced.or_else(|| sniff(&head, Some(&path.display().to_string())));
+            if fmt == Some(Format::Greentic) {
+                t.document = Some((0, 0, 0));
+            }
+        }
+        if let Some(seen) = t.document {
+            let stamp = (mtime_us(&meta).unwrap_or(0), len, meta.ino());
+            if seen == stamp || len == 0 {
+                return Ok(());
+            }
+            if seen != (0, 0, 0) {
+                return Err(Restart);
+            }
+            let mut all = Vec::with_capacity(len as usize);
+            if f.seek(SeekFrom::Start(0))
+                .and_then(|_| f.read_to_end(&mut all))
+                .is_err()
+            {
+                return Ok(());
+            }
+            t.document = Some(stamp);
+            t.offset = all.len() as u64;
+            if let Some(d) = t.decoder.as_mut() {
+                d.document(&all, mtime_us(&meta), &mut self.batch);
+            }
+            return Ok(());
+        }
+        if len == t.offset {
+            return Ok(());
+        }
+        if f.seek(SeekFrom::Start(t.offset)).is_err() {
+            return Ok(());
+        }
+        let mut buf = vec![0u8; READ_CHUNK];
+        loop {
+            let want = (len - t.offset).min(READ_CHUNK as u64) as usize;
+            if want == 0 {
+                break;
+            }
+            let n = match f.read(&mut buf[..want]) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            t.offset += n as u64;
+            if let Some(d) = t.decoder.as_mut() {
+                d.feed(&buf[..n], &mut self.batch);
+            }
+            if self.batch.events.len() >= BATCH_EVENTS {
+                let b = std::mem::take(&mut self.batch);
+                if self.tx.send(IngestMsg::Batch(b)).is_err() {
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn spawn_stdin(&mut self) {
+        let idx = self.register(Path::new("-"));
+        // The file must be registered before the stdin thread's first batch arrives.
+        let _ = self.flush();
+        let tx = self.tx.clone();
+        let format = self.format;
+        std::thread::Builder::new()
+            .name("stdin".into())
+            .spawn(move || {
+                let mut d = Decoder::new(idx, Some("-".into()), format);
+                let mut input = std::io::stdin().lock();
+                let mut buf = vec![0u8; 64 * 1024];
+                loop {
+                    let n = match input.read(&mut buf) {
+                        Ok(0) | Err(_) => 0,
+                        Ok(n) => n,
+                    };
+                    let mut b = Batch::default();
+                    if n == 0 {
+                        d.finish(&mut b);
+                        let _ = tx.send(IngestMsg::Batch(b));
+                        let _ = tx.send(IngestMsg::Status("stdin closed".into()));
+                        return;
+                    }
+                    d.feed(&buf[..n], &mut b);
+                    if !b.is_empty() && tx.send(IngestMsg::Batch(b)).is_err() {
+                        return;
+                    }
+                }
+            })
+            .expect("spawn stdin thread");
+    }
+}
+
+/// Names that look like logs we read, for directory following.
+fn is_log_name(p: &Path) -> bool {
+    p.extension()
+        .is_some_and(|e| e == "jsonl" || e == "json" || e == "ndjson")
+}

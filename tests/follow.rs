@@ -1,0 +1,286 @@
+//! Live follow through real temp files: every step bounded by a timeout, never a blind sleep.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::Path;
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
+
+use trace_tui::ingest::IngestMsg;
+use trace_tui::ingest::follow::{Target, spawn};
+use trace_tui::model::Trace;
+
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Applies messages until `done(trace)` holds; panics with the trace's dump on timeout.
+struct Feed {
+    rx: Receiver<IngestMsg>,
+    trace: Trace,
+    resets: usize,
+    statuses: Vec<String>,
+}
+
+impl Feed {
+    fn new(targets: Vec<Target>) -> Self {
+        Self {
+            rx: spawn(targets, None, 16),
+            trace: Trace::new(),
+            resets: 0,
+            statuses: Vec::new(),
+        }
+    }
+
+    fn until(&mut self, what: &str, done: impl Fn(&Trace) -> bool) {
+        let start = Instant::now();
+        while !done(&self.trace) {
+            assert!(
+                start.elapsed() < TIMEOUT,
+                "timed out waiting for {what}; trace:\n{}",
+                self.trace.dump()
+            );
+            if let Ok(msg) = self.rx.recv_timeout(Duration::from_millis(50)) {
+                self.handle(msg);
+            }
+        }
+    }
+
+    fn handle(&mut self, msg: IngestMsg) {
+        match msg {
+            IngestMsg::Batch(b) => b.apply_to(&mut self.trace),
+            IngestMsg::Reset => {
+                self.trace = Trace::new();
+                self.resets += 1;
+            }
+            IngestMsg::Status(s) => self.statuses.push(s),
+        }
+    }
+
+    /// Lets the follower run a few poll rounds and checks nothing more arrives.
+    fn settle(&mut self) {
+        let until = Instant::now() + Duration::from_millis(400);
+        while Instant::now() < until {
+            if let Ok(msg) = self.rx.recv_timeout(Duration::from_millis(50)) {
+                self.handle(msg);
+            }
+        }
+    }
+}
+
+fn scope(uuid: &str, parent: Option<&str>, ts: i64, sc: &str) -> String {
+    let parent = parent.map_or("null".to_owned(), |p| format!("\"{p}\""));
+    format!(
+        r#"{{"kind":"scope","atof_version":"0.1","uuid":"{uuid}","parent_uuid":{parent},"timestamp":{ts},"name":"{uuid}","scope_category":"{sc}","attributes":[],"category":"function"}}"#
+    )
+}
+
+fn append(path: &Path, text: &str) {
+    let mut f = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap();
+    f.write_all(text.as_bytes()).unwrap();
+}
+
+#[test]
+fn half_lines_are_held_until_their_newline() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("events.jsonl");
+    let line = scope("r", None, 1, "start");
+    append(&p, &format!("{}\n", scope("a", None, 0, "start")));
+    let mut feed = Feed::new(vec![Target::File(p.clone())]);
+    feed.until("first line", |t| t.events == 1);
+    let (head, tail) = line.split_at(40);
+    append(&p, head);
+    feed.settle();
+    assert_eq!(feed.trace.events, 1, "a half line is never parsed");
+    assert_eq!(feed.trace.skipped, 0, "nor reported as bad");
+    append(&p, &format!("{tail}\n"));
+    feed.until("completed line", |t| t.events == 2);
+    assert_eq!(feed.trace.skipped, 0);
+    assert_eq!(feed.trace.runs().count(), 2);
+}
+
+#[test]
+fn burst_of_100k_lines_arrives_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("burst.jsonl");
+    append(&p, "");
+    let mut feed = Feed::new(vec![Target::File(p.clone())]);
+    let mut text = String::new();
+    for i in 0..50_000 {
+        text.push_str(&scope(&format!("s{i}"), None, i, "start"));
+        text.push('\n');
+        text.push_str(&scope(&format!("s{i}"), None, i + 1, "end"));
+        text.push('\n');
+    }
+    append(&p, &text);
+    feed.until("100k events", |t| t.events >= 100_000);
+    feed.settle();
+    assert_eq!(feed.trace.events, 100_000);
+    assert_eq!(feed.trace.runs().count(), 50_000);
+    assert_eq!(feed.trace.warnings_count, 0, "no line read twice");
+}
+
+#[test]
+fn truncation_starts_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("events.jsonl");
+    append(
+        &p,
+        &format!(
+            "{}\n{}\n",
+            scope("old1", None, 0, "start"),
+            scope("old2", None, 0, "start")
+        ),
+    );
+    let mut feed = Feed::new(vec![Target::File(p.clone())]);
+    feed.until("two runs", |t| t.runs().count() == 2);
+    std::fs::write(&p, format!("{}\n", scope("new", None, 5, "start"))).unwrap();
+    feed.until("the rewritten file", |t| {
+        t.runs().count() == 1 && t.lookup("new").is_some()
+    });
+    assert!(feed.resets >= 1);
+    assert!(feed.trace.lookup("old1").is_none());
+}
+
+#[test]
+fn rotation_continues_into_the_next_part_without_losing_the_tail() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("event_log-s.jsonl");
+    let h = |i: u64, ty: &str, extra: &str| {
+        format!(
+            r#"{{"index":{i},"emitted_at_ms":{},"frame_depth":null,"type":"{ty}","session_id":"s"{extra}}}"#,
+            1000 + i
+        )
+    };
+    append(
+        &base,
+        &format!("{}\n", h(0, "iteration_start", r#","iteration":1"#)),
+    );
+    let mut feed = Feed::new(vec![Target::File(base.clone())]);
+    feed.until("iteration start", |t| t.events == 2);
+    // The tail of the old part and the new part land between two polls.
+    append(
+        &base,
+        &format!("{}\n", h(1, "agent_message_chunk", r#","content":"x""#)),
+    );
+    let part = dir.path().join("event_log-s-000001.jsonl");
+    append(
+        &part,
+        &format!(
+            "{}\n",
+            h(
+                2,
+                "iteration_end",
+                r#","iteration":1,"iteration_info":{"input_tokens":5,"output_tokens":7,"response_ms":1}"#
+            )
+        ),
+    );
+    feed.until("the rotated part", |t| t.events == 6);
+    let run = feed.trace.runs().next().unwrap();
+    let s = feed.trace.run_stats(run);
+    assert_eq!(
+        (s.marks, s.llm_calls, s.tokens.input, s.tokens.output),
+        (1, 1, 5, 7)
+    );
+    assert_eq!(feed.trace.files().len(), 2);
+    // Appends to the new part keep flowing.
+    append(
+        &part,
+        &format!(
+            "{}\n",
+            h(3, "final_wrapup", r#","final_status":"completed""#)
+        ),
+    );
+    feed.until("an append to the new part", |t| t.events == 7);
+}
+
+#[test]
+fn atomic_replace_of_a_greentic_document_is_reread() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("trace.json");
+    let doc = |steps: &str| {
+        format!(
+            "{{\n  \"trace_version\": 1,\n  \"flow\": {{\"id\": \"f\", \"version\": \"1\"}},\n  \"steps\": [{steps}]\n}}\n"
+        )
+    };
+    let step = |id: &str| {
+        format!(r#"{{"node_id":"{id}","component_id":"c","operation":"op","duration_ms":10}}"#)
+    };
+    std::fs::write(&p, doc(&step("a"))).unwrap();
+    let mut feed = Feed::new(vec![Target::File(p.clone())]);
+    feed.until("first document", |t| {
+        t.runs().next().is_some_and(|r| t.run_stats(r).scopes == 2)
+    });
+    let tmp = dir.path().join("trace.json.tmp");
+    std::fs::write(&tmp, doc(&format!("{},{}", step("a"), step("b")))).unwrap();
+    std::fs::rename(&tmp, &p).unwrap();
+    feed.until("the replaced document", |t| {
+        t.runs().count() == 1 && t.runs().next().is_some_and(|r| t.run_stats(r).scopes == 3)
+    });
+    assert!(feed.resets >= 1);
+}
+
+#[test]
+fn late_creation_is_waited_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("later.jsonl");
+    let mut feed = Feed::new(vec![Target::File(p.clone())]);
+    let start = Instant::now();
+    while feed.statuses.is_empty() && start.elapsed() < TIMEOUT {
+        feed.settle();
+    }
+    assert_eq!(
+        feed.statuses[0],
+        format!("waiting for {} to appear", p.display())
+    );
+    append(&p, &format!("{}\n", scope("x", None, 0, "start")));
+    feed.until("the created file", |t| t.events == 1);
+}
+
+#[test]
+fn directory_picks_up_new_files() {
+    let dir = tempfile::tempdir().unwrap();
+    append(
+        &dir.path().join("a.jsonl"),
+        &format!("{}\n", scope("a", None, 0, "start")),
+    );
+    let mut feed = Feed::new(vec![Target::Dir(dir.path().to_path_buf())]);
+    feed.until("first file", |t| t.events == 1);
+    append(
+        &dir.path().join("b.jsonl"),
+        &format!("{}\n", scope("b", None, 0, "start")),
+    );
+    feed.until("second file", |t| t.events == 2);
+    assert_eq!(feed.trace.files().len(), 2);
+}
+
+#[test]
+fn stdin_streams_completed_runs_as_json_lines() {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_trace-tui"))
+        .args(["summary", "--follow", "--json", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let sample = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/atof/agent-session.jsonl"),
+    )
+    .unwrap();
+    child.stdin.take().unwrap().write_all(&sample).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // The incomplete codex run never completes, so only two lines.
+    let names: Vec<&str> = lines.iter().map(|l| l["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["claude-code", "research-agent"]);
+    assert_eq!(lines[1]["status"], "error");
+    assert_eq!(lines[0]["tokens"]["input"], 1209);
+}
