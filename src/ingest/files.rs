@@ -222,6 +222,7 @@ pub fn load(
             }
         }
     }
+    trace.settle();
     Ok((trace, formats))
 }
 

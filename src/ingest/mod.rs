@@ -56,6 +56,7 @@ impl Batch {
         for (f, l, m) in self.skips {
             trace.skip(f, l, m);
         }
+        trace.settle();
     }
 }
 

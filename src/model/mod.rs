@@ -60,6 +60,7 @@ pub struct Node {
     /// Arrival order of the node's first event.
     pub seq: u64,
     is_root: bool,
+    unsorted: bool,
 }
 
 impl Node {
@@ -114,6 +115,8 @@ pub struct Trace {
     warnings: Vec<Diagnostic>,
     /// Bumped by every change, so views can cache derived data.
     pub generation: u64,
+    /// Parents whose children may be out of time order until [`Trace::settle`].
+    unsorted: Vec<NodeId>,
 }
 
 impl Trace {
@@ -265,6 +268,7 @@ impl Trace {
             end_src: None,
             seq: self.events,
             is_root: false,
+            unsorted: false,
         });
         id
     }
@@ -397,8 +401,34 @@ impl Trace {
             None => {}
         }
         if self.nodes[id as usize].sort_time() != time_before {
-            self.resort_in_parent(id);
+            if let Some(p) = self.nodes[id as usize].parent {
+                self.mark_unsorted(p);
+            }
         }
+    }
+
+    fn mark_unsorted(&mut self, p: NodeId) {
+        if !self.nodes[p as usize].unsorted {
+            self.nodes[p as usize].unsorted = true;
+            self.unsorted.push(p);
+        }
+    }
+
+    /// Puts children back in time order where out-of-order input disturbed it. Cheap when
+    /// nothing is pending; call after applying a batch and before reading the tree.
+    pub fn settle(&mut self) {
+        for p in std::mem::take(&mut self.unsorted) {
+            let mut kids = std::mem::take(&mut self.nodes[p as usize].children);
+            kids.sort_by_cached_key(|&c| self.order_key(c));
+            let n = &mut self.nodes[p as usize];
+            n.children = kids;
+            n.unsorted = false;
+        }
+    }
+
+    /// Whether [`Trace::settle`] has work to do.
+    pub fn is_settled(&self) -> bool {
+        self.unsorted.is_empty()
     }
 
     fn mark_root_if_run(&mut self, id: NodeId) {
@@ -452,8 +482,14 @@ impl Trace {
             return;
         }
         self.nodes[child as usize].parent = Some(parent);
+        let kids = &self.nodes[parent as usize].children;
+        let out_of_order = kids
+            .last()
+            .is_some_and(|&last| self.order_key(last) > self.order_key(child));
         self.nodes[parent as usize].children.push(child);
-        self.bubble_back(parent, self.nodes[parent as usize].children.len() - 1);
+        if out_of_order {
+            self.mark_unsorted(parent);
+        }
         if self.nodes[parent as usize].placeholder {
             self.mark_root_if_run(child);
         } else {
@@ -481,36 +517,5 @@ impl Trace {
     fn order_key(&self, c: NodeId) -> (i64, u64) {
         let n = &self.nodes[c as usize];
         (n.sort_time().unwrap_or(i64::MAX), n.seq)
-    }
-
-    /// Moves child `i` of `p` earlier until siblings are in time order; in-order input costs one compare.
-    fn bubble_back(&mut self, p: NodeId, mut i: usize) -> usize {
-        let me = self.order_key(self.nodes[p as usize].children[i]);
-        while i > 0 && self.order_key(self.nodes[p as usize].children[i - 1]) > me {
-            self.nodes[p as usize].children.swap(i - 1, i);
-            i -= 1;
-        }
-        i
-    }
-
-    /// Re-places a node among its siblings after its time changed (a late start); rare.
-    fn resort_in_parent(&mut self, id: NodeId) {
-        let Some(p) = self.nodes[id as usize].parent else {
-            return;
-        };
-        let Some(i) = self.nodes[p as usize]
-            .children
-            .iter()
-            .rposition(|&c| c == id)
-        else {
-            return;
-        };
-        let mut i = self.bubble_back(p, i);
-        let me = self.order_key(id);
-        let len = self.nodes[p as usize].children.len();
-        while i + 1 < len && self.order_key(self.nodes[p as usize].children[i + 1]) < me {
-            self.nodes[p as usize].children.swap(i, i + 1);
-            i += 1;
-        }
     }
 }

@@ -209,14 +209,11 @@ impl Trace {
         } else {
             r.has_end
         };
-        s.end_us = if complete {
-            if r.has_end && r.end_us.is_some() {
-                r.end_us
-            } else {
-                max_t
-            }
-        } else {
-            None
+        // An ended root with an unreadable end time has an unknown end, not a guessed one.
+        s.end_us = match (complete, r.has_end) {
+            (false, _) => None,
+            (true, true) => r.end_us,
+            (true, false) => max_t,
         };
         s.status = Some(if s.errors > 0 {
             RunStatus::Error

@@ -5,6 +5,8 @@ use std::fmt::Write as _;
 use super::{NodeId, NodeKind, Trace};
 use crate::text::{clean, format_duration_us};
 
+const MAX_INDENT: usize = 64;
+
 impl Trace {
     /// One line per node, indented by depth, times relative to the run's start.
     pub fn dump_run(&self, root: NodeId) -> String {
@@ -27,7 +29,12 @@ impl Trace {
         let mut stack = vec![(root, 1usize)];
         while let Some((id, depth)) = stack.pop() {
             let n = self.node(id);
-            let _ = write!(out, "{}", "  ".repeat(depth));
+            // Deep trees (hostile input) would make indentation quadratic: cap it and say so.
+            if depth > MAX_INDENT {
+                let _ = write!(out, "{}[depth {depth}] ", "  ".repeat(MAX_INDENT));
+            } else {
+                let _ = write!(out, "{}", "  ".repeat(depth));
+            }
             match n.kind {
                 NodeKind::Mark => out.push_str("mark"),
                 NodeKind::Scope if n.placeholder => out.push_str("missing"),

@@ -1,0 +1,163 @@
+//! Hostile input: every case ends in a trace with exact counts, never a panic or a hang.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use trace_tui::ingest::files::load;
+use trace_tui::model::Trace;
+
+fn scope(uuid: &str, parent: Option<&str>, ts: i64, sc: &str) -> String {
+    let parent = parent.map_or("null".to_owned(), |p| format!("\"{p}\""));
+    format!(
+        r#"{{"kind":"scope","atof_version":"0.1","uuid":"{uuid}","parent_uuid":{parent},"timestamp":{ts},"name":"{uuid}","scope_category":"{sc}","attributes":[],"category":"function"}}"#
+    )
+}
+
+fn load_bytes(bytes: &[u8]) -> Trace {
+    let dir = tempfile::tempdir().unwrap();
+    let p: PathBuf = dir.path().join("hostile.jsonl");
+    std::fs::File::create(&p).unwrap().write_all(bytes).unwrap();
+    let (trace, _) = load(&[p], Some(trace_tui::formats::Format::Atof), &mut |_| {}).unwrap();
+    trace
+}
+
+#[test]
+fn garbage_lines_are_counted_with_line_numbers() {
+    let mut text = Vec::new();
+    text.extend_from_slice(format!("{}\n", scope("ok1", None, 0, "start")).as_bytes());
+    text.extend_from_slice(b"\x00\x00\x00\n"); // 2: NUL bytes
+    text.extend_from_slice(b"{\"kind\":\"mark\",\"uuid\":\"\xff\xfe\"}\n"); // 3: invalid UTF-8 in a string
+    text.extend_from_slice(b"\"just a string\"\n"); // 4: JSON, not an object
+    text.extend_from_slice(
+        b"{\"kind\":\"scope\",\"uuid\":{\"a\":1},\"scope_category\":\"start\"}\n",
+    ); // 5: wrong type
+    text.extend_from_slice(&b"[".repeat(100_000)); // 6: nesting past serde's recursion limit
+    text.push(b'\n');
+    text.extend_from_slice(b"{\"kind\":\"mark\",\"uuid\":\"m\",\"kind\":\"mark\"}\n"); // 7: duplicate key
+    text.extend_from_slice(format!("{}\n", scope("ok1", None, 5, "end")).as_bytes());
+    let t = load_bytes(&text);
+    assert_eq!(t.events, 2);
+    assert_eq!(t.skipped, 6);
+    let lines: Vec<u64> = t.diagnostics().iter().map(|d| d.line).collect();
+    assert_eq!(lines, [2, 3, 4, 5, 6, 7]);
+    assert_eq!(t.diagnostics()[2].message, "not a JSON object");
+    assert_eq!(t.run_stats(t.runs().next().unwrap()).duration_us(), Some(5));
+}
+
+#[test]
+fn a_50_mb_line_is_one_event() {
+    let payload = "x".repeat(50 * 1024 * 1024);
+    let big = format!(
+        r#"{{"kind":"scope","atof_version":"0.1","uuid":"big","timestamp":1,"name":"big","scope_category":"end","category":"llm","data":{{"blob":"{payload}","usage":{{"prompt_tokens":3,"completion_tokens":4}}}}}}"#
+    );
+    let t = load_bytes(format!("{}\n{big}\n", scope("big", None, 0, "start")).as_bytes());
+    assert_eq!((t.events, t.skipped), (2, 0));
+    let s = t.run_stats(t.runs().next().unwrap());
+    assert_eq!((s.tokens.input, s.tokens.output, s.tokens.total), (3, 4, 7));
+}
+
+#[test]
+fn ten_thousand_deep_nesting_in_both_orders() {
+    const DEPTH: usize = 10_000;
+    let mut forward = String::new();
+    for i in 0..DEPTH {
+        let parent = (i > 0).then(|| format!("n{}", i - 1));
+        forward.push_str(&scope(
+            &format!("n{i}"),
+            parent.as_deref(),
+            i as i64,
+            "start",
+        ));
+        forward.push('\n');
+    }
+    let reversed: String = forward.lines().rev().map(|l| format!("{l}\n")).collect();
+    for text in [forward, reversed] {
+        let t = load_bytes(text.as_bytes());
+        let runs: Vec<_> = t.runs().collect();
+        assert_eq!(
+            runs.len(),
+            1,
+            "children that arrived first fold under their parents"
+        );
+        let s = t.run_stats(runs[0]);
+        assert_eq!(s.scopes, DEPTH as u64);
+        assert_eq!(t.path_to(t.lookup("n9999").unwrap()).len(), DEPTH);
+        let dump = t.dump();
+        assert_eq!(dump.lines().count(), DEPTH + 1);
+        assert!(
+            dump.len() < 3_000_000,
+            "indentation is capped: {} bytes",
+            dump.len()
+        );
+    }
+}
+
+#[test]
+fn parent_cycles_keep_every_node() {
+    let text = [
+        scope("a", Some("c"), 0, "start"),
+        scope("b", Some("a"), 1, "start"),
+        scope("c", Some("b"), 2, "start"),
+    ]
+    .join("\n");
+    let t = load_bytes(text.as_bytes());
+    let runs: Vec<_> = t.runs().collect();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(t.run_stats(runs[0]).scopes, 3);
+    assert_eq!(t.warnings_count, 1);
+    // Self-parenting too.
+    let t = load_bytes(scope("s", Some("s"), 0, "start").as_bytes());
+    assert_eq!(t.runs().count(), 1);
+}
+
+#[test]
+fn reverse_ordered_siblings_settle_in_time_order() {
+    let mut text = format!("{}\n", scope("root", None, 0, "start"));
+    for i in (0..100_000).rev() {
+        text.push_str(&scope(&format!("c{i}"), Some("root"), 1 + i, "start"));
+        text.push('\n');
+    }
+    let t = load_bytes(text.as_bytes());
+    let root = t.lookup("root").unwrap();
+    let kids = &t.node(root).children;
+    assert_eq!(kids.len(), 100_000);
+    assert_eq!(t.str(t.node(kids[0]).name), "c0");
+    assert_eq!(t.str(t.node(kids[99_999]).name), "c99999");
+}
+
+#[test]
+fn overflowing_numbers_saturate_or_are_ignored() {
+    let lines = [
+        scope("r", None, 0, "start"),
+        r#"{"kind":"scope","atof_version":"0.1","uuid":"r","timestamp":99999999999999999999999,"name":"r","scope_category":"end","category":"llm","data":{"usage":{"prompt_tokens":1e30,"completion_tokens":18446744073709551615,"total_tokens":-4}}}"#.to_owned(),
+    ];
+    let t = load_bytes(lines.join("\n").as_bytes());
+    assert_eq!(t.skipped, 0);
+    let s = t.run_stats(t.runs().next().unwrap());
+    assert_eq!(
+        (s.tokens.input, s.tokens.output, s.tokens.total),
+        (u64::MAX, u64::MAX, u64::MAX)
+    );
+    assert_eq!(
+        s.end_us, None,
+        "an unreadable end time leaves the end unknown"
+    );
+}
+
+#[test]
+fn escape_sequences_never_reach_summary_output() {
+    let name = "\u{1b}]0;owned\u{7}\u{1b}[2J\u{9b}1m";
+    let line = format!(
+        r#"{{"kind":"scope","atof_version":"0.1","uuid":"e","timestamp":0,"name":{},"scope_category":"start","category":"tool"}}"#,
+        serde_json::to_string(name).unwrap()
+    );
+    let t = load_bytes(line.as_bytes());
+    let mut out = Vec::new();
+    trace_tui::summary::write_text(&mut out, &t, &[]).unwrap();
+    out.extend_from_slice(t.dump().as_bytes());
+    assert!(
+        !out.iter().any(|&b| b == 0x1b || b == 0x07),
+        "raw control bytes in output"
+    );
+    assert!(!String::from_utf8(out).unwrap().contains('\u{9b}'));
+}
