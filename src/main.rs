@@ -5,20 +5,36 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use trace_tui::formats::Format;
 
 const EXAMPLES: &str = "\
 Examples:
+  trace-tui assets/atof/agent-session.jsonl              open the explorer (? for keys)
   trace-tui summary assets/atof/agent-session.jsonl      runs, statuses, tokens per model
   trace-tui summary --json logs/*.jsonl | jq .totals       one JSON document for scripts
   trace-tui summary --tree assets/harn/event_log-*.jsonl   indented scope trees";
 
 #[derive(Parser)]
-#[command(name = "trace-tui", version, about = "Explore LLM-agent event logs (ATOF, harn, greentic) in the terminal", after_help = EXAMPLES)]
+#[command(name = "trace-tui", version, about = "Explore LLM-agent event logs (ATOF, harn, greentic) in the terminal", after_help = EXAMPLES, args_conflicts_with_subcommands = true)]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
+    #[command(flatten)]
+    explore: ExploreArgs,
+}
+
+/// The default mode: the interactive explorer.
+#[derive(Args)]
+struct ExploreArgs {
+    /// Force the dialect instead of detecting it.
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Keep reading as the logs grow (live view).
+    #[arg(long, short)]
+    follow: bool,
+    /// Log files to explore (rotated parts of a named file are read too).
+    files: Vec<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -34,7 +50,10 @@ enum Command {
         /// Force the dialect instead of detecting it.
         #[arg(long, value_enum)]
         format: Option<Format>,
-        /// Log files (rotated parts of a named file are read too).
+        /// Keep reading as the logs grow; print one line (JSON with --json) per run as it completes.
+        #[arg(long, short)]
+        follow: bool,
+        /// Log files (rotated parts of a named file are read too); with --follow also directories and `-` for stdin.
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
@@ -58,13 +77,20 @@ fn main() -> ExitCode {
 
 fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
-    match cli.command {
+    let Some(command) = cli.command else {
+        return explore(cli.explore);
+    };
+    match command {
         Command::Summary {
             json,
             tree,
             format,
+            follow,
             files,
         } => {
+            if follow {
+                return follow_summary(&files, format, json);
+            }
             let (trace, formats) = trace_tui::ingest::files::load(&files, format, &mut |_| {})?;
             let stdout = io::stdout();
             let mut out = io::BufWriter::new(stdout.lock());
@@ -92,4 +118,75 @@ fn run() -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `summary --follow`: one line per run as it completes, until stdin closes or forever.
+fn follow_summary(files: &[PathBuf], format: Option<Format>, json: bool) -> Result<ExitCode> {
+    use trace_tui::ingest::IngestMsg;
+    use trace_tui::ingest::follow::{Target, spawn};
+    let targets: Vec<Target> = files.iter().map(|f| Target::from_arg(f)).collect();
+    let stdin_only = targets.iter().all(|t| *t == Target::Stdin);
+    let rx = spawn(targets, format, 64);
+    let mut trace = trace_tui::model::Trace::new();
+    let mut done = trace_tui::summary::CompletedRuns::default();
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    let mut finished = false;
+    while !finished {
+        let Ok(msg) = rx.recv() else { break };
+        let mut pending = Some(msg);
+        // Drain what is queued, then report once.
+        while let Some(msg) = pending.take().or_else(|| rx.try_recv().ok()) {
+            match msg {
+                IngestMsg::Batch(b) => b.apply_to(&mut trace),
+                IngestMsg::Reset => {
+                    trace = trace_tui::model::Trace::new();
+                    done.reset();
+                }
+                IngestMsg::Status(s) => {
+                    finished |= stdin_only && s == "stdin closed";
+                    eprintln!("trace-tui: {}", trace_tui::text::clean(&s));
+                }
+            }
+        }
+        for (id, s) in done.take_new(&trace) {
+            if json {
+                writeln!(out, "{}", trace_tui::summary::run_json(&trace, id, &s))?;
+            } else {
+                writeln!(out, "{}", trace_tui::summary::run_line(&trace, id, &s))?;
+            }
+        }
+        out.flush()?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The explorer over the named files.
+fn explore(args: ExploreArgs) -> Result<ExitCode> {
+    if args.files.is_empty() {
+        anyhow::bail!("no log files given (try `trace-tui --help`)");
+    }
+    let title = args
+        .files
+        .iter()
+        .map(|f| {
+            f.file_name().map_or_else(
+                || f.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    // LEAD: wire `--follow` (and `trace-tui demo`) here: start the tail and pass
+    // `updates: Some(rx)` with an empty or preloaded trace. Until then `--follow` reads once.
+    let _ = args.follow;
+    let (trace, formats) = trace_tui::ingest::files::load(&args.files, args.format, &mut |_| {})?;
+    let input = trace_tui::runtime::ExplorerInput {
+        trace,
+        formats,
+        updates: None,
+        title,
+    };
+    trace_tui::runtime::run_explorer(input)?;
+    Ok(ExitCode::SUCCESS)
 }

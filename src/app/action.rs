@@ -60,7 +60,11 @@ impl Clone for Action {
     fn clone(&self) -> Self {
         use Action as A;
         match self {
-            A::Ingest(IngestMsg::Batch(b)) => A::Ingest(IngestMsg::Batch(Batch { events: b.events.clone(), skips: b.skips.clone() })),
+            A::Ingest(IngestMsg::Batch(b)) => A::Ingest(IngestMsg::Batch(Batch {
+                files: b.files.clone(),
+                events: b.events.clone(),
+                skips: b.skips.clone(),
+            })),
             A::Ingest(IngestMsg::Reset) => A::Ingest(IngestMsg::Reset),
             A::Ingest(IngestMsg::Status(s)) => A::Ingest(IngestMsg::Status(s.clone())),
             A::Quit => A::Quit,

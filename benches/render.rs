@@ -1,0 +1,177 @@
+//! Frame render time with 1,000,000 events loaded: `cargo bench --bench render`.
+//!
+//! Builds a synthetic trace through `Trace::apply` (100 runs × 50 turns × 99 calls, start and
+//! end events: 1,000,200 events), then times `Terminal::draw` on a `TestBackend` (render plus
+//! buffer diff) while the cursor moves, for each view at 120x40 and 200x50.
+
+use std::borrow::Cow;
+use std::time::{Duration, Instant};
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use trace_tui::app::{Action, App, Pane, View, update};
+use trace_tui::event::{Category, Event, EventKind, Tokens};
+use trace_tui::model::Trace;
+
+const RUNS: usize = 100;
+const TURNS: usize = 50;
+const CALLS: usize = 99;
+const FRAMES: usize = 600;
+
+fn scope(
+    trace: &mut Trace,
+    id: &str,
+    parent: Option<&str>,
+    t0: i64,
+    t1: i64,
+    cat: Category,
+    llm: bool,
+) {
+    let mut s = Event::new(
+        EventKind::Start,
+        Cow::Owned(id.to_owned()),
+        Cow::Owned(format!("{}-{id}", cat.as_str())),
+    );
+    s.parent = parent.map(|p| Cow::Owned(p.to_owned()));
+    s.ts_us = Some(t0);
+    s.category = Some(cat);
+    if llm {
+        s.model = Some(Cow::Borrowed("gpt-4.1"));
+    }
+    trace.apply(&s);
+    let mut e = s.clone();
+    e.kind = EventKind::End;
+    e.ts_us = Some(t1);
+    if llm {
+        e.tokens = Some(Tokens {
+            input: Some(1000),
+            output: Some(200),
+            ..Tokens::default()
+        });
+    }
+    trace.apply(&e);
+}
+
+fn build() -> Trace {
+    let mut trace = Trace::new();
+    trace.add_file("-");
+    let mut t = 1_700_000_000_000_000i64;
+    for r in 0..RUNS {
+        let run = format!("run{r}");
+        let mut start = Event::new(
+            EventKind::Start,
+            Cow::Owned(run.clone()),
+            Cow::Owned(run.clone()),
+        );
+        start.ts_us = Some(t);
+        start.category = Some(Category::Agent);
+        trace.apply(&start);
+        for k in 0..TURNS {
+            let turn = format!("{run}.t{k}");
+            let t_turn = t;
+            let mut ts = Event::new(
+                EventKind::Start,
+                Cow::Owned(turn.clone()),
+                Cow::Borrowed("turn"),
+            );
+            ts.parent = Some(Cow::Owned(run.clone()));
+            ts.ts_us = Some(t_turn);
+            ts.category = Some(Category::Agent);
+            trace.apply(&ts);
+            for c in 0..CALLS {
+                let llm = c % 3 == 0;
+                let cat = if llm { Category::Llm } else { Category::Tool };
+                scope(
+                    &mut trace,
+                    &format!("{turn}.c{c}"),
+                    Some(&turn),
+                    t,
+                    t + 900,
+                    cat,
+                    llm,
+                );
+                t += 1_000;
+            }
+            let mut te = ts.clone();
+            te.kind = EventKind::End;
+            te.ts_us = Some(t);
+            trace.apply(&te);
+        }
+        let mut end = start.clone();
+        end.kind = EventKind::End;
+        end.ts_us = Some(t);
+        trace.apply(&end);
+        t += 10_000;
+    }
+    trace.settle();
+    trace
+}
+
+fn pct(v: &mut [Duration], p: usize) -> f64 {
+    v.sort_unstable();
+    v[(v.len() * p / 100).min(v.len() - 1)].as_secs_f64() * 1e3
+}
+
+fn main() {
+    let t = Instant::now();
+    let trace = build();
+    println!(
+        "built {} events, {} nodes in {:.2?}",
+        trace.events,
+        trace.nodes().len(),
+        t.elapsed()
+    );
+    let t = Instant::now();
+    let mut app = App::new(trace, Vec::new(), "bench", false);
+    println!("App::new (run rows for {RUNS} runs) {:.2?}", t.elapsed());
+    let t = Instant::now();
+    update(&mut app, Action::ExpandAll);
+    println!(
+        "expand all of one run ({} rows) {:.2?}",
+        app.tree.rows.len(),
+        t.elapsed()
+    );
+    for (w, h) in [(120u16, 40u16), (200, 50)] {
+        for view in [View::Explorer, View::Timeline, View::Tokens] {
+            update(&mut app, Action::Resize(w, h));
+            update(&mut app, Action::ShowView(view));
+            if view == View::Timeline {
+                update(&mut app, Action::ScrubStart);
+                update(&mut app, Action::ScrubBy(5_000));
+            }
+            app.focus = if view == View::Tokens {
+                Pane::Runs
+            } else {
+                Pane::Tree
+            };
+            let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+            let mut times = Vec::with_capacity(FRAMES);
+            let mut updates = Vec::with_capacity(FRAMES);
+            for i in 0..FRAMES {
+                // Mostly one-row moves, sometimes a page jump, so most rows change.
+                let a = if i % 10 == 9 {
+                    Action::PageDown
+                } else {
+                    Action::Down
+                };
+                let u = Instant::now();
+                update(&mut app, a);
+                updates.push(u.elapsed());
+                let d = Instant::now();
+                term.draw(|f| trace_tui::ui::render(f, &app)).unwrap();
+                times.push(d.elapsed());
+                if std::env::var_os("SLOW").is_some() && d.elapsed() > Duration::from_millis(2) {
+                    println!("slow frame {i}: {:.2?}", d.elapsed());
+                }
+            }
+            let max = times.iter().max().unwrap().as_secs_f64() * 1e3;
+            println!(
+                "{w}x{h} {view:?}: draw p50 {:.3} ms  p99 {:.3} ms  max {max:.3} ms | update p50 {:.3} ms p99 {:.3} ms",
+                pct(&mut times, 50),
+                pct(&mut times, 99),
+                pct(&mut updates, 50),
+                pct(&mut updates, 99)
+            );
+        }
+    }
+}

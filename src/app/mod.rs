@@ -1,0 +1,234 @@
+//! The explorer's view state and its single mutator.
+//!
+//! [`App`] owns the [`Trace`] and everything the screen needs besides it: the selected run and
+//! scope (held by stable [`NodeId`]s, so arriving events never move them), the set of expanded
+//! scopes, the scrubber cursor, and caches derived from the trace (run rows, the flattened
+//! visible tree, the run's time axis) that are rebuilt only when their inputs change.
+//! [`update`] is the only function that changes an `App`; `ui::render` only reads it.
+
+mod action;
+mod detail;
+pub mod keymap;
+mod mouse;
+mod runs;
+mod stats;
+mod tree;
+mod update;
+
+use ratatui::layout::Rect;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::formats::Format;
+use crate::model::query::Timeline;
+use crate::model::{NodeId, Trace};
+
+pub use action::Action;
+pub use detail::{Payload, PayloadCache};
+pub use runs::{RunRow, RunSort, StatusFilter};
+pub use stats::{Bar, StatsView};
+pub use update::update;
+
+/// Which pane has the keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Runs,
+    Tree,
+    Detail,
+}
+
+/// The main screen layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// Runs, scope tree and call detail.
+    Explorer,
+    /// Scope waterfall with a scrubber cursor, and the detail of the event under it.
+    Timeline,
+    /// Tokens and latency figures.
+    Tokens,
+}
+
+/// What keys currently go to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    Search,
+    Help,
+    Diagnostics,
+}
+
+/// Whether new events move the view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Feed {
+    /// A file read once; nothing more will come.
+    Static,
+    /// Following: the newest run and event stay in view.
+    Live,
+    /// Following, but the view holds still; counts what arrived since `since` events.
+    Paused { since: u64 },
+}
+
+/// A row of the flattened, visible scope tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TreeRow {
+    pub id: NodeId,
+    pub depth: u16,
+    pub has_children: bool,
+}
+
+/// The scope tree pane.
+#[derive(Debug, Default)]
+pub struct TreeState {
+    pub expanded: FxHashSet<NodeId>,
+    /// Flattened visible rows of the selected run; rebuilt only when marked stale.
+    pub rows: Vec<TreeRow>,
+    pub selected: Option<NodeId>,
+    /// Index of `selected` in `rows`.
+    pub cursor: usize,
+    pub offset: usize,
+    stale: bool,
+}
+
+/// The runs pane.
+#[derive(Debug, Default)]
+pub struct RunsState {
+    /// Figures per run, recomputed only for runs that received events.
+    pub cache: FxHashMap<NodeId, RunRow>,
+    /// Run ids shown, filtered and sorted.
+    pub rows: Vec<NodeId>,
+    pub selected: Option<NodeId>,
+    pub cursor: usize,
+    pub offset: usize,
+    pub sort: RunSort,
+    pub filter: StatusFilter,
+}
+
+/// Derived data for the selected run, rebuilt when the run changes or receives events.
+#[derive(Debug, Default)]
+pub struct RunCache {
+    pub root: NodeId,
+    /// Pre-order of the run.
+    pub order: Vec<NodeId>,
+    /// Position of each node in `order`.
+    pub pos: FxHashMap<NodeId, usize>,
+    /// Subtree token totals by pre-order position.
+    pub tokens: Vec<Option<u64>>,
+    /// The scrubber's axis.
+    pub timeline: Timeline,
+    /// Ends of container scopes (sessions, flows) derived from finished children.
+    pub derived_end: FxHashMap<NodeId, i64>,
+}
+
+/// The search prompt and the last query.
+#[derive(Debug, Default)]
+pub struct SearchState {
+    pub input: String,
+    pub query: String,
+    /// Result of the last search, for the status line.
+    pub message: Option<String>,
+}
+
+/// Everything the screen shows.
+#[derive(Debug)]
+pub struct App {
+    pub trace: Trace,
+    pub formats: Vec<Format>,
+    pub title: String,
+    pub view: View,
+    pub focus: Pane,
+    pub mode: Mode,
+    pub feed: Feed,
+    /// Last status message from the ingest side.
+    pub ingest_status: Option<String>,
+    /// Terminal size.
+    pub area: Rect,
+    pub runs: RunsState,
+    pub tree: TreeState,
+    pub run: Option<RunCache>,
+    /// Scrubber position: an index into the selected run's timeline.
+    pub scrub: usize,
+    pub search: SearchState,
+    pub detail_scroll: u16,
+    pub overlay_scroll: u16,
+    pub payloads: PayloadCache,
+    pub stats: Option<StatsView>,
+    pub quit: bool,
+    dirty_runs: FxHashSet<NodeId>,
+    runs_stale: bool,
+    run_stale: bool,
+    stats_stale: bool,
+    seen_runs: FxHashSet<NodeId>,
+    /// Trace generation the whole-file figures were computed at.
+    stats_generation: Option<u64>,
+}
+
+impl App {
+    /// An explorer over `trace`; `live` when more events will arrive.
+    pub fn new(trace: Trace, formats: Vec<Format>, title: impl Into<String>, live: bool) -> Self {
+        let mut app = Self {
+            trace,
+            formats,
+            title: title.into(),
+            view: View::Explorer,
+            focus: Pane::Tree,
+            mode: Mode::Normal,
+            feed: if live { Feed::Live } else { Feed::Static },
+            ingest_status: None,
+            area: Rect::new(0, 0, 120, 40),
+            runs: RunsState::default(),
+            tree: TreeState::default(),
+            run: None,
+            scrub: 0,
+            search: SearchState::default(),
+            detail_scroll: 0,
+            overlay_scroll: 0,
+            payloads: PayloadCache::default(),
+            stats: None,
+            quit: false,
+            dirty_runs: FxHashSet::default(),
+            runs_stale: true,
+            run_stale: true,
+            stats_stale: true,
+            seen_runs: FxHashSet::default(),
+            stats_generation: None,
+        };
+        app.refresh();
+        app
+    }
+
+    /// The selected run's root.
+    pub fn selected_run(&self) -> Option<NodeId> {
+        self.runs.selected
+    }
+
+    /// Whether the scrubber filters the tree (timeline view, cursor before the last event).
+    pub fn scrubbing(&self) -> bool {
+        self.view == View::Timeline
+            && self
+                .run
+                .as_ref()
+                .is_some_and(|r| self.scrub + 1 < r.timeline.len())
+    }
+
+    /// Events that arrived since the view was paused.
+    pub fn new_since_pause(&self) -> u64 {
+        match self.feed {
+            Feed::Paused { since } => self.trace.events.saturating_sub(since),
+            _ => 0,
+        }
+    }
+
+    /// A scope's end: its own, or for a container whose children all finished, the last child end.
+    pub fn end_of(&self, id: NodeId) -> Option<i64> {
+        let n = self.trace.node(id);
+        if n.has_end {
+            return n.end_us;
+        }
+        self.run.as_ref()?.derived_end.get(&id).copied()
+    }
+
+    /// Subtree token total of a node in the selected run.
+    pub fn subtree_tokens(&self, id: NodeId) -> Option<u64> {
+        let rc = self.run.as_ref()?;
+        rc.tokens.get(*rc.pos.get(&id)?).copied().flatten()
+    }
+}

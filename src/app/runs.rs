@@ -1,0 +1,178 @@
+//! Run rows: per-run figures cached by run id, recomputed only for runs that received events,
+//! then filtered by status and sorted.
+
+use crate::model::stats::RunStatus;
+use crate::model::{NodeId, Trace};
+use crate::text::clean;
+
+use super::{App, Feed};
+
+/// Sort order of the runs pane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RunSort {
+    #[default]
+    Start,
+    /// Longest first.
+    Duration,
+    /// Most tokens first.
+    Tokens,
+}
+
+impl RunSort {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Start => "start",
+            Self::Duration => "duration",
+            Self::Tokens => "tokens",
+        }
+    }
+
+    #[must_use]
+    pub fn next(self) -> Self {
+        match self {
+            Self::Start => Self::Duration,
+            Self::Duration => Self::Tokens,
+            Self::Tokens => Self::Start,
+        }
+    }
+}
+
+/// Status filter of the runs pane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StatusFilter {
+    #[default]
+    All,
+    Ok,
+    Error,
+    Incomplete,
+}
+
+impl StatusFilter {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::Ok => "ok",
+            Self::Error => "error",
+            Self::Incomplete => "incomplete/live",
+        }
+    }
+
+    #[must_use]
+    pub fn next(self) -> Self {
+        match self {
+            Self::All => Self::Error,
+            Self::Error => Self::Incomplete,
+            Self::Incomplete => Self::Ok,
+            Self::Ok => Self::All,
+        }
+    }
+
+    fn keeps(self, s: RunStatus) -> bool {
+        match self {
+            Self::All => true,
+            Self::Ok => s == RunStatus::Ok,
+            Self::Error => s == RunStatus::Error,
+            Self::Incomplete => s == RunStatus::Incomplete,
+        }
+    }
+}
+
+/// What the runs pane shows for one run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunRow {
+    pub id: NodeId,
+    /// Cleaned for the terminal.
+    pub name: String,
+    pub status: RunStatus,
+    pub start_us: Option<i64>,
+    /// Wall time when complete; else the time up to the last event seen.
+    pub duration_us: Option<i64>,
+    pub complete: bool,
+    pub llm_calls: u64,
+    pub tool_calls: u64,
+    pub errors: u64,
+    pub tokens: u64,
+    pub seq: u64,
+}
+
+impl RunRow {
+    pub fn compute(trace: &Trace, id: NodeId) -> Self {
+        let s = trace.run_stats(id);
+        let complete = s.end_us.is_some();
+        let duration_us = s.duration_us().or_else(|| {
+            let last = trace
+                .preorder(id)
+                .iter()
+                .filter_map(|&n| trace.node(n).end_us.max(trace.node(n).start_us))
+                .max();
+            Some(last? - s.start_us?)
+        });
+        Self {
+            id,
+            name: clean(trace.str(trace.node(id).name)).into_owned(),
+            status: s.status(),
+            start_us: s.start_us,
+            duration_us,
+            complete,
+            llm_calls: s.llm_calls,
+            tool_calls: s.tool_calls,
+            errors: s.errors,
+            tokens: s.tokens.total,
+            seq: trace.node(id).seq,
+        }
+    }
+
+    /// `ok`, `error`, `incomplete`, or `live` for an unfinished run that is being followed.
+    pub fn status_label(&self, feed: Feed) -> &'static str {
+        match self.status {
+            RunStatus::Incomplete if feed != Feed::Static => "live",
+            s => s.as_str(),
+        }
+    }
+}
+
+impl App {
+    /// Recomputes dirty run rows, then filters, sorts and re-finds the selection.
+    pub(super) fn rebuild_runs(&mut self) {
+        let ids: Vec<NodeId> = self.trace.runs().collect();
+        let live: rustc_hash::FxHashSet<NodeId> = ids.iter().copied().collect();
+        self.runs.cache.retain(|id, _| live.contains(id));
+        for &id in &ids {
+            if self.dirty_runs.contains(&id) || !self.runs.cache.contains_key(&id) {
+                self.runs.cache.insert(id, RunRow::compute(&self.trace, id));
+            }
+        }
+        let filter = self.runs.filter;
+        let mut rows: Vec<&RunRow> = ids
+            .iter()
+            .filter_map(|id| self.runs.cache.get(id))
+            .filter(|r| filter.keeps(r.status))
+            .collect();
+        match self.runs.sort {
+            RunSort::Start => rows.sort_by_key(|r| (r.start_us.is_none(), r.start_us, r.seq)),
+            RunSort::Duration => rows.sort_by_key(|r| (std::cmp::Reverse(r.duration_us), r.seq)),
+            RunSort::Tokens => rows.sort_by_key(|r| (std::cmp::Reverse(r.tokens), r.seq)),
+        }
+        self.runs.rows = rows.iter().map(|r| r.id).collect();
+        if self.feed == Feed::Live {
+            // The newest run is the one that started last.
+            let newest = self.runs.rows.iter().copied().max_by_key(|id| {
+                let r = &self.runs.cache[id];
+                (r.start_us, r.seq)
+            });
+            if newest.is_some() {
+                self.runs.selected = newest;
+            }
+        }
+        if let Some(i) = self
+            .runs
+            .selected
+            .and_then(|s| self.runs.rows.iter().position(|&r| r == s))
+        {
+            self.runs.cursor = i;
+        } else {
+            self.runs.cursor = self.runs.cursor.min(self.runs.rows.len().saturating_sub(1));
+            self.runs.selected = self.runs.rows.get(self.runs.cursor).copied();
+        }
+    }
+}

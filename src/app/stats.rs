@@ -1,0 +1,181 @@
+//! Figures for the tokens and latency view, computed when that view is shown and the trace
+//! or the selected run changed (never while drawing).
+
+use std::collections::BTreeMap;
+
+use crate::model::query::{LatencyRow, latency_by};
+use crate::model::stats::UNKNOWN_MODEL;
+use crate::model::{NodeId, Trace};
+use crate::text::clean;
+
+/// Buckets of the cumulative-tokens sparkline.
+pub const CUMULATIVE_BUCKETS: usize = 240;
+/// Calls kept in the per-call bar list and the slowest list.
+const TOP_CALLS: usize = 64;
+
+/// One bar: label, value, and calls behind it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bar {
+    pub label: String,
+    pub value: u64,
+    pub calls: u64,
+}
+
+/// Everything the tokens view draws.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StatsView {
+    pub run: Option<NodeId>,
+    pub file_by_model: Vec<Bar>,
+    pub run_by_model: Vec<Bar>,
+    /// The run's LLM calls in time order (first [`TOP_CALLS`]).
+    pub run_calls: Vec<Bar>,
+    /// Cumulative run tokens at evenly spaced times.
+    pub cumulative: Vec<u64>,
+    pub run_span_us: i64,
+    pub latency_by_model: Vec<LatencyRow>,
+    pub latency_by_tool: Vec<LatencyRow>,
+    /// Slowest calls in the file: (label, duration).
+    pub slowest: Vec<(String, i64)>,
+}
+
+fn model_of(trace: &Trace, id: NodeId) -> &str {
+    trace.node(id).model.map_or(UNKNOWN_MODEL, |m| trace.str(m))
+}
+
+fn by_model(trace: &Trace, ids: impl Iterator<Item = NodeId>) -> Vec<Bar> {
+    let mut m: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
+    for id in ids {
+        let e = m.entry(model_of(trace, id)).or_default();
+        e.0 += trace.node(id).tokens.map_or(0, |t| t.total_or_sum());
+        e.1 += 1;
+    }
+    let mut bars: Vec<Bar> = m
+        .into_iter()
+        .map(|(k, (v, c))| Bar {
+            label: clean(k).into_owned(),
+            value: v,
+            calls: c,
+        })
+        .collect();
+    bars.sort_by(|a, b| b.value.cmp(&a.value).then_with(|| a.label.cmp(&b.label)));
+    bars
+}
+
+impl StatsView {
+    /// All figures: whole-file ones, then the run's.
+    pub fn compute(trace: &Trace, run: Option<NodeId>, run_order: &[NodeId]) -> Self {
+        let mut s = Self::default();
+        s.compute_file(trace);
+        s.compute_run(trace, run, run_order);
+        s
+    }
+
+    /// Whole-file figures: one pass over every node (only when the trace changed).
+    pub fn compute_file(&mut self, trace: &Trace) {
+        let all = || (0..trace.nodes().len() as NodeId).filter(|&i| !trace.node(i).placeholder);
+        let llm_all = || all().filter(|&i| trace.node(i).is_llm());
+        let mut slow: Vec<(i64, NodeId)> = all()
+            .filter(|&i| trace.node(i).is_llm() || trace.node(i).is_tool())
+            .filter_map(|i| Some((trace.node(i).duration_us()?, i)))
+            .collect();
+        let top = TOP_CALLS.min(slow.len());
+        if top > 0 {
+            slow.select_nth_unstable_by_key(top - 1, |&(d, i)| (std::cmp::Reverse(d), i));
+        }
+        slow.truncate(top);
+        slow.sort_unstable_by_key(|&(d, i)| (std::cmp::Reverse(d), i));
+        self.slowest = slow
+            .iter()
+            .map(|&(d, i)| {
+                let n = trace.node(i);
+                let what = n.model.map_or_else(
+                    || n.category.as_ref().map_or("", |c| c.as_str()).to_owned(),
+                    |m| trace.str(m).to_owned(),
+                );
+                (
+                    clean(&format!("{} · {what}", trace.str(n.name))).into_owned(),
+                    d,
+                )
+            })
+            .collect();
+        let clean_rows = |mut rows: Vec<LatencyRow>| {
+            for r in &mut rows {
+                r.label = clean(&r.label).into_owned();
+            }
+            rows
+        };
+        self.file_by_model = by_model(trace, llm_all());
+        self.latency_by_model = clean_rows(latency_by(trace, llm_all(), |n| {
+            Some(n.model.map_or(UNKNOWN_MODEL, |m| trace.str(m)))
+        }));
+        self.latency_by_tool = clean_rows(latency_by(
+            trace,
+            all().filter(|&i| trace.node(i).is_tool()),
+            |n| Some(trace.str(n.name)),
+        ));
+    }
+
+    /// Figures of the selected run (when the run changes).
+    pub fn compute_run(&mut self, trace: &Trace, run: Option<NodeId>, run_order: &[NodeId]) {
+        let run_llm: Vec<NodeId> = run_order
+            .iter()
+            .copied()
+            .filter(|&i| trace.node(i).is_llm())
+            .collect();
+        let mut calls_by_time = run_llm.clone();
+        calls_by_time.sort_by_key(|&i| {
+            (
+                trace.node(i).end_us.or(trace.node(i).start_us),
+                trace.node(i).seq,
+            )
+        });
+        self.run_calls = calls_by_time
+            .iter()
+            .take(TOP_CALLS)
+            .map(|&i| {
+                let n = trace.node(i);
+                Bar {
+                    label: clean(trace.str(n.name)).into_owned(),
+                    value: n.tokens.map_or(0, |t| t.total_or_sum()),
+                    calls: 1,
+                }
+            })
+            .collect();
+        (self.cumulative, self.run_span_us) = cumulative(trace, &calls_by_time);
+        self.run_by_model = by_model(trace, run_llm.iter().copied());
+        self.run = run;
+    }
+}
+
+/// Cumulative tokens of time-ordered calls, sampled into [`CUMULATIVE_BUCKETS`] steps.
+fn cumulative(trace: &Trace, calls: &[NodeId]) -> (Vec<u64>, i64) {
+    let times: Vec<(i64, u64)> = calls
+        .iter()
+        .filter_map(|&i| {
+            let n = trace.node(i);
+            Some((
+                n.end_us.or(n.start_us)?,
+                n.tokens.map_or(0, |t| t.total_or_sum()),
+            ))
+        })
+        .collect();
+    let (Some(first), Some(last)) = (
+        times.iter().map(|t| t.0).min(),
+        times.iter().map(|t| t.0).max(),
+    ) else {
+        return (Vec::new(), 0);
+    };
+    let span = (last - first).max(1);
+    let mut out = vec![0u64; CUMULATIVE_BUCKETS];
+    for (t, v) in times {
+        let b = ((i128::from(t - first) * (CUMULATIVE_BUCKETS as i128 - 1)) / i128::from(span))
+            as usize;
+        out[b] += v;
+    }
+    let mut acc = 0u64;
+    for v in &mut out {
+        acc += *v;
+        *v = acc;
+    }
+    (out, last - first)
+}

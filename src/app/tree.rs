@@ -1,0 +1,250 @@
+//! The scope tree of the selected run: the per-run cache, flattening the expanded (and, when
+//! scrubbing, already started) nodes into rows, and the moves that jump through the run.
+
+use rustc_hash::FxHashMap;
+
+use crate::model::query::{Phase, Timeline};
+use crate::model::{NodeId, NodeKind};
+
+use super::{App, Feed, RunCache, TreeRow, View};
+
+/// Runs with at most this many nodes open fully expanded the first time they are shown.
+const EXPAND_ALL_BELOW: usize = 200;
+
+impl App {
+    /// Rebuilds the selected run's cache (order, token roll-up, time axis).
+    pub(super) fn rebuild_run_cache(&mut self) {
+        let Some(root) = self.runs.selected else {
+            self.run = None;
+            self.tree.rows.clear();
+            self.tree.selected = None;
+            return;
+        };
+        let was_at_end = self
+            .run
+            .as_ref()
+            .is_none_or(|r| r.root != root || self.scrub + 1 >= r.timeline.len());
+        let order = self.trace.preorder(root);
+        let pos: FxHashMap<NodeId, usize> =
+            order.iter().enumerate().map(|(i, &n)| (n, i)).collect();
+        let tokens = self
+            .trace
+            .subtree_tokens(&order)
+            .iter()
+            .map(|t| t.map(|t| t.total_or_sum()))
+            .collect();
+        let timeline = Timeline::build(&self.trace, root);
+        let derived_end = self.derived_ends(&order, &pos);
+        if self.seen_runs.insert(root) {
+            if order.len() <= EXPAND_ALL_BELOW {
+                self.tree.expanded.extend(
+                    order
+                        .iter()
+                        .copied()
+                        .filter(|&n| !self.trace.node(n).children.is_empty()),
+                );
+            } else {
+                self.tree.expanded.insert(root);
+            }
+        }
+        if self.tree.selected.is_none_or(|s| !pos.contains_key(&s)) {
+            self.tree.selected = Some(root);
+            self.tree.offset = 0;
+            self.detail_scroll = 0;
+        }
+        if was_at_end || self.feed == Feed::Live {
+            self.scrub = timeline.len().saturating_sub(1);
+        }
+        self.scrub = self.scrub.min(timeline.len().saturating_sub(1));
+        self.run = Some(RunCache {
+            root,
+            order,
+            pos,
+            tokens,
+            timeline,
+            derived_end,
+        });
+        self.tree.stale = true;
+    }
+
+    /// One bottom-up pass: the latest end under each container scope that has no open descendant.
+    fn derived_ends(
+        &self,
+        order: &[NodeId],
+        pos: &FxHashMap<NodeId, usize>,
+    ) -> FxHashMap<NodeId, i64> {
+        let mut last: Vec<(Option<i64>, bool)> = vec![(None, false); order.len()];
+        let mut out = FxHashMap::default();
+        for (i, &id) in order.iter().enumerate().rev() {
+            let n = self.trace.node(id);
+            let (mut end, mut open) = last[i];
+            if n.container && !n.has_end {
+                if let (Some(e), false) = (end, open) {
+                    out.insert(id, e);
+                }
+            } else {
+                open |= n.is_open();
+                end = end.max(n.end_us.filter(|_| n.has_end)).max(n.start_us);
+            }
+            if let Some(&p) = n.parent.and_then(|p| pos.get(&p)) {
+                last[p].0 = last[p].0.max(end);
+                last[p].1 |= open;
+            }
+        }
+        out
+    }
+
+    /// Flattens the visible tree and re-finds the selection (or its nearest visible ancestor).
+    pub(super) fn rebuild_tree_rows(&mut self) {
+        self.tree.stale = false;
+        self.tree.rows.clear();
+        let Some(rc) = &self.run else { return };
+        let scrub = self.scrubbing().then_some(self.scrub);
+        let hidden =
+            |id: NodeId| scrub.is_some_and(|c| rc.timeline.phase_at(id, c) == Phase::Hidden);
+        let mut stack = vec![(rc.root, 0u16)];
+        while let Some((id, depth)) = stack.pop() {
+            let n = self.trace.node(id);
+            self.tree.rows.push(TreeRow {
+                id,
+                depth,
+                has_children: !n.children.is_empty(),
+            });
+            if self.tree.expanded.contains(&id) {
+                stack.extend(
+                    n.children
+                        .iter()
+                        .rev()
+                        .filter(|&&c| !hidden(c))
+                        .map(|&c| (c, depth + 1)),
+                );
+            }
+        }
+        self.find_tree_cursor();
+    }
+
+    fn find_tree_cursor(&mut self) {
+        let Some(sel) = self.tree.selected else {
+            self.tree.cursor = 0;
+            self.tree.selected = self.tree.rows.first().map(|r| r.id);
+            return;
+        };
+        let rows = &self.tree.rows;
+        let index = |id: NodeId| rows.iter().position(|r| r.id == id);
+        let found =
+            index(sel).or_else(|| self.trace.path_to(sel).iter().rev().find_map(|&a| index(a)));
+        self.tree.cursor = found.unwrap_or(0);
+        self.tree.selected = rows.get(self.tree.cursor).map(|r| r.id);
+    }
+
+    pub(super) fn mark_tree_stale(&mut self) {
+        self.tree.stale = true;
+    }
+
+    pub(super) fn tree_is_stale(&self) -> bool {
+        self.tree.stale
+    }
+
+    /// Selects `id`, expanding its ancestors so it is visible.
+    pub(super) fn reveal(&mut self, id: NodeId) {
+        let path = self.trace.path_to(id);
+        for &a in &path[..path.len().saturating_sub(1)] {
+            self.tree.expanded.insert(a);
+        }
+        self.tree.selected = Some(id);
+        self.detail_scroll = 0;
+        self.tree.stale = true;
+    }
+
+    /// The next node in pre-order after the selection (wrapping) that satisfies `pred`.
+    pub(super) fn find_in_run(
+        &self,
+        forward: bool,
+        pred: impl Fn(NodeId) -> bool,
+    ) -> Option<NodeId> {
+        let rc = self.run.as_ref()?;
+        let n = rc.order.len();
+        let here = self
+            .tree
+            .selected
+            .and_then(|s| rc.pos.get(&s).copied())
+            .unwrap_or(0);
+        (1..=n)
+            .map(|k| {
+                if forward {
+                    (here + k) % n
+                } else {
+                    (here + n - k % n) % n
+                }
+            })
+            .map(|i| rc.order[i])
+            .find(|&id| pred(id))
+    }
+
+    /// Runs the search query from the selection; reports how many scopes match.
+    pub(super) fn search_step(&mut self, forward: bool) {
+        let q = self.search.query.to_lowercase();
+        if q.is_empty() {
+            return;
+        }
+        let matches = |id: NodeId| {
+            self.trace
+                .str(self.trace.node(id).name)
+                .to_lowercase()
+                .contains(&q)
+        };
+        let total = self
+            .run
+            .as_ref()
+            .map_or(0, |rc| rc.order.iter().filter(|&&id| matches(id)).count());
+        match self.find_in_run(forward, matches) {
+            Some(id) => {
+                self.search.message = Some(format!(
+                    "/{}: {total} match{}",
+                    self.search.query,
+                    if total == 1 { "" } else { "es" }
+                ));
+                self.jump_to(id);
+            }
+            None => self.search.message = Some(format!("/{}: no match", self.search.query)),
+        }
+    }
+
+    /// Selects `id`; in the timeline view the scrubber moves to the node's start.
+    pub(super) fn jump_to(&mut self, id: NodeId) {
+        if self.view == View::Timeline {
+            if let Some(p) = self.run.as_ref().and_then(|rc| rc.timeline.first_edge(id)) {
+                // Show the whole node: put the cursor on its end when it has one.
+                let end = self.run.as_ref().map_or(p, |rc| {
+                    (p..rc.timeline.len())
+                        .find(|&i| rc.timeline.phase_at(id, i) == Phase::Done)
+                        .unwrap_or(p)
+                });
+                self.scrub = end;
+            }
+        }
+        self.reveal(id);
+    }
+
+    pub(super) fn error_step(&mut self, forward: bool) {
+        let found = self.find_in_run(forward, |id| self.trace.node(id).error.is_some());
+        match found {
+            Some(id) => self.jump_to(id),
+            None => self.search.message = Some("no errors in this run".to_owned()),
+        }
+    }
+
+    /// Expands everything under the selection.
+    pub(super) fn expand_all(&mut self) {
+        let Some(sel) = self.tree.selected else {
+            return;
+        };
+        for id in self.trace.preorder(sel) {
+            let n = self.trace.node(id);
+            if n.kind == NodeKind::Scope && !n.children.is_empty() {
+                self.tree.expanded.insert(id);
+            }
+        }
+        self.tree.stale = true;
+    }
+}

@@ -1,0 +1,191 @@
+//! The only place that touches the terminal. Input events (from an input thread), ingest
+//! messages (forwarded from the feed) and signals merge into one channel; the loop drains
+//! everything pending, applies it through `app::update`, and draws at most once per frame and
+//! only when something changed. Idle means blocked on the channel: no redraws, no polling.
+
+use std::io::stdout;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use crossterm::event::{
+    self, DisableMouseCapture, EnableMouseCapture, Event, MouseButton, MouseEventKind,
+};
+
+use crate::app::{self, Action, App, keymap};
+use crate::formats::Format;
+use crate::ingest::IngestMsg;
+use crate::model::Trace;
+
+/// Shortest time between two frames (60 fps).
+pub const FRAME: Duration = Duration::from_micros(16_667);
+/// Messages applied before a frame is drawn anyway, so a flood of events cannot starve keys.
+const MAX_DRAIN: usize = 4096;
+/// Capacity of the merged channel: a runaway feed waits, the keyboard does not.
+const CHANNEL: usize = 1024;
+
+/// What the explorer opens with.
+pub struct ExplorerInput {
+    /// Already loaded (may be empty).
+    pub trace: Trace,
+    pub formats: Vec<Format>,
+    /// Live follow feed; `None` for a file read once.
+    pub updates: Option<Receiver<IngestMsg>>,
+    /// Shown in the status bar, e.g. file names.
+    pub title: String,
+}
+
+enum Msg {
+    Input(Event),
+    Ingest(IngestMsg),
+    Quit,
+}
+
+/// Restores the terminal on every way out of [`run_explorer`], including early returns.
+struct TerminalGuard;
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        let _ = crossterm::execute!(stdout(), DisableMouseCapture);
+        ratatui::restore();
+    }
+}
+
+/// Runs the interactive explorer until the user quits.
+pub fn run_explorer(input: ExplorerInput) -> Result<()> {
+    let ExplorerInput {
+        trace,
+        formats,
+        updates,
+        title,
+    } = input;
+    let mut app = App::new(trace, formats, title, updates.is_some());
+    let (tx, rx) = mpsc::sync_channel::<Msg>(CHANNEL);
+    if let Some(updates) = updates {
+        let tx = tx.clone();
+        thread::Builder::new()
+            .name("ingest-forward".into())
+            .spawn(move || {
+                for m in updates {
+                    if tx.send(Msg::Ingest(m)).is_err() {
+                        break;
+                    }
+                }
+            })?;
+    }
+    spawn_signal_watcher(tx.clone());
+
+    // ratatui::init installs a panic hook that restores the terminal before the report prints.
+    let mut terminal = ratatui::init();
+    let _guard = TerminalGuard;
+    crossterm::execute!(stdout(), EnableMouseCapture).context("cannot enable mouse capture")?;
+    {
+        let tx = tx.clone();
+        thread::Builder::new().name("input".into()).spawn(move || {
+            while let Ok(ev) = event::read() {
+                if tx.send(Msg::Input(ev)).is_err() {
+                    return;
+                }
+            }
+            let _ = tx.send(Msg::Quit);
+        })?;
+    }
+    drop(tx);
+
+    let size = terminal.size()?;
+    app::update(&mut app, Action::Resize(size.width, size.height));
+    let mut dirty = true;
+    let mut next_frame = Instant::now();
+    loop {
+        let first = if dirty {
+            rx.recv_timeout(next_frame.saturating_duration_since(Instant::now()))
+        } else {
+            rx.recv().map_err(|_| RecvTimeoutError::Disconnected)
+        };
+        match first {
+            Ok(m) => {
+                dirty |= handle(&mut app, m);
+                for m in rx.try_iter().take(MAX_DRAIN) {
+                    dirty |= handle(&mut app, m);
+                    if app.quit {
+                        break;
+                    }
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+        if app.quit {
+            break;
+        }
+        let now = Instant::now();
+        if dirty && now >= next_frame {
+            app::update(&mut app, Action::Refresh);
+            terminal
+                .draw(|f| crate::ui::render(f, &app))
+                .context("cannot draw")?;
+            next_frame = now + FRAME;
+            dirty = false;
+        }
+    }
+    Ok(())
+}
+
+/// Applies one message; returns whether the screen may have changed.
+fn handle(app: &mut App, m: Msg) -> bool {
+    let action = match m {
+        Msg::Quit => Some(Action::Quit),
+        Msg::Ingest(i) => Some(Action::Ingest(i)),
+        Msg::Input(Event::Key(k)) => keymap::action_for(app, k),
+        Msg::Input(Event::Resize(w, h)) => Some(Action::Resize(w, h)),
+        Msg::Input(Event::Mouse(me)) => match me.kind {
+            MouseEventKind::Down(MouseButton::Left) => Some(Action::Click(me.column, me.row)),
+            MouseEventKind::ScrollDown => Some(Action::Scroll(me.column, me.row, 1)),
+            MouseEventKind::ScrollUp => Some(Action::Scroll(me.column, me.row, -1)),
+            _ => None,
+        },
+        Msg::Input(_) => None,
+    };
+    match action {
+        Some(a) => {
+            app::update(app, a);
+            true
+        }
+        None => false,
+    }
+}
+
+/// SIGTERM, SIGHUP and an external SIGINT end the loop like `q` (in raw mode Ctrl-C is a key).
+fn spawn_signal_watcher(tx: SyncSender<Msg>) {
+    let _ = thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async {
+                #[cfg(unix)]
+                {
+                    use tokio::signal::unix::{SignalKind, signal};
+                    let (Ok(mut term), Ok(mut hup)) = (
+                        signal(SignalKind::terminate()),
+                        signal(SignalKind::hangup()),
+                    ) else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = term.recv() => {}
+                        _ = hup.recv() => {}
+                        _ = tokio::signal::ctrl_c() => {}
+                    }
+                }
+                #[cfg(not(unix))]
+                let _ = tokio::signal::ctrl_c().await;
+            });
+            let _ = tx.send(Msg::Quit);
+        });
+}

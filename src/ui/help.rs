@@ -1,0 +1,140 @@
+//! Overlays: the key help generated from the key table, and the diagnostics list.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
+
+use super::{fit, theme};
+use crate::app::App;
+use crate::app::keymap::{KeyMode, help_rows};
+use crate::text::clean;
+
+/// A centred box `w`×`h` at most, inside `area`.
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width.saturating_sub(2));
+    let h = h.min(area.height.saturating_sub(2));
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+fn overlay(frame: &mut Frame, area: Rect, title: String, lines: Vec<Line<'static>>, scroll: u16) {
+    frame.render_widget(Clear, area);
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(theme::BORDER_FOCUS)
+        .title(title)
+        .title_bottom(" Esc close · j/k scroll ");
+    let max = (lines.len() as u16).saturating_sub(area.height.saturating_sub(2));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .scroll((scroll.min(max), 0)),
+        area,
+    );
+}
+
+pub fn render_help(frame: &mut Frame, area: Rect, app: &App) {
+    let mut lines = Vec::new();
+    // The current view's keys first, so they are visible without scrolling.
+    let order = match app.view {
+        crate::app::View::Timeline => [
+            KeyMode::Timeline,
+            KeyMode::Any,
+            KeyMode::Explorer,
+            KeyMode::Search,
+        ],
+        _ => [
+            KeyMode::Explorer,
+            KeyMode::Any,
+            KeyMode::Timeline,
+            KeyMode::Search,
+        ],
+    };
+    for mode in order {
+        lines.push(Line::styled(
+            mode.title(),
+            theme::HEADER.add_modifier(Modifier::UNDERLINED),
+        ));
+        for (keys, desc) in help_rows(mode) {
+            lines.push(Line::from(vec![
+                Span::styled(
+                    format!("  {keys:<24}"),
+                    Style::new().fg(ratatui::style::Color::Cyan),
+                ),
+                Span::raw(desc),
+            ]));
+        }
+        lines.push(Line::raw(""));
+    }
+    lines.push(Line::styled(
+        "mouse: click a row to select, wheel to scroll, click the waterfall to scrub",
+        theme::DIM,
+    ));
+    let h = lines.len() as u16 + 2;
+    overlay(
+        frame,
+        centered(area, 76, h),
+        " Keys ".to_owned(),
+        lines,
+        app.overlay_scroll,
+    );
+}
+
+pub fn render_diagnostics(frame: &mut Frame, area: Rect, app: &App) {
+    let t = &app.trace;
+    let w = usize::from(area.width.saturating_sub(6));
+    let mut lines = vec![Line::styled(
+        format!("skipped lines: {}", t.skipped),
+        theme::HEADER,
+    )];
+    for d in t.diagnostics() {
+        lines.push(
+            Line::from(fit(
+                &format!(
+                    "{}:{}: {}",
+                    clean(t.file_name(d.file)),
+                    d.line,
+                    clean(&d.message)
+                ),
+                w,
+            ))
+            .style(theme::OPEN),
+        );
+    }
+    if t.skipped > t.diagnostics().len() as u64 {
+        lines.push(Line::styled(
+            format!("… and {} more", t.skipped - t.diagnostics().len() as u64),
+            theme::DIM,
+        ));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        format!("warnings: {}", t.warnings_count),
+        theme::HEADER,
+    ));
+    for d in t.warnings() {
+        lines.push(Line::from(fit(
+            &format!(
+                "{}:{}: {}",
+                clean(t.file_name(d.file)),
+                d.line,
+                clean(&d.message)
+            ),
+            w,
+        )));
+    }
+    let h = area.height.saturating_sub(4);
+    overlay(
+        frame,
+        centered(area, area.width.saturating_sub(8), h),
+        " Diagnostics ".to_owned(),
+        lines,
+        app.overlay_scroll,
+    );
+}

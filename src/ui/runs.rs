@@ -1,0 +1,98 @@
+//! The runs pane: one row per run in view, failed runs in red.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::Line;
+use ratatui::widgets::{Cell, Row, Table};
+
+use super::{clock, fit, layout, pane, selected_style, theme};
+use crate::app::{App, Pane};
+use crate::model::stats::RunStatus;
+use crate::text::{format_count, format_duration_us};
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+    let focused = app.focus == Pane::Runs;
+    let total = app.runs.cache.len();
+    let shown = app.runs.rows.len();
+    let count = if shown == total {
+        format!("{total}")
+    } else {
+        format!("{shown}/{total}")
+    };
+    let title = format!(
+        " Runs {count} · sort {} · filter {} ",
+        app.runs.sort.label(),
+        app.runs.filter.label()
+    );
+    let block = pane(title, focused);
+    let body = layout::table_body(area);
+    let widths = [
+        Constraint::Length(12),
+        Constraint::Min(12),
+        Constraint::Length(8),
+        Constraint::Length(9),
+        Constraint::Length(5),
+        Constraint::Length(5),
+        Constraint::Length(7),
+    ];
+    let header = Row::new([
+        "STATUS", "RUN", "START", "DURATION", "LLM", "TOOLS", "TOKENS",
+    ])
+    .style(theme::HEADER);
+    let name_w = usize::from(body.width.saturating_sub(12 + 8 + 9 + 5 + 5 + 7 + 6));
+    let end = (app.runs.offset + usize::from(body.height)).min(app.runs.rows.len());
+    let rows = app.runs.rows[app.runs.offset.min(end)..end]
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let r = &app.runs.cache[id];
+            let status = r.status_label(app.feed);
+            let glyph = match r.status {
+                RunStatus::Ok => "✓",
+                RunStatus::Error => "✗",
+                RunStatus::Incomplete => "…",
+            };
+            let mut style = match r.status {
+                RunStatus::Error => theme::ERROR,
+                RunStatus::Incomplete => theme::OPEN,
+                RunStatus::Ok => Style::new(),
+            };
+            if app.runs.offset + i == app.runs.cursor {
+                style =
+                    selected_style(focused).patch(if r.status == RunStatus::Error && !focused {
+                        theme::ERROR
+                    } else {
+                        Style::new()
+                    });
+            }
+            let dur = r
+                .duration_us
+                .map_or_else(|| "-".to_owned(), format_duration_us);
+            Row::new([
+                Cell::from(format!("{glyph} {status}")),
+                Cell::from(fit(&r.name, name_w)),
+                Cell::from(r.start_us.map_or_else(|| "-".to_owned(), clock)),
+                Cell::from(
+                    Line::from(if r.complete { dur } else { format!("{dur}+") }).right_aligned(),
+                ),
+                Cell::from(Line::from(r.llm_calls.to_string()).right_aligned()),
+                Cell::from(Line::from(r.tool_calls.to_string()).right_aligned()),
+                Cell::from(Line::from(format_count(r.tokens)).right_aligned()),
+            ])
+            .style(style)
+        });
+    let table = Table::new(rows, widths)
+        .header(header)
+        .block(block)
+        .column_spacing(1);
+    frame.render_widget(table, area);
+    if app.runs.rows.is_empty() {
+        let msg = if total == 0 {
+            "no runs yet"
+        } else {
+            "no runs match the filter (f)"
+        };
+        frame.render_widget(Line::from(msg).style(theme::DIM), body);
+    }
+}

@@ -1,0 +1,107 @@
+//! The status bar: files, format, counts, skipped lines, live/paused and "+N new", or the
+//! search prompt while typing.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::fit;
+use crate::app::{App, Feed, Mode, View};
+use crate::text::{clean, format_count};
+
+const BAR: Style = Style::new().fg(Color::White).bg(Color::Indexed(236));
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+    if app.mode == Mode::Search {
+        let line = Line::from(vec![
+            Span::styled(" / ", BAR.add_modifier(Modifier::BOLD)),
+            Span::styled(format!("{}▏", clean(&app.search.input)), BAR),
+            Span::styled("   Enter find · Esc cancel", BAR.fg(Color::Gray)),
+        ]);
+        frame.render_widget(Paragraph::new(line).style(BAR), area);
+        return;
+    }
+    let sep = Span::styled(" │ ", BAR.fg(Color::DarkGray));
+    let fmt = app
+        .formats
+        .iter()
+        .map(|f| f.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut left = vec![
+        Span::styled(
+            format!(" {} ", fit(&clean(&app.title), 40)),
+            BAR.add_modifier(Modifier::BOLD),
+        ),
+        sep.clone(),
+        Span::styled(
+            if fmt.is_empty() {
+                "format ?".to_owned()
+            } else {
+                fmt
+            },
+            BAR,
+        ),
+        sep.clone(),
+        Span::styled(format!("{} events", format_count(app.trace.events)), BAR),
+        sep.clone(),
+    ];
+    let skipped = app.trace.skipped;
+    left.push(if skipped > 0 {
+        Span::styled(format!("{skipped} skipped (D)"), BAR.fg(Color::LightYellow))
+    } else {
+        Span::styled("0 skipped", BAR)
+    });
+    match app.feed {
+        Feed::Static => {}
+        Feed::Live => {
+            left.push(sep.clone());
+            left.push(Span::styled(
+                "● LIVE",
+                BAR.fg(Color::LightGreen).add_modifier(Modifier::BOLD),
+            ));
+        }
+        Feed::Paused { .. } => {
+            left.push(sep.clone());
+            left.push(Span::styled(
+                "❚❚ PAUSED",
+                BAR.fg(Color::LightYellow).add_modifier(Modifier::BOLD),
+            ));
+            let n = app.new_since_pause();
+            if n > 0 {
+                left.push(Span::styled(
+                    format!(" +{} new (p)", format_count(n)),
+                    BAR.fg(Color::LightYellow),
+                ));
+            }
+        }
+    }
+    if app.view == View::Timeline && app.scrubbing() {
+        left.push(sep.clone());
+        left.push(Span::styled(
+            "scrubbing (End: now)",
+            BAR.fg(Color::LightYellow),
+        ));
+    }
+    let msg = app
+        .search
+        .message
+        .as_deref()
+        .or(app.ingest_status.as_deref())
+        .unwrap_or("");
+    let hint = " 1 explorer 2 timeline 3 tokens  ? help  q quit ";
+    let used: usize = left.iter().map(Span::width).sum();
+    let room = usize::from(area.width).saturating_sub(used + hint.chars().count() + 2);
+    let msg = fit(msg, room);
+    let pad = room.saturating_sub(msg.chars().count());
+    left.push(Span::styled(
+        format!("  {msg}{}", " ".repeat(pad)),
+        BAR.fg(Color::Gray),
+    ));
+    if usize::from(area.width) >= used + hint.chars().count() {
+        left.push(Span::styled(hint, BAR.fg(Color::Gray)));
+    }
+    frame.render_widget(Paragraph::new(Line::from(left)).style(BAR), area);
+}

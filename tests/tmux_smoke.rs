@@ -1,0 +1,138 @@
+//! The explorer in a real terminal: tmux runs it, keys go in with `send-keys`, the screen comes
+//! back with `capture-pane`. Skips (with a message) when tmux is not installed.
+
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+const TIMEOUT: Duration = Duration::from_secs(20);
+const POLL: Duration = Duration::from_millis(50);
+
+/// A tmux server on a private socket, killed on drop.
+struct Tmux {
+    socket: String,
+    session: String,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs")
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", &self.session];
+        args.extend_from_slice(keys);
+        assert!(self.run(&args).status.success());
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(
+            &self
+                .run(&["capture-pane", "-p", "-t", &self.session])
+                .stdout,
+        )
+        .into_owned()
+    }
+
+    /// Polls the screen until `pred` holds; panics with the last screen after the timeout.
+    fn wait(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if pred(&s) {
+                return s;
+            }
+            assert!(
+                start.elapsed() < TIMEOUT,
+                "timed out waiting for {what}; screen:\n{s}"
+            );
+            std::thread::sleep(POLL);
+        }
+    }
+
+    fn wait_for(&self, needle: &str) -> String {
+        self.wait(needle, |s| s.contains(needle))
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+    }
+}
+
+#[test]
+fn open_move_scrub_help_quit() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("tmux is not installed: skipping the real-terminal smoke test");
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_trace-tui");
+    let root = env!("CARGO_MANIFEST_DIR");
+    let t = Tmux {
+        socket: format!("trace-tui-smoke-{}", std::process::id()),
+        session: "smoke".to_owned(),
+    };
+    let ok = t
+        .run(&[
+            "new-session",
+            "-d",
+            "-s",
+            "smoke",
+            "-x",
+            "120",
+            "-y",
+            "40",
+            "-c",
+            root,
+            "env",
+            "PS1=$ ",
+            "TERM=xterm-256color",
+            "sh",
+        ])
+        .status
+        .success();
+    assert!(ok, "tmux new-session failed");
+    t.wait_for("$");
+    let cmd = format!("'{bin}' assets/atof/agent-session.jsonl; echo SMOKE-EXIT-$?");
+    t.keys(&[&cmd, "Enter"]);
+    let s = t.wait_for("Runs 3");
+    assert!(
+        s.contains("research-agent") && s.contains("Scopes · claude-code"),
+        "{s}"
+    );
+
+    // Move down the tree: the detail pane follows the selection.
+    t.keys(&["j"]);
+    t.wait_for("agent · claude-code-turn");
+
+    // Timeline: scrub to the start, then two events forward.
+    t.keys(&["2"]);
+    t.wait_for("Timeline · claude-code");
+    t.keys(&["Home"]);
+    t.wait_for("event 1/13");
+    t.keys(&["Right", "Right"]);
+    let s = t.wait_for("event 3/13");
+    assert!(s.contains("scrubbing"), "{s}");
+
+    // Help overlay from the key table, then close it.
+    t.keys(&["?"]);
+    t.wait_for("scrub one event forward");
+    t.keys(&["Escape"]);
+    t.wait("help closed", |s| !s.contains("scrub one event forward"));
+
+    // Quit: the program exits cleanly and the shell's screen is back.
+    t.keys(&["q"]);
+    let s = t.wait_for("SMOKE-EXIT-0");
+    assert!(!s.contains("Timeline ·"), "explorer still on screen:\n{s}");
+    let alt = t.run(&["display-message", "-p", "-t", "smoke", "#{alternate_on}"]);
+    assert_eq!(
+        String::from_utf8_lossy(&alt.stdout).trim(),
+        "0",
+        "alternate screen not left"
+    );
+}

@@ -1,0 +1,381 @@
+//! Whole screens on a `TestBackend` at 80x24 and 120x40, from the bundled samples, plus
+//! direct checks of the styles that carry meaning and of what the scrubber shows.
+
+use std::path::PathBuf;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::Color;
+use trace_tui::app::{Action, App, Feed, Pane, View, update};
+use trace_tui::event::{Event, EventKind};
+use trace_tui::formats::Format;
+use trace_tui::ingest::{Batch, Decoder, IngestMsg};
+use trace_tui::model::Trace;
+use trace_tui::model::query::Phase;
+use trace_tui::ui::layout;
+
+const ATOF: &str = "assets/atof/agent-session.jsonl";
+const HARN: &str = "assets/harn/event_log-01979f2a-5a10-7c2e-9f41-0b7d3e6a8c55.jsonl";
+const GREENTIC: &str = "assets/greentic/trace.json";
+const ODD: &str = "tests/fixtures/atof-odd.jsonl";
+
+fn open(path: &str) -> App {
+    let (trace, formats) =
+        trace_tui::ingest::files::load(&[PathBuf::from(path)], None, &mut |_| {}).unwrap();
+    App::new(trace, formats, path.rsplit('/').next().unwrap(), false)
+}
+
+/// greentic dates its steps by the file's mtime: decode with a fixed document time instead.
+fn open_greentic() -> App {
+    let mut trace = Trace::new();
+    trace.add_file(GREENTIC);
+    let bytes = std::fs::read(GREENTIC).unwrap();
+    Decoder::new(0, Some(GREENTIC.into()), Some(Format::Greentic)).document(
+        &bytes,
+        Some(1_782_324_000_000_000),
+        &mut trace,
+    );
+    trace.settle();
+    App::new(trace, vec![Format::Greentic], "trace.json", false)
+}
+
+fn draw(app: &mut App, w: u16, h: u16) -> Buffer {
+    update(app, Action::Resize(w, h));
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| trace_tui::ui::render(f, app)).unwrap();
+    term.backend().buffer().clone()
+}
+
+fn text(buf: &Buffer) -> String {
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn keys(app: &mut App, actions: impl IntoIterator<Item = Action>) {
+    for a in actions {
+        update(app, a);
+    }
+}
+
+/// The row on screen whose text contains `needle`.
+fn row_of(buf: &Buffer, needle: &str) -> u16 {
+    (0..buf.area.height)
+        .find(|&y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+                .contains(needle)
+        })
+        .unwrap_or_else(|| panic!("{needle:?} not on screen"))
+}
+
+fn col_of(buf: &Buffer, y: u16, needle: &str) -> u16 {
+    let line: Vec<&str> = (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect();
+    let first = needle.chars().next().unwrap().to_string();
+    (0..buf.area.width)
+        .find(|&x| line[x as usize..].concat().starts_with(needle) && line[x as usize] == first)
+        .unwrap()
+}
+
+#[test]
+fn explorer_screens() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        insta::assert_snapshot!(
+            format!("explorer_atof_{w}x{h}"),
+            text(&draw(&mut open(ATOF), w, h))
+        );
+        insta::assert_snapshot!(
+            format!("explorer_harn_{w}x{h}"),
+            text(&draw(&mut open(HARN), w, h))
+        );
+        insta::assert_snapshot!(
+            format!("explorer_greentic_{w}x{h}"),
+            text(&draw(&mut open_greentic(), w, h))
+        );
+    }
+}
+
+#[test]
+fn failed_run_is_red_and_selection_is_highlighted() {
+    let mut app = open(ATOF);
+    let buf = draw(&mut app, 120, 40);
+    // The failed run's row is red in the runs table.
+    let y = row_of(&buf, "research-agent");
+    let x = col_of(&buf, y, "research-agent");
+    assert_eq!(buf[(x, y)].fg, Color::Red, "failed run not red");
+    // The tree has focus: its selected row (the run root) is drawn with the selection style.
+    let y = row_of(&buf, "▾ ◆ claude-code ");
+    assert_eq!(buf[(2, y)].bg, Color::Cyan);
+    // Open the failed run and jump to its error: the scope is selected and its name is red.
+    keys(
+        &mut app,
+        [
+            Action::FocusPrev,
+            Action::Down,
+            Action::Toggle,
+            Action::NextError,
+        ],
+    );
+    let buf = draw(&mut app, 120, 40);
+    insta::assert_snapshot!("explorer_error_jump_120x40", text(&buf));
+    let sel = app.tree.selected.unwrap();
+    assert!(app.trace.node(sel).error.is_some());
+    let areas = layout::areas(buf.area, app.view, app.runs.rows.len());
+    let y = layout::tree_body(areas.tree, app.view).y + (app.tree.cursor - app.tree.offset) as u16;
+    let x = col_of(&buf, y, "web_search");
+    assert_eq!(
+        buf[(x, y)].bg,
+        Color::Cyan,
+        "selected error row highlighted"
+    );
+    assert_eq!(buf[(x, y)].fg, Color::Red, "error scope name red");
+    assert!(text(&buf).contains("status     error:"));
+    let x = col_of(&buf, row_of(&buf, "status     error:"), "error:");
+    assert_eq!(buf[(x, row_of(&buf, "status     error:"))].fg, Color::Red);
+}
+
+#[test]
+fn runs_sort_and_filter() {
+    let mut app = open(ATOF);
+    app.focus = Pane::Runs;
+    keys(&mut app, [Action::CycleFilter]);
+    let shown: Vec<String> = app
+        .runs
+        .rows
+        .iter()
+        .map(|&r| app.runs.cache[&r].name.clone())
+        .collect();
+    assert_eq!(shown, ["research-agent"]);
+    keys(
+        &mut app,
+        [
+            Action::CycleFilter,
+            Action::CycleFilter,
+            Action::CycleFilter,
+            Action::CycleSort,
+            Action::CycleSort,
+        ],
+    );
+    let by_tokens: Vec<u64> = app
+        .runs
+        .rows
+        .iter()
+        .map(|&r| app.runs.cache[&r].tokens)
+        .collect();
+    assert!(by_tokens.windows(2).all(|w| w[0] >= w[1]), "{by_tokens:?}");
+    insta::assert_snapshot!("runs_sorted_by_tokens_80x24", text(&draw(&mut app, 80, 24)));
+}
+
+/// (name, phase) of every row the tree shows.
+fn visible(app: &App) -> Vec<(String, Phase)> {
+    let rc = app.run.as_ref().unwrap();
+    app.tree
+        .rows
+        .iter()
+        .map(|r| {
+            let phase = if app.scrubbing() {
+                rc.timeline.phase_at(r.id, app.scrub)
+            } else {
+                Phase::Done
+            };
+            (app.trace.str(app.trace.node(r.id).name).to_owned(), phase)
+        })
+        .collect()
+}
+
+#[test]
+fn scrubbing_shows_only_what_had_happened() {
+    use Phase::{Done, Open};
+    let mut app = open(ATOF);
+    keys(
+        &mut app,
+        [Action::ShowView(View::Timeline), Action::ScrubStart],
+    );
+    assert_eq!(visible(&app), [("claude-code".to_owned(), Open)]);
+    keys(&mut app, [Action::ScrubBy(3)]);
+    let names = |v: &[(&str, Phase)]| {
+        v.iter()
+            .map(|(n, p)| ((*n).to_owned(), *p))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        visible(&app),
+        names(&[
+            ("claude-code", Open),
+            ("claude-code-turn", Open),
+            ("anthropic.messages", Open),
+            ("llm.chunk", Done)
+        ])
+    );
+    // The detail pane follows the cursor: the mark under it is selected.
+    assert_eq!(
+        app.trace
+            .str(app.trace.node(app.tree.selected.unwrap()).name),
+        "llm.chunk"
+    );
+    insta::assert_snapshot!("timeline_scrubbed_120x40", text(&draw(&mut app, 120, 40)));
+    keys(&mut app, [Action::ScrubBy(2)]);
+    assert_eq!(
+        visible(&app),
+        names(&[
+            ("claude-code", Open),
+            ("claude-code-turn", Open),
+            ("anthropic.messages", Done),
+            ("llm.chunk", Done),
+            ("Read", Open)
+        ])
+    );
+    // End: everything happened, nothing is filtered.
+    keys(&mut app, [Action::ScrubEnd]);
+    assert!(!app.scrubbing());
+    assert_eq!(visible(&app).len(), 7);
+    insta::assert_snapshot!("timeline_end_120x40", text(&draw(&mut app, 120, 40)));
+    insta::assert_snapshot!("timeline_end_80x24", text(&draw(&mut app, 80, 24)));
+}
+
+#[test]
+fn tokens_view() {
+    let mut app = open(ATOF);
+    keys(&mut app, [Action::ShowView(View::Tokens)]);
+    insta::assert_snapshot!("tokens_120x40", text(&draw(&mut app, 120, 40)));
+    insta::assert_snapshot!("tokens_80x24", text(&draw(&mut app, 80, 24)));
+}
+
+#[test]
+fn overlays_and_small_terminals() {
+    let mut app = open(ATOF);
+    keys(&mut app, [Action::ToggleHelp]);
+    insta::assert_snapshot!("help_120x40", text(&draw(&mut app, 120, 40)));
+    let mut odd = open(ODD);
+    keys(&mut odd, [Action::ToggleDiagnostics]);
+    let buf = draw(&mut odd, 120, 40);
+    insta::assert_snapshot!("diagnostics_120x40", text(&buf));
+    // Hostile names arrive escaped, never as raw control characters.
+    assert!(!text(&buf).contains('\u{1b}'));
+    insta::assert_snapshot!("too_small_50x10", text(&draw(&mut app, 50, 10)));
+}
+
+#[test]
+fn search_moves_to_matches() {
+    let mut app = open(ATOF);
+    keys(&mut app, "grep".chars().map(Action::SearchChar));
+    keys(&mut app, [Action::SearchStart]);
+    keys(&mut app, "grep".chars().map(Action::SearchChar));
+    keys(&mut app, [Action::SearchSubmit]);
+    assert_eq!(
+        app.trace
+            .str(app.trace.node(app.tree.selected.unwrap()).name),
+        "Grep"
+    );
+    assert_eq!(app.search.message.as_deref(), Some("/grep: 1 match"));
+    keys(
+        &mut app,
+        [
+            Action::SearchStart,
+            Action::SearchChar('a'),
+            Action::SearchChar('n'),
+            Action::SearchSubmit,
+        ],
+    );
+    let first = app.tree.selected;
+    keys(&mut app, [Action::SearchNext]);
+    assert_ne!(app.tree.selected, first);
+    keys(&mut app, [Action::SearchPrev]);
+    assert_eq!(app.tree.selected, first);
+}
+
+fn ev(kind: EventKind, id: &str, parent: Option<&str>, t: i64) -> Event<'static> {
+    let mut e = Event::new(kind, id.to_owned(), id.to_owned());
+    e.parent = parent.map(|p| p.to_owned().into());
+    e.ts_us = Some(t);
+    e.category = Some(trace_tui::event::Category::Agent);
+    e
+}
+
+fn batch(events: Vec<Event<'static>>) -> Action {
+    Action::Ingest(IngestMsg::Batch(Batch {
+        files: Vec::new(),
+        events,
+        skips: Vec::new(),
+    }))
+}
+
+#[test]
+fn live_follows_newest_and_paused_holds_still() {
+    let mut app = App::new(Trace::new(), vec![Format::Atof], "live", true);
+    keys(
+        &mut app,
+        [
+            batch(vec![
+                ev(EventKind::Start, "r1", None, 1_000),
+                ev(EventKind::Start, "a", Some("r1"), 2_000),
+            ]),
+            Action::Refresh,
+        ],
+    );
+    assert_eq!(app.feed, Feed::Live);
+    let r1 = app.runs.selected.unwrap();
+    keys(
+        &mut app,
+        [
+            batch(vec![ev(EventKind::Start, "r2", None, 5_000)]),
+            Action::Refresh,
+        ],
+    );
+    let r2 = app.runs.selected.unwrap();
+    assert_ne!(r1, r2, "live view moves to the newest run");
+    // Moving the cursor pauses; arrivals are counted and never move the selection.
+    app.focus = Pane::Runs;
+    keys(&mut app, [Action::Up]);
+    assert_eq!(app.runs.selected, Some(r1));
+    keys(
+        &mut app,
+        [
+            batch(vec![
+                ev(EventKind::Start, "r3", None, 9_000),
+                ev(EventKind::End, "a", Some("r1"), 3_000),
+            ]),
+            Action::Refresh,
+        ],
+    );
+    assert_eq!(app.runs.selected, Some(r1));
+    assert_eq!(app.new_since_pause(), 2);
+    let screen = text(&draw(&mut app, 80, 24));
+    assert!(screen.contains("PAUSED +2 new"), "{screen}");
+    keys(&mut app, [Action::ToggleLive]);
+    assert_eq!(app.feed, Feed::Live);
+    assert_eq!(
+        app.trace
+            .str(app.trace.node(app.runs.selected.unwrap()).name),
+        "r3"
+    );
+    keys(
+        &mut app,
+        [Action::Ingest(IngestMsg::Reset), Action::Refresh],
+    );
+    assert!(app.runs.rows.is_empty() && app.run.is_none());
+}
+
+#[test]
+fn mouse_selects_rows_and_scrubs() {
+    let mut app = open(ATOF);
+    let buf = draw(&mut app, 120, 40);
+    let y = row_of(&buf, "research-agent");
+    keys(&mut app, [Action::Click(20, y)]);
+    assert_eq!(app.focus, Pane::Runs);
+    assert_eq!(
+        app.runs.cache[&app.runs.selected.unwrap()].name,
+        "research-agent"
+    );
+    keys(&mut app, [Action::ShowView(View::Timeline)]);
+    let (_, bars) = layout::waterfall_split(layout::areas(buf.area, View::Timeline, 3).tree);
+    keys(&mut app, [Action::Click(bars.x, bars.y)]);
+    assert_eq!(app.scrub, 0, "a click at the left edge scrubs to the start");
+}
