@@ -53,8 +53,7 @@ pub enum Category {
 impl Category {
     /// Parses a category name; never fails.
     pub fn parse(s: &str) -> Self {
-        let lower = s.trim().to_ascii_lowercase();
-        match lower.as_str() {
+        match s {
             "agent" => Self::Agent,
             "function" => Self::Function,
             "tool" => Self::Tool,
@@ -66,7 +65,15 @@ impl Category {
             "evaluator" => Self::Evaluator,
             "custom" => Self::Custom,
             "unknown" | "" => Self::Unknown,
-            _ => Self::Other(lower.into_boxed_str()),
+            // Rare: odd spelling or a new category; only now pay for a lowercase copy.
+            other => {
+                let lower = other.trim().to_ascii_lowercase();
+                if lower == other {
+                    Self::Other(lower.into_boxed_str())
+                } else {
+                    Self::parse(&lower)
+                }
+            }
         }
     }
 

@@ -33,44 +33,41 @@ struct Line<'a> {
     category: Option<Cow<'a, str>>,
     #[serde(borrow)]
     scope_type: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    category_profile: Option<&'a RawValue>,
-    #[serde(borrow)]
-    data: Option<&'a RawValue>,
-    #[serde(borrow)]
-    input: Option<&'a RawValue>,
-    #[serde(borrow)]
-    output: Option<&'a RawValue>,
-    #[serde(borrow)]
-    metadata: Option<&'a RawValue>,
-    #[serde(borrow)]
-    status: Option<&'a RawValue>,
-    #[serde(borrow)]
-    model_name: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    tool_call_id: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    annotated_response: Option<&'a RawValue>,
-    #[serde(borrow)]
-    error: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    category_profile: ObjOr<Profile<'a>>,
+    /// `input` / `output` are the pre-0.1 draft's names for the payload.
+    #[serde(borrow, default, alias = "input", alias = "output")]
+    data: ObjOr<DataProbe<'a>>,
+    #[serde(default)]
+    metadata: ObjOr<MetaProbe>,
+    status: Option<Value>,
+    #[serde(borrow, default)]
+    model_name: LStr<'a>,
+    #[serde(borrow, default)]
+    tool_call_id: LStr<'a>,
+    #[serde(borrow, default)]
+    annotated_response: ObjOr<Annotated<'a>>,
+    error: Option<Value>,
 }
 
 #[derive(Deserialize, Default)]
 struct Profile<'a> {
-    #[serde(borrow)]
-    model_name: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    tool_call_id: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    annotated_response: Option<&'a RawValue>,
-    #[serde(borrow)]
-    annotated_request: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    model_name: LStr<'a>,
+    #[serde(borrow, default)]
+    tool_call_id: LStr<'a>,
+    #[serde(borrow, default)]
+    annotated_response: ObjOr<Annotated<'a>>,
+    #[serde(borrow, default)]
+    annotated_request: ObjOr<Annotated<'a>>,
 }
 
+/// Where a usage object or a model id can sit inside `data`, `metadata` or a profile.
 #[derive(Deserialize, Default)]
-struct Annotated {
+struct Annotated<'a> {
     usage: Option<Value>,
-    model: Option<Value>,
+    #[serde(borrow, default)]
+    model: LStr<'a>,
 }
 
 #[derive(Deserialize, Default)]
@@ -79,50 +76,165 @@ struct DataProbe<'a> {
     token_usage: Option<Value>,
     #[serde(rename = "usageMetadata")]
     usage_metadata: Option<Value>,
-    #[serde(borrow)]
-    response: Option<&'a RawValue>,
-    #[serde(borrow)]
-    annotated_response: Option<&'a RawValue>,
-    #[serde(borrow)]
-    content: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    response: ObjOr<Annotated<'a>>,
+    #[serde(borrow, default)]
+    annotated_response: ObjOr<Annotated<'a>>,
+    #[serde(borrow, default)]
+    content: ObjOr<Annotated<'a>>,
     error: Option<Value>,
-    #[serde(rename = "type")]
-    kind: Option<Value>,
-    model: Option<Value>,
+    #[serde(rename = "type", borrow, default)]
+    kind: LStr<'a>,
+    #[serde(borrow, default)]
+    model: LStr<'a>,
     status: Option<Value>,
     rejected: Option<Value>,
-    rejection_reason: Option<Value>,
+    #[serde(borrow, default)]
+    rejection_reason: LStr<'a>,
 }
 
 #[derive(Deserialize, Default)]
 struct MetaProbe {
-    #[serde(rename = "otel.status_code", alias = "otel_status_code")]
+    #[serde(rename = "otel.status_code")]
     otel_status_code: Option<Value>,
-    #[serde(rename = "otel.status_description", alias = "otel_status_description")]
+    #[serde(rename = "otel_status_code")]
+    otel_status_code_flat: Option<Value>,
+    #[serde(rename = "otel.status_description")]
     otel_status_description: Option<Value>,
+    #[serde(rename = "otel_status_description")]
+    otel_status_description_flat: Option<Value>,
     status: Option<Value>,
     error: Option<Value>,
-    #[serde(rename = "nemo_relay.log.severity", alias = "nemo_relay_log_severity")]
+    #[serde(rename = "nemo_relay.log.severity")]
     severity: Option<Value>,
+    #[serde(rename = "nemo_relay_log_severity")]
+    severity_flat: Option<Value>,
     usage: Option<Value>,
     token_usage: Option<Value>,
     response: Option<Value>,
     annotated_response: Option<Value>,
 }
 
+/// A probe struct when the value is an object; any other JSON value is skipped as `None`.
+/// One pass over the line: payloads are scanned once and never materialized.
+/// Boxed: serde moves values by copy through every layer, and the probes are large.
+struct ObjOr<T>(Option<Box<T>>);
+
+impl<T> Default for ObjOr<T> {
+    fn default() -> Self {
+        Self(None)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for ObjOr<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for V<T> {
+            type Value = ObjOr<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(|t| ObjOr(Some(Box::new(t))))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(ObjOr(None))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(ObjOr(None))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(ObjOr(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(ObjOr(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(ObjOr(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(ObjOr(None))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(ObjOr(None))
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+/// A string when the value is one (borrowed when unescaped); any other value is `None`.
+#[derive(Default, Clone)]
+struct LStr<'a>(Option<Cow<'a, str>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for LStr<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = LStr<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(LStr(Some(Cow::Borrowed(v))))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(LStr(Some(Cow::Owned(v.to_owned()))))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                while map
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(LStr(None))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(LStr(None))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(LStr(None))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(LStr(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(LStr(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(LStr(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(LStr(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'a> LStr<'a> {
+    fn get(self) -> Option<Cow<'a, str>> {
+        self.0.filter(|s| !s.is_empty())
+    }
+}
+
 /// Reads ATOF JSONL lines.
 #[derive(Debug, Default)]
 pub struct AtofReader;
-
-fn probe<'a, T: Deserialize<'a> + Default>(raw: Option<&'a RawValue>) -> T {
-    raw.filter(|r| r.get().starts_with('{'))
-        .and_then(|r| serde_json::from_str(r.get()).ok())
-        .unwrap_or_default()
-}
-
-fn str_of(v: Option<&Value>) -> Option<&str> {
-    v.and_then(Value::as_str).filter(|s| !s.is_empty())
-}
 
 impl Reader for AtofReader {
     fn read(
@@ -131,7 +243,9 @@ impl Reader for AtofReader {
         src: SourceRef,
         out: &mut dyn FnMut(Event<'_>),
     ) -> Result<(), ParseError> {
-        let line: Line<'_> = serde_json::from_slice(record)
+        // One UTF-8 check for the whole line; the parser then never re-validates substrings.
+        let text = std::str::from_utf8(record).map_err(|_| ParseError::Utf8)?;
+        let line: Line<'_> = serde_json::from_str(text)
             .map_err(|e| ParseError::from_json(&e, Format::Atof, record))?;
         let kind_str = line
             .kind
@@ -176,45 +290,45 @@ impl Reader for AtofReader {
             ev.category = Some(Category::Unknown);
         }
 
-        let profile: Profile<'_> = probe(line.category_profile);
-        ev.tool_call_id = profile
-            .tool_call_id
-            .or(line.tool_call_id)
-            .filter(|s| !s.is_empty());
-        ev.model = profile
-            .model_name
-            .or(line.model_name)
-            .filter(|s| !s.is_empty());
-        let data = line.data.or(match kind {
-            EventKind::End => line.output,
-            _ => line.input,
-        });
+        let profile = line.category_profile.0.map(|b| *b).unwrap_or_default();
+        ev.tool_call_id = profile.tool_call_id.get().or(line.tool_call_id.get());
+        ev.model = profile.model_name.get().or(line.model_name.get());
+        let data = line.data.0.map(|b| *b).unwrap_or_default();
 
         match kind {
             EventKind::Start => {
                 if ev.model.is_none() && ev.category == Some(Category::Llm) {
-                    ev.model = start_model(profile.annotated_request, data).map(Cow::Owned);
+                    ev.model = profile
+                        .annotated_request
+                        .0
+                        .and_then(|a| a.model.get())
+                        .or_else(|| data.model.get())
+                        .or_else(|| data.content.0.and_then(|c| c.model.get()));
                 }
             }
             EventKind::End | EventKind::Mark => {
-                let annotated: Annotated =
-                    probe(profile.annotated_response.or(line.annotated_response));
-                let d: DataProbe<'_> = probe(data);
-                let meta: MetaProbe = probe(line.metadata);
+                let annotated = profile
+                    .annotated_response
+                    .0
+                    .or(line.annotated_response.0)
+                    .map(|b| *b)
+                    .unwrap_or_default();
+                let meta = line.metadata.0.map(|b| *b).unwrap_or_default();
+                let annotated_usage = annotated.usage.as_ref().and_then(tokens_from_usage);
                 if ev.model.is_none() {
-                    ev.model = str_of(annotated.model.as_ref())
-                        .or_else(|| str_of(d.model.as_ref()))
-                        .map(|s| Cow::Owned(s.to_owned()));
+                    ev.model = annotated.model.get().or_else(|| data.model.clone().get());
                     ev.model_is_fallback = ev.model.is_some();
                 }
                 if kind == EventKind::End {
-                    ev.tokens = annotated
-                        .usage
-                        .as_ref()
-                        .and_then(tokens_from_usage)
-                        .or_else(|| data_tokens(&d, &meta));
+                    ev.tokens = annotated_usage.or_else(|| data_tokens(&data, &meta));
                 }
-                ev.failure = failure(line.status, line.error, &d, &meta, kind);
+                ev.failure = failure(
+                    line.status.as_ref(),
+                    line.error.as_ref(),
+                    &data,
+                    &meta,
+                    kind,
+                );
             }
         }
         out(ev);
@@ -222,17 +336,8 @@ impl Reader for AtofReader {
     }
 }
 
-fn start_model(annotated_request: Option<&RawValue>, data: Option<&RawValue>) -> Option<String> {
-    let a: Annotated = probe(annotated_request);
-    if let Some(m) = str_of(a.model.as_ref()) {
-        return Some(m.to_owned());
-    }
-    let d: DataProbe<'_> = probe(data);
-    if let Some(m) = str_of(d.model.as_ref()) {
-        return Some(m.to_owned());
-    }
-    let content: DataProbe<'_> = probe(d.content);
-    str_of(content.model.as_ref()).map(str::to_owned)
+fn str_of(v: Option<&Value>) -> Option<&str> {
+    v.and_then(Value::as_str).filter(|s| !s.is_empty())
 }
 
 fn data_tokens(d: &DataProbe<'_>, meta: &MetaProbe) -> Option<Tokens> {
@@ -241,13 +346,10 @@ fn data_tokens(d: &DataProbe<'_>, meta: &MetaProbe) -> Option<Tokens> {
         .flatten()
         .find_map(tokens_from_usage)
         .or_else(|| {
-            [d.response, d.annotated_response, d.content]
+            [&d.response.0, &d.annotated_response.0, &d.content.0]
                 .into_iter()
                 .flatten()
-                .find_map(|raw| {
-                    let v: Value = serde_json::from_str(raw.get()).ok()?;
-                    tokens_in(&serde_json::json!({ "usage": v.get("usage")?.clone() }))
-                })
+                .find_map(|a| a.usage.as_ref().and_then(tokens_from_usage))
         })
         .or_else(|| {
             [&meta.usage, &meta.token_usage]
@@ -264,15 +366,17 @@ fn data_tokens(d: &DataProbe<'_>, meta: &MetaProbe) -> Option<Tokens> {
 }
 
 fn failure<'a>(
-    status: Option<&RawValue>,
-    top_error: Option<&RawValue>,
+    top_status: Option<&Value>,
+    top_error: Option<&Value>,
     d: &DataProbe<'_>,
     meta: &MetaProbe,
     kind: EventKind,
 ) -> Failure<'a> {
-    let description = str_of(meta.otel_status_description.as_ref());
-    let otel_error =
-        str_of(meta.otel_status_code.as_ref()).is_some_and(|c| c.eq_ignore_ascii_case("error"));
+    let description = str_of(meta.otel_status_description.as_ref())
+        .or_else(|| str_of(meta.otel_status_description_flat.as_ref()));
+    let otel_error = [&meta.otel_status_code, &meta.otel_status_code_flat]
+        .into_iter()
+        .any(|c| str_of(c.as_ref()).is_some_and(|c| c.eq_ignore_ascii_case("error")));
     let status_word = |v: Option<&Value>| -> Option<String> {
         match v? {
             Value::String(s) if is_error_status(s) => Some(s.clone()),
@@ -290,13 +394,12 @@ fn failure<'a>(
             _ => None,
         }
     };
-    let top_status: Option<Value> = status.and_then(|r| serde_json::from_str(r.get()).ok());
-    let top_error: Option<Value> = top_error.and_then(|r| serde_json::from_str(r.get()).ok());
     let data_error = d.error.as_ref().and_then(error_text);
-    let data_is_error_body = str_of(d.kind.as_ref()) == Some("error");
+    let data_is_error_body = d.kind.0.as_deref() == Some("error");
     let rejected = d.rejected.as_ref().and_then(Value::as_bool) == Some(true);
-    let severity_error =
-        str_of(meta.severity.as_ref()).is_some_and(|s| s.eq_ignore_ascii_case("error"));
+    let severity_error = [&meta.severity, &meta.severity_flat]
+        .into_iter()
+        .any(|s| str_of(s.as_ref()).is_some_and(|s| s.eq_ignore_ascii_case("error")));
 
     let text = if otel_error {
         Some(
@@ -305,9 +408,9 @@ fn failure<'a>(
                 .or_else(|| data_error.clone())
                 .unwrap_or_default(),
         )
-    } else if let Some(e) = top_error.as_ref().and_then(error_text) {
+    } else if let Some(e) = top_error.and_then(error_text) {
         Some(e)
-    } else if let Some(w) = status_word(top_status.as_ref()) {
+    } else if let Some(w) = status_word(top_status) {
         Some(
             description
                 .map(str::to_owned)
@@ -330,7 +433,12 @@ fn failure<'a>(
     } else if let Some(w) = status_word(d.status.as_ref()).filter(|_| kind == EventKind::End) {
         Some(w)
     } else if rejected {
-        let reason = str_of(d.rejection_reason.as_ref()).unwrap_or("no reason given");
+        let reason = d
+            .rejection_reason
+            .0
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .unwrap_or("no reason given");
         Some(format!("rejected: {reason}"))
     } else if severity_error {
         Some("error-severity log mark".to_owned())

@@ -128,12 +128,8 @@ impl Decoder {
     /// Feeds bytes appended to a line-based input.
     pub fn feed(&mut self, bytes: &[u8], sink: &mut dyn Sink) {
         let file = self.file;
-        let mut lines = Vec::new();
-        self.splitter.push(bytes, &mut |line, line_no, offset| {
-            lines.push((line, line_no, offset));
-        });
-        // Two passes keep the borrow of the splitter's buffer short.
-        for (line, line_no, offset) in lines {
+        let mut splitter = std::mem::take(&mut self.splitter);
+        splitter.push(bytes, &mut |line, line_no, offset| {
             let src = SourceRef {
                 file,
                 line: line_no,
@@ -141,8 +137,9 @@ impl Decoder {
                 len: line.len() as u32,
                 item: 0,
             };
-            self.record(&line, src, sink);
-        }
+            self.record(line, src, sink);
+        });
+        self.splitter = splitter;
     }
 
     /// Ends the input: a last line without a newline is used, and undecided lines are flushed.

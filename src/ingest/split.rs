@@ -1,13 +1,23 @@
 //! Splits a byte stream into lines, holding a partial last line until its newline arrives.
 
+fn trim_cr(l: &[u8]) -> &[u8] {
+    l.strip_suffix(b"\r").unwrap_or(l)
+}
+
 /// Incremental line splitter with line numbers and byte offsets.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct LineSplitter {
     rest: Vec<u8>,
     /// Byte offset of `rest[0]` in the stream.
     rest_offset: u64,
     /// Number of the next line (1-based).
     next_line: u64,
+}
+
+impl Default for LineSplitter {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl LineSplitter {
@@ -20,22 +30,23 @@ impl LineSplitter {
     }
 
     /// Feeds bytes; calls `line(bytes, line_no, offset)` for each complete line (without `\n`/`\r\n`).
-    pub fn push(&mut self, bytes: &[u8], line: &mut dyn FnMut(Vec<u8>, u64, u64)) {
+    pub fn push(&mut self, bytes: &[u8], line: &mut dyn FnMut(&[u8], u64, u64)) {
         // Stream offset of bytes[0].
         let base = self.rest_offset + self.rest.len() as u64;
         let mut start = 0usize;
         for nl in memchr::memchr_iter(b'\n', bytes) {
-            let (mut text, offset) = if self.rest.is_empty() {
-                (bytes[start..nl].to_vec(), base + start as u64)
+            if self.rest.is_empty() {
+                line(
+                    trim_cr(&bytes[start..nl]),
+                    self.next_line,
+                    base + start as u64,
+                );
             } else {
+                // Only a line that straddles two reads is copied.
                 let mut t = std::mem::take(&mut self.rest);
                 t.extend_from_slice(&bytes[start..nl]);
-                (t, self.rest_offset)
-            };
-            if text.last() == Some(&b'\r') {
-                text.pop();
+                line(trim_cr(&t), self.next_line, self.rest_offset);
             }
-            line(text, self.next_line, offset);
             self.next_line += 1;
             start = nl + 1;
             self.rest_offset = base + start as u64;
@@ -79,7 +90,7 @@ mod tests {
         let mut got = Vec::new();
         for c in chunks {
             s.push(c, &mut |l, n, o| {
-                got.push((String::from_utf8(l).unwrap(), n, o));
+                got.push((String::from_utf8(l.to_vec()).unwrap(), n, o));
             });
         }
         (got, s.take_rest())

@@ -277,7 +277,12 @@ impl Trace {
     pub fn apply(&mut self, ev: &Event<'_>) {
         self.events += 1;
         self.generation += 1;
-        let key = self.strings.intern(&ev.id);
+        // Marks are never looked up by id: skip interning their (unique) ids.
+        let key = if ev.kind == EventKind::Mark {
+            self.strings.intern("")
+        } else {
+            self.strings.intern(&ev.id)
+        };
         let name = self.strings.intern(&ev.name);
         let id = match ev.kind {
             EventKind::Mark => {
