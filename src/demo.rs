@@ -40,6 +40,7 @@ impl Script {
         });
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn scope(
         &mut self,
         ms: u64,
@@ -103,7 +104,7 @@ impl Script {
         dur: u64,
         name: &str,
         call: &str,
-        args: Value,
+        args: &Value,
         result: Result<Value, &str>,
     ) {
         let id = self.id(run);
@@ -162,7 +163,7 @@ pub fn script() -> Vec<Step> {
         600,
         "lookup_customer",
         "call_t1",
-        json!({"customer": "acme"}),
+        &json!({"customer": "acme"}),
         Ok(json!({"plan": "pro", "seats": 40})),
     );
     s.llm(
@@ -216,7 +217,7 @@ pub fn script() -> Vec<Step> {
         1300,
         "web_search",
         "call_a",
-        json!({"q": "pinecone pricing"}),
+        &json!({"q": "pinecone pricing"}),
         Ok(json!({"hits": 12})),
     );
     s.tool(
@@ -226,7 +227,7 @@ pub fn script() -> Vec<Step> {
         2100,
         "web_search",
         "call_b",
-        json!({"q": "weaviate pricing"}),
+        &json!({"q": "weaviate pricing"}),
         Ok(json!({"hits": 9})),
     );
     s.tool(
@@ -236,7 +237,7 @@ pub fn script() -> Vec<Step> {
         4200,
         "web_search",
         "call_c",
-        json!({"q": "qdrant pricing"}),
+        &json!({"q": "qdrant pricing"}),
         Err("HTTP 503 from search backend"),
     );
     s.llm(
@@ -297,7 +298,7 @@ pub fn script() -> Vec<Step> {
         500,
         "Read",
         "toolu_1",
-        json!({"path": "src/parse.rs"}),
+        &json!({"path": "src/parse.rs"}),
         Ok(json!({"lines": 180})),
     );
     s.tool(
@@ -307,7 +308,7 @@ pub fn script() -> Vec<Step> {
         900,
         "Grep",
         "toolu_2",
-        json!({"pattern": "parse_header"}),
+        &json!({"pattern": "parse_header"}),
         Ok(json!({"matches": 3})),
     );
     s.llm(
@@ -327,7 +328,7 @@ pub fn script() -> Vec<Step> {
         2600,
         "Bash",
         "toolu_3",
-        json!({"command": "cargo test -p parser"}),
+        &json!({"command": "cargo test -p parser"}),
         Ok(json!({"exit": 0})),
     );
     s.scope(24500, &turn, Some(&r3), "turn-1", "agent", "end", json!({}));

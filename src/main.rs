@@ -7,9 +7,12 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 use trace_tui::formats::Format;
+use trace_tui::ingest::follow::{self, Target};
 
 const EXAMPLES: &str = "\
 Examples:
+  trace-tui demo                                          a live agent session, followed as it is written
+  trace-tui --follow nemo-relay-events-*.jsonl            tail a growing log (directories and - work too)
   trace-tui assets/atof/agent-session.jsonl              open the explorer (? for keys)
   trace-tui summary assets/atof/agent-session.jsonl      runs, statuses, tokens per model
   trace-tui summary --json logs/*.jsonl | jq .totals       one JSON document for scripts
@@ -39,6 +42,15 @@ struct ExploreArgs {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Write a realistic live agent session to a temporary file over ~30 s and follow it.
+    Demo {
+        /// Write faster (2 = twice as fast).
+        #[arg(long, default_value_t = 1.0)]
+        speed: f64,
+        /// Keep the log at this path instead of a temporary file.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Print runs, statuses, token totals and per-model figures, then exit.
     Summary {
         /// Emit exactly one JSON document on stdout.
@@ -78,9 +90,10 @@ fn main() -> ExitCode {
 fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
     let Some(command) = cli.command else {
-        return explore(cli.explore);
+        return explore(&cli.explore);
     };
     match command {
+        Command::Demo { speed, out } => demo(speed, out),
         Command::Summary {
             json,
             tree,
@@ -123,10 +136,9 @@ fn run() -> Result<ExitCode> {
 /// `summary --follow`: one line per run as it completes, until stdin closes or forever.
 fn follow_summary(files: &[PathBuf], format: Option<Format>, json: bool) -> Result<ExitCode> {
     use trace_tui::ingest::IngestMsg;
-    use trace_tui::ingest::follow::{Target, spawn};
     let targets: Vec<Target> = files.iter().map(|f| Target::from_arg(f)).collect();
     let stdin_only = targets.iter().all(|t| *t == Target::Stdin);
-    let rx = spawn(targets, format, 64);
+    let rx = follow::spawn(targets, format, FOLLOW_QUEUE);
     let mut trace = trace_tui::model::Trace::new();
     let mut done = trace_tui::summary::CompletedRuns::default();
     let stdout = io::stdout();
@@ -161,8 +173,11 @@ fn follow_summary(files: &[PathBuf], format: Option<Format>, json: bool) -> Resu
     Ok(ExitCode::SUCCESS)
 }
 
+/// Batches in flight between the follow thread and the UI: a runaway log slows the reader, never the keys.
+const FOLLOW_QUEUE: usize = 64;
+
 /// The explorer over the named files.
-fn explore(args: ExploreArgs) -> Result<ExitCode> {
+fn explore(args: &ExploreArgs) -> Result<ExitCode> {
     if args.files.is_empty() {
         anyhow::bail!("no log files given (try `trace-tui --help`)");
     }
@@ -177,16 +192,56 @@ fn explore(args: ExploreArgs) -> Result<ExitCode> {
         })
         .collect::<Vec<_>>()
         .join(", ");
-    // LEAD: wire `--follow` (and `trace-tui demo`) here: start the tail and pass
-    // `updates: Some(rx)` with an empty or preloaded trace. Until then `--follow` reads once.
-    let _ = args.follow;
-    let (trace, formats) = trace_tui::ingest::files::load(&args.files, args.format, &mut |_| {})?;
-    let input = trace_tui::runtime::ExplorerInput {
-        trace,
-        formats,
-        updates: None,
-        title,
+    let input = if args.follow {
+        let targets = args.files.iter().map(|f| Target::from_arg(f)).collect();
+        trace_tui::runtime::ExplorerInput {
+            trace: trace_tui::model::Trace::new(),
+            formats: args.format.into_iter().collect(),
+            updates: Some(follow::spawn(targets, args.format, FOLLOW_QUEUE)),
+            title,
+        }
+    } else {
+        let (trace, formats) =
+            trace_tui::ingest::files::load(&args.files, args.format, &mut |_| {})?;
+        trace_tui::runtime::ExplorerInput {
+            trace,
+            formats,
+            updates: None,
+            title,
+        }
     };
     trace_tui::runtime::run_explorer(input)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `trace-tui demo`: a scripted session written live to a file, explored through `--follow`.
+fn demo(speed: f64, out: Option<PathBuf>) -> Result<ExitCode> {
+    let keep = out.is_some();
+    let path = out.unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("trace-tui-demo-{}.jsonl", std::process::id()))
+    });
+    if !keep {
+        // A fresh file each time; a stale one from a crashed demo would mix two sessions.
+        let _ = std::fs::remove_file(&path);
+    }
+    let writer_path = path.clone();
+    std::thread::Builder::new()
+        .name("demo-writer".into())
+        .spawn(move || {
+            if let Err(e) = trace_tui::demo::write_live(&writer_path, speed) {
+                eprintln!(
+                    "trace-tui demo: cannot write {}: {e}",
+                    writer_path.display()
+                );
+            }
+        })?;
+    let result = explore(&ExploreArgs {
+        format: None,
+        follow: true,
+        files: vec![path.clone()],
+    });
+    if !keep {
+        let _ = std::fs::remove_file(&path);
+    }
+    result
 }

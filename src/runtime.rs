@@ -136,6 +136,8 @@ pub fn run_explorer(input: ExplorerInput) -> Result<()> {
 fn handle(app: &mut App, m: Msg) -> bool {
     let action = match m {
         Msg::Quit => Some(Action::Quit),
+        // The follow thread's idle heartbeat carries nothing: no redraw (no CPU when idle).
+        Msg::Ingest(IngestMsg::Batch(b)) if b.is_empty() => None,
         Msg::Ingest(i) => Some(Action::Ingest(i)),
         Msg::Input(Event::Key(k)) => keymap::action_for(app, k),
         Msg::Input(Event::Resize(w, h)) => Some(Action::Resize(w, h)),

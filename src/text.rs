@@ -47,7 +47,9 @@ pub fn format_duration_us(us: i64) -> String {
         return format!("-{}", format_duration_us(us.saturating_neg()));
     }
     let ms = us / 1000;
-    if us < 1000 {
+    if us == 0 {
+        "0s".to_owned()
+    } else if us < 1000 {
         format!("{us}µs")
     } else if ms < 1000 {
         format!("{ms}ms")
@@ -88,6 +90,7 @@ mod tests {
 
     #[test]
     fn durations() {
+        assert_eq!(format_duration_us(0), "0s");
         assert_eq!(format_duration_us(999), "999µs");
         assert_eq!(format_duration_us(12_345), "12ms");
         assert_eq!(format_duration_us(3_459_000), "3.459s");

@@ -70,7 +70,7 @@ fn ten_thousand_deep_nesting_in_both_orders() {
         ));
         forward.push('\n');
     }
-    let reversed: String = forward.lines().rev().map(|l| format!("{l}\n")).collect();
+    let reversed: String = forward.lines().rev().flat_map(|l| [l, "\n"]).collect();
     for text in [forward, reversed] {
         let t = load_bytes(text.as_bytes());
         let runs: Vec<_> = t.runs().collect();

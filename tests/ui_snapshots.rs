@@ -301,9 +301,8 @@ fn ev(kind: EventKind, id: &str, parent: Option<&str>, t: i64) -> Event<'static>
 
 fn batch(events: Vec<Event<'static>>) -> Action {
     Action::Ingest(IngestMsg::Batch(Batch {
-        files: Vec::new(),
         events,
-        skips: Vec::new(),
+        ..Batch::default()
     }))
 }
 

@@ -1,11 +1,11 @@
 //! Every intent the explorer understands: keys and mouse map to these, ingest arrives as one.
 
-use crate::ingest::{Batch, IngestMsg};
+use crate::ingest::IngestMsg;
 
 use super::View;
 
 /// One intent, applied by [`super::update`]. Key-bound variants' help text lives in the keymap.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Action {
     Quit,
     ToggleHelp,
@@ -54,56 +54,4 @@ pub enum Action {
     Ingest(IngestMsg),
     /// Rebuild caches after a run of `Ingest` actions (the runtime sends it before drawing).
     Refresh,
-}
-
-impl Clone for Action {
-    fn clone(&self) -> Self {
-        use Action as A;
-        match self {
-            A::Ingest(IngestMsg::Batch(b)) => A::Ingest(IngestMsg::Batch(Batch {
-                files: b.files.clone(),
-                events: b.events.clone(),
-                skips: b.skips.clone(),
-            })),
-            A::Ingest(IngestMsg::Reset) => A::Ingest(IngestMsg::Reset),
-            A::Ingest(IngestMsg::Status(s)) => A::Ingest(IngestMsg::Status(s.clone())),
-            A::Quit => A::Quit,
-            A::ToggleHelp => A::ToggleHelp,
-            A::ToggleDiagnostics => A::ToggleDiagnostics,
-            A::CloseOverlay => A::CloseOverlay,
-            A::FocusNext => A::FocusNext,
-            A::FocusPrev => A::FocusPrev,
-            A::ShowView(v) => A::ShowView(*v),
-            A::Up => A::Up,
-            A::Down => A::Down,
-            A::PageUp => A::PageUp,
-            A::PageDown => A::PageDown,
-            A::Top => A::Top,
-            A::Bottom => A::Bottom,
-            A::Expand => A::Expand,
-            A::Collapse => A::Collapse,
-            A::Toggle => A::Toggle,
-            A::ExpandAll => A::ExpandAll,
-            A::CollapseAll => A::CollapseAll,
-            A::SearchStart => A::SearchStart,
-            A::SearchChar(c) => A::SearchChar(*c),
-            A::SearchBackspace => A::SearchBackspace,
-            A::SearchSubmit => A::SearchSubmit,
-            A::SearchCancel => A::SearchCancel,
-            A::SearchNext => A::SearchNext,
-            A::SearchPrev => A::SearchPrev,
-            A::NextError => A::NextError,
-            A::PrevError => A::PrevError,
-            A::CycleSort => A::CycleSort,
-            A::CycleFilter => A::CycleFilter,
-            A::ToggleLive => A::ToggleLive,
-            A::ScrubBy(n) => A::ScrubBy(*n),
-            A::ScrubStart => A::ScrubStart,
-            A::ScrubEnd => A::ScrubEnd,
-            A::Resize(w, h) => A::Resize(*w, *h),
-            A::Click(x, y) => A::Click(*x, *y),
-            A::Scroll(x, y, d) => A::Scroll(*x, *y, *d),
-            A::Refresh => A::Refresh,
-        }
-    }
 }

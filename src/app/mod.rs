@@ -79,6 +79,8 @@ pub struct TreeRow {
 #[derive(Debug, Default)]
 pub struct TreeState {
     pub expanded: FxHashSet<NodeId>,
+    /// Nodes the user collapsed: live auto-expansion leaves them alone.
+    pub collapsed: FxHashSet<NodeId>,
     /// Flattened visible rows of the selected run; rebuilt only when marked stale.
     pub rows: Vec<TreeRow>,
     pub selected: Option<NodeId>,

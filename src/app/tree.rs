@@ -35,7 +35,23 @@ impl App {
             .collect();
         let timeline = Timeline::build(&self.trace, root);
         let derived_end = self.derived_ends(&order, &pos);
-        if self.seen_runs.insert(root) {
+        let first_look = self.seen_runs.insert(root);
+        if first_look {
+            self.tree.expanded.insert(root);
+        }
+        // While following, a small run keeps unfolding as its scopes arrive, except where the
+        // user folded it.
+        let live_small = self.feed == Feed::Live && order.len() <= EXPAND_ALL_BELOW;
+        if live_small && !first_look {
+            let collapsed = &self.tree.collapsed;
+            self.tree.expanded.extend(
+                order
+                    .iter()
+                    .copied()
+                    .filter(|n| !self.trace.node(*n).children.is_empty() && !collapsed.contains(n)),
+            );
+        }
+        if first_look {
             if order.len() <= EXPAND_ALL_BELOW {
                 self.tree.expanded.extend(
                     order

@@ -31,7 +31,9 @@ pub fn update(app: &mut App, action: Action) {
         Action::CollapseAll => {
             if let Some(rc) = &app.run {
                 for id in &rc.order {
-                    app.tree.expanded.remove(id);
+                    if app.tree.expanded.remove(id) {
+                        app.tree.collapsed.insert(*id);
+                    }
                 }
                 app.tree.expanded.insert(rc.root);
                 app.tree.selected = Some(rc.root);
@@ -200,6 +202,7 @@ impl App {
                 if !row.has_children {
                     return;
                 }
+                self.tree.collapsed.remove(&row.id);
                 if self.tree.expanded.insert(row.id) {
                     self.mark_tree_stale();
                 } else if let Some(next) = self
@@ -224,6 +227,7 @@ impl App {
             return;
         };
         if row.has_children && self.tree.expanded.remove(&row.id) {
+            self.tree.collapsed.insert(row.id);
             self.mark_tree_stale();
         } else if let Some(p) = self.trace.node(row.id).parent.filter(|_| row.depth > 0) {
             self.tree.selected = Some(p);
@@ -239,8 +243,11 @@ impl App {
                     return;
                 };
                 if row.has_children {
-                    if !self.tree.expanded.remove(&row.id) {
+                    if self.tree.expanded.remove(&row.id) {
+                        self.tree.collapsed.insert(row.id);
+                    } else {
                         self.tree.expanded.insert(row.id);
+                        self.tree.collapsed.remove(&row.id);
                     }
                     self.mark_tree_stale();
                 }
@@ -270,6 +277,11 @@ impl App {
                 for f in batch.files {
                     self.trace.add_file(f);
                 }
+                for f in batch.formats {
+                    if !self.formats.contains(&f) {
+                        self.formats.push(f);
+                    }
+                }
                 for ev in &batch.events {
                     self.trace.apply(ev);
                     let key = if ev.kind == crate::event::EventKind::Mark {
@@ -295,6 +307,7 @@ impl App {
                 self.runs.selected = None;
                 self.tree.selected = None;
                 self.tree.expanded.clear();
+                self.tree.collapsed.clear();
                 self.seen_runs.clear();
                 self.payloads.clear();
                 self.run = None;

@@ -26,6 +26,8 @@ pub const POLL_INTERVAL: Duration = Duration::from_millis(100);
 /// Events per batch before it is sent, so a burst streams instead of arriving all at once.
 const BATCH_EVENTS: usize = 8192;
 const READ_CHUNK: usize = 1 << 20;
+/// Idle polls between heartbeats that detect a closed receiver.
+const HEARTBEAT_POLLS: u32 = 10;
 
 /// What to follow.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,6 +101,7 @@ struct Follower {
     tails: Vec<Tail>,
     files: Vec<String>,
     batch: Batch,
+    idle_polls: u32,
 }
 
 impl Follower {
@@ -110,6 +113,7 @@ impl Follower {
             tails: Vec::new(),
             files: Vec::new(),
             batch: Batch::default(),
+            idle_polls: 0,
         }
     }
 
@@ -121,18 +125,15 @@ impl Follower {
         let _watcher = self.watch(wake_tx);
         self.discover();
         loop {
-            match self.poll_all() {
-                Ok(()) => {}
-                Err(Restart) => {
-                    if self.send(IngestMsg::Reset).is_err() {
-                        return;
-                    }
-                    self.files.clear();
-                    self.tails.clear();
-                    self.batch = Batch::default();
-                    self.discover();
-                    continue;
+            if let Err(Restart) = self.poll_all() {
+                if self.send(IngestMsg::Reset).is_err() {
+                    return;
                 }
+                self.files.clear();
+                self.tails.clear();
+                self.batch = Batch::default();
+                self.discover();
+                continue;
             }
             if self.flush().is_err() {
                 return;
@@ -149,12 +150,18 @@ impl Follower {
 
     fn flush(&mut self) -> Result<(), ()> {
         if self.batch.is_empty() {
-            // Still notice a closed receiver while idle.
+            // Still notice a closed receiver while idle, about once a second.
+            self.idle_polls += 1;
+            if self.idle_polls < HEARTBEAT_POLLS {
+                return Ok(());
+            }
+            self.idle_polls = 0;
             return match self.tx.try_send(IngestMsg::Batch(Batch::default())) {
                 Err(TrySendError::Disconnected(_)) => Err(()),
                 _ => Ok(()),
             };
         }
+        self.idle_polls = 0;
         let b = std::mem::take(&mut self.batch);
         self.send(IngestMsg::Batch(b))
     }
@@ -273,7 +280,7 @@ impl Follower {
 
     fn open_part(&mut self, i: usize, path: &Path) {
         let Ok(f) = File::open(path) else { return };
-        let ino = f.metadata().map(|m| m.ino()).unwrap_or(0);
+        let ino = f.metadata().map_or(0, |m| m.ino());
         let idx = self.register(path);
         let t = &mut self.tails[i];
         t.parts.push(path.to_path_buf());
@@ -287,7 +294,7 @@ impl Follower {
                     idx,
                     Some(path.display().to_string()),
                     self.format,
-                ))
+                ));
             }
         }
     }
@@ -342,6 +349,7 @@ impl Follower {
             t.offset = all.len() as u64;
             if let Some(d) = t.decoder.as_mut() {
                 d.document(&all, mtime_us(&meta), &mut self.batch);
+                self.batch.formats.push(Format::Greentic);
             }
             return Ok(());
         }
@@ -363,7 +371,11 @@ impl Follower {
             };
             t.offset += n as u64;
             if let Some(d) = t.decoder.as_mut() {
+                let before = d.format();
                 d.feed(&buf[..n], &mut self.batch);
+                if let (None, Some(f)) = (before, d.format()) {
+                    self.batch.formats.push(f);
+                }
             }
             if self.batch.events.len() >= BATCH_EVENTS {
                 let b = std::mem::take(&mut self.batch);

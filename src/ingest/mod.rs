@@ -32,17 +32,22 @@ impl Sink for Trace {
 }
 
 /// Owned events and skips, to cross a channel.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Batch {
     /// Files first seen in this batch, in file-index order (appended to the trace's table).
     pub files: Vec<String>,
+    /// Dialects first detected in this batch.
+    pub formats: Vec<Format>,
     pub events: Vec<Event<'static>>,
     pub skips: Vec<(u16, u64, String)>,
 }
 
 impl Batch {
     pub fn is_empty(&self) -> bool {
-        self.files.is_empty() && self.events.is_empty() && self.skips.is_empty()
+        self.files.is_empty()
+            && self.formats.is_empty()
+            && self.events.is_empty()
+            && self.skips.is_empty()
     }
 
     /// Applies the batch to a trace.
@@ -71,7 +76,7 @@ impl Sink for Batch {
 }
 
 /// What the ingest side sends to the explorer.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum IngestMsg {
     /// New events and skipped records, in input order.
     Batch(Batch),
