@@ -141,14 +141,22 @@ impl StatsView {
                 }
             })
             .collect();
-        (self.cumulative, self.run_span_us) = cumulative(trace, &calls_by_time);
+        // The chart spans the whole run, not just its calls, so waiting shows as flat stretches.
+        let span = run_order
+            .iter()
+            .flat_map(|&i| [trace.node(i).start_us, trace.node(i).end_us])
+            .flatten()
+            .fold(None, |acc: Option<(i64, i64)>, t| {
+                Some(acc.map_or((t, t), |(a, b)| (a.min(t), b.max(t))))
+            });
+        (self.cumulative, self.run_span_us) = cumulative(trace, &calls_by_time, span);
         self.run_by_model = by_model(trace, run_llm.iter().copied());
         self.run = run;
     }
 }
 
 /// Cumulative tokens of time-ordered calls, sampled into [`CUMULATIVE_BUCKETS`] steps.
-fn cumulative(trace: &Trace, calls: &[NodeId]) -> (Vec<u64>, i64) {
+fn cumulative(trace: &Trace, calls: &[NodeId], span: Option<(i64, i64)>) -> (Vec<u64>, i64) {
     let times: Vec<(i64, u64)> = calls
         .iter()
         .filter_map(|&i| {
@@ -160,11 +168,14 @@ fn cumulative(trace: &Trace, calls: &[NodeId]) -> (Vec<u64>, i64) {
         })
         .collect();
     let (Some(first), Some(last)) = (
-        times.iter().map(|t| t.0).min(),
-        times.iter().map(|t| t.0).max(),
+        times.iter().map(|t| t.0).chain(span.map(|s| s.0)).min(),
+        times.iter().map(|t| t.0).chain(span.map(|s| s.1)).max(),
     ) else {
         return (Vec::new(), 0);
     };
+    if times.is_empty() {
+        return (Vec::new(), 0);
+    }
     let span = (last - first).max(1);
     let mut out = vec![0u64; CUMULATIVE_BUCKETS];
     for (t, v) in times {
