@@ -159,6 +159,8 @@ fn follow_summary(files: &[PathBuf], format: Option<Format>, json: bool) -> Resu
                     finished |= stdin_only && s == "stdin closed";
                     eprintln!("trace-tui: {}", trace_tui::text::clean(&s));
                 }
+                // Only background loads send these; the follower never does.
+                IngestMsg::Progress { .. } | IngestMsg::Loaded(_) => {}
             }
         }
         for (id, s) in done.take_new(&trace) {
@@ -198,15 +200,17 @@ fn explore(args: &ExploreArgs) -> Result<ExitCode> {
             trace: trace_tui::model::Trace::new(),
             formats: args.format.into_iter().collect(),
             updates: Some(follow::spawn(targets, args.format, FOLLOW_QUEUE)),
+            live: true,
             title,
         }
     } else {
-        let (trace, formats) =
-            trace_tui::ingest::files::load(&args.files, args.format, &mut |_| {})?;
+        // Indexed in the background: the first screen and a progress bar appear at once.
+        let rx = trace_tui::ingest::files::spawn_load(args.files.clone(), args.format)?;
         trace_tui::runtime::ExplorerInput {
-            trace,
-            formats,
-            updates: None,
+            trace: trace_tui::model::Trace::new(),
+            formats: Vec::new(),
+            updates: Some(rx),
+            live: false,
             title,
         }
     };

@@ -34,6 +34,8 @@ pub struct ExplorerInput {
     pub updates: Option<Receiver<IngestMsg>>,
     /// Shown in the status bar, e.g. file names.
     pub title: String,
+    /// More events will keep arriving (follow); otherwise `updates` only delivers a load.
+    pub live: bool,
 }
 
 enum Msg {
@@ -59,8 +61,9 @@ pub fn run_explorer(input: ExplorerInput) -> Result<()> {
         formats,
         updates,
         title,
+        live,
     } = input;
-    let mut app = App::new(trace, formats, title, updates.is_some());
+    let mut app = App::new(trace, formats, title, live);
     let (tx, rx) = mpsc::sync_channel::<Msg>(CHANNEL);
     if let Some(updates) = updates {
         let tx = tx.clone();

@@ -52,6 +52,7 @@ impl Feed {
                 self.resets += 1;
             }
             IngestMsg::Status(s) => self.statuses.push(s),
+            IngestMsg::Progress { .. } | IngestMsg::Loaded(_) => panic!("the follower never loads"),
         }
     }
 

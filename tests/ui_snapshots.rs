@@ -378,3 +378,36 @@ fn mouse_selects_rows_and_scrubs() {
     keys(&mut app, [Action::Click(bars.x, bars.y)]);
     assert_eq!(app.scrub, 0, "a click at the left edge scrubs to the start");
 }
+
+#[test]
+fn background_load_shows_progress_then_the_runs() {
+    let mut app = App::new(Trace::new(), Vec::new(), "big.jsonl", false);
+    keys(
+        &mut app,
+        [Action::Ingest(IngestMsg::Progress {
+            done: 450,
+            total: 1000,
+        })],
+    );
+    let screen = text(&draw(&mut app, 120, 40));
+    let status = screen.lines().last().unwrap();
+    assert!(
+        status.contains("indexing ▕████░░░░░░▏ 45% of 1.0kB"),
+        "{status}"
+    );
+    assert!(screen.contains("Runs 0"));
+
+    let (trace, formats) =
+        trace_tui::ingest::files::load(&[PathBuf::from(ATOF)], None, &mut |_| {}).unwrap();
+    let loaded = trace_tui::ingest::Loaded { trace, formats };
+    keys(
+        &mut app,
+        [Action::Ingest(IngestMsg::Loaded(Box::new(loaded)))],
+    );
+    let screen = text(&draw(&mut app, 120, 40));
+    assert!(screen.contains("Runs 3"), "{screen}");
+    let status = screen.lines().last().unwrap();
+    assert!(!status.contains("indexing"), "{status}");
+    assert!(status.contains("atof │ 28 events"), "{status}");
+    assert_eq!(app.feed, Feed::Static);
+}

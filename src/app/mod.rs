@@ -141,6 +141,8 @@ pub struct App {
     pub feed: Feed,
     /// Last status message from the ingest side.
     pub ingest_status: Option<String>,
+    /// (bytes indexed, total) while a background load runs.
+    pub progress: Option<(u64, u64)>,
     /// Terminal size.
     pub area: Rect,
     pub runs: RunsState,
@@ -175,6 +177,7 @@ impl App {
             mode: Mode::Normal,
             feed: if live { Feed::Live } else { Feed::Static },
             ingest_status: None,
+            progress: None,
             area: Rect::new(0, 0, 120, 40),
             runs: RunsState::default(),
             tree: TreeState::default(),

@@ -300,23 +300,35 @@ impl App {
                 self.trace.settle();
                 self.runs_stale = true;
             }
+            IngestMsg::Progress { done, total } => self.progress = Some((done, total)),
+            IngestMsg::Loaded(loaded) => {
+                self.forget_view();
+                self.trace = loaded.trace;
+                self.formats = loaded.formats;
+                self.progress = None;
+            }
             IngestMsg::Reset => {
                 // Everything, file names included, will be sent again.
+                self.forget_view();
                 self.trace = Trace::new();
-                self.runs.cache.clear();
-                self.runs.selected = None;
-                self.tree.selected = None;
-                self.tree.expanded.clear();
-                self.tree.collapsed.clear();
-                self.seen_runs.clear();
-                self.payloads.clear();
-                self.run = None;
-                self.runs_stale = true;
-                self.run_stale = true;
             }
             IngestMsg::Status(s) => self.ingest_status = Some(crate::text::clean(&s).into_owned()),
         }
         self.stats_stale = true;
+    }
+
+    /// Drops everything derived from the trace (it is about to be replaced).
+    fn forget_view(&mut self) {
+        self.runs.cache.clear();
+        self.runs.selected = None;
+        self.tree.selected = None;
+        self.tree.expanded.clear();
+        self.tree.collapsed.clear();
+        self.seen_runs.clear();
+        self.payloads.clear();
+        self.run = None;
+        self.runs_stale = true;
+        self.run_stale = true;
     }
 
     /// Brings derived data up to date; cheap when nothing changed.

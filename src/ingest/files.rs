@@ -243,6 +243,49 @@ impl Sink for Renumber<'_> {
     }
 }
 
+/// How often a background load reports progress.
+const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// Loads `paths` on a background thread, reporting progress, then sends the whole trace.
+/// Paths are checked before the thread starts, so a missing file fails at once.
+pub fn spawn_load(
+    paths: Vec<PathBuf>,
+    format: Option<Format>,
+) -> Result<std::sync::mpsc::Receiver<super::IngestMsg>> {
+    use super::IngestMsg;
+    let sets = expand(&paths)?;
+    let total: u64 = sets
+        .iter()
+        .flat_map(|s| &s.parts)
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    let (tx, rx) = std::sync::mpsc::sync_channel(16);
+    std::thread::Builder::new()
+        .name("load".into())
+        .spawn(move || {
+            let mut done = 0u64;
+            let mut last = std::time::Instant::now();
+            let _ = tx.send(IngestMsg::Progress { done, total });
+            let result = load(&paths, format, &mut |n| {
+                done += n;
+                if last.elapsed() >= PROGRESS_EVERY {
+                    last = std::time::Instant::now();
+                    // A full queue only means the UI is busy: skip this report rather than wait.
+                    let _ = tx.try_send(IngestMsg::Progress { done, total });
+                }
+            });
+            let msg = match result {
+                Ok((trace, formats)) => {
+                    IngestMsg::Loaded(Box::new(super::Loaded { trace, formats }))
+                }
+                Err(e) => IngestMsg::Status(format!("cannot read: {e:#}")),
+            };
+            let _ = tx.send(msg);
+        })?;
+    Ok(rx)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

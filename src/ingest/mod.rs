@@ -84,6 +84,17 @@ pub enum IngestMsg {
     Reset,
     /// A message for the status bar (e.g. "waiting for events.jsonl to appear").
     Status(String),
+    /// Bytes indexed so far out of the total, while a file is loaded in the background.
+    Progress { done: u64, total: u64 },
+    /// A background load finished: the whole trace at once.
+    Loaded(Box<Loaded>),
+}
+
+/// The result of a background load.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub trace: Trace,
+    pub formats: Vec<Format>,
 }
 
 /// How many bytes the sniffer looks at before giving up on a dialect.

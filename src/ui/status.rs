@@ -54,6 +54,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     } else {
         Span::styled("0 skipped", BAR)
     });
+    if let Some((done, total)) = app.progress {
+        left.push(sep.clone());
+        left.push(Span::styled(
+            progress_bar(done, total),
+            BAR.fg(Color::LightCyan),
+        ));
+    }
     match app.feed {
         Feed::Static => {}
         Feed::Live => {
@@ -104,4 +111,36 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         left.push(Span::styled(hint, BAR.fg(Color::Gray)));
     }
     frame.render_widget(Paragraph::new(Line::from(left)).style(BAR), area);
+}
+
+/// `indexing ▕████░░░░░░▏ 45% of 1.2GB`.
+fn progress_bar(done: u64, total: u64) -> String {
+    const CELLS: u64 = 10;
+    let pct = (done.min(total) * 100).checked_div(total).unwrap_or(100);
+    let filled = (pct * CELLS / 100) as usize;
+    format!(
+        "indexing ▕{}{}▏ {pct}% of {}B",
+        "█".repeat(filled),
+        "░".repeat(CELLS as usize - filled),
+        format_count(total)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn progress_bar_text() {
+        assert_eq!(
+            super::progress_bar(0, 0),
+            "indexing ▕██████████▏ 100% of 0B"
+        );
+        assert_eq!(
+            super::progress_bar(450, 1000),
+            "indexing ▕████░░░░░░▏ 45% of 1.0kB"
+        );
+        assert_eq!(
+            super::progress_bar(2_000_000_000, 1_000_000_000),
+            "indexing ▕██████████▏ 100% of 1.00GB"
+        );
+    }
 }
