@@ -200,7 +200,16 @@ pub fn load(
     let sets = expand(paths)?;
     let mut trace = Trace::new();
     let mut formats = Vec::new();
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(4);
     for set in &sets {
+        if let Some(f) = try_parallel(set, forced, workers, &mut trace, progress)? {
+            if !formats.contains(&f) {
+                formats.push(f);
+            }
+            continue;
+        }
         let mut files = Vec::new();
         let base = trace.files().len() as u16;
         let f = read_set(
@@ -224,6 +233,50 @@ pub fn load(
     }
     trace.settle();
     Ok((trace, formats))
+}
+
+/// Loads a big single-file ATOF set on several threads; `None` when the set does not qualify.
+fn try_parallel(
+    set: &InputSet,
+    forced: Option<Format>,
+    workers: usize,
+    trace: &mut Trace,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Option<Format>> {
+    let [path] = set.parts.as_slice() else {
+        return Ok(None);
+    };
+    if workers < 2 {
+        return Ok(None);
+    }
+    let name = path.display().to_string();
+    let mut f = File::open(path).with_context(|| format!("cannot open {name}"))?;
+    let size = f
+        .metadata()
+        .with_context(|| format!("cannot stat {name}"))?
+        .len();
+    if size < super::parallel::MIN_PARALLEL_BYTES {
+        return Ok(None);
+    }
+    let mut head = vec![0u8; 64 * 1024];
+    let n = read_full(&mut f, &mut head).with_context(|| format!("cannot read {name}"))?;
+    let format = forced.or_else(|| sniff(&head[..n], Some(&name)));
+    if format != Some(Format::Atof) {
+        return Ok(None);
+    }
+    std::io::Seek::rewind(&mut f).with_context(|| format!("cannot read {name}"))?;
+    let idx = trace.add_file(name.clone());
+    super::parallel::load_file(
+        &mut f,
+        Format::Atof,
+        idx,
+        workers,
+        super::parallel::CHUNK_BYTES,
+        trace,
+        progress,
+    )
+    .with_context(|| format!("cannot read {name}"))?;
+    Ok(format)
 }
 
 /// Offsets the set-local file index into the trace's file table.

@@ -7,6 +7,7 @@
 
 pub mod files;
 pub mod follow;
+pub mod parallel;
 pub mod payload;
 pub mod split;
 
