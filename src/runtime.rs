@@ -13,7 +13,7 @@ use crossterm::event::{
     self, DisableMouseCapture, EnableMouseCapture, Event, MouseButton, MouseEventKind,
 };
 
-use crate::app::{self, Action, App, keymap};
+use crate::app::{self, Action, App, Feed, keymap};
 use crate::formats::Format;
 use crate::ingest::IngestMsg;
 use crate::model::Trace;
@@ -22,6 +22,14 @@ use crate::model::Trace;
 pub const FRAME: Duration = Duration::from_micros(16_667);
 /// Messages applied before a frame is drawn anyway, so a flood of events cannot starve keys.
 const MAX_DRAIN: usize = 4096;
+/// How often the running durations of live runs are refreshed.
+const TICK: Duration = Duration::from_secs(1);
+
+fn wall_clock_us() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+}
 /// Capacity of the merged channel: a runaway feed waits, the keyboard does not.
 const CHANNEL: usize = 1024;
 
@@ -100,9 +108,19 @@ pub fn run_explorer(input: ExplorerInput) -> Result<()> {
     app::update(&mut app, Action::Resize(size.width, size.height));
     let mut dirty = true;
     let mut next_frame = Instant::now();
+    let mut next_tick = Instant::now();
     loop {
+        // Following: wake once a second so open runs' durations keep running. Otherwise sleep
+        // until input or data arrives (no CPU while idle).
+        if app.feed != Feed::Static && Instant::now() >= next_tick {
+            app::update(&mut app, Action::Tick(wall_clock_us()));
+            next_tick = Instant::now() + TICK;
+            dirty = true;
+        }
         let first = if dirty {
             rx.recv_timeout(next_frame.saturating_duration_since(Instant::now()))
+        } else if app.feed != Feed::Static {
+            rx.recv_timeout(next_tick.saturating_duration_since(Instant::now()))
         } else {
             rx.recv().map_err(|_| RecvTimeoutError::Disconnected)
         };

@@ -411,3 +411,41 @@ fn background_load_shows_progress_then_the_runs() {
     assert!(status.contains("atof │ 28 events"), "{status}");
     assert_eq!(app.feed, Feed::Static);
 }
+
+#[test]
+fn live_open_runs_show_a_running_duration_when_clocks_agree() {
+    let mut app = App::new(Trace::new(), Vec::new(), "live.jsonl", true);
+    let t0 = 1_782_324_191_000_000;
+    keys(
+        &mut app,
+        [batch(vec![
+            ev(EventKind::Start, "r", None, t0),
+            ev(EventKind::Start, "c", Some("r"), t0 + 2_000_000),
+        ])],
+    );
+    let runs_row = |app: &mut App| {
+        let screen = text(&draw(app, 120, 40));
+        screen
+            .lines()
+            .find(|l| l.contains(" live "))
+            .unwrap()
+            .to_owned()
+    };
+    assert!(
+        runs_row(&mut app).contains("2.000s+"),
+        "before any tick: up to the last event"
+    );
+    keys(&mut app, [Action::Tick(t0 + 10_000_000)]);
+    assert!(
+        runs_row(&mut app).contains("10.000s+"),
+        "{}",
+        runs_row(&mut app)
+    );
+    // A replayed old log: our clock is a day ahead, so the duration stays at the last event.
+    keys(&mut app, [Action::Tick(t0 + 86_400_000_000)]);
+    assert!(
+        runs_row(&mut app).contains("2.000s+"),
+        "{}",
+        runs_row(&mut app)
+    );
+}

@@ -54,4 +54,6 @@ pub enum Action {
     Ingest(IngestMsg),
     /// Rebuild caches after a run of `Ingest` actions (the runtime sends it before drawing).
     Refresh,
+    /// Wall-clock time (epoch µs) from the runtime, so open runs show a running duration.
+    Tick(i64),
 }

@@ -143,6 +143,8 @@ pub struct App {
     pub ingest_status: Option<String>,
     /// (bytes indexed, total) while a background load runs.
     pub progress: Option<(u64, u64)>,
+    /// Wall clock from the last [`Action::Tick`]; `None` when not following.
+    pub now_us: Option<i64>,
     /// Terminal size.
     pub area: Rect,
     pub runs: RunsState,
@@ -178,6 +180,7 @@ impl App {
             feed: if live { Feed::Live } else { Feed::Static },
             ingest_status: None,
             progress: None,
+            now_us: None,
             area: Rect::new(0, 0, 120, 40),
             runs: RunsState::default(),
             tree: TreeState::default(),

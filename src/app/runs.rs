@@ -77,6 +77,10 @@ impl StatusFilter {
     }
 }
 
+/// A live run's duration runs on with the wall clock only while the log's clock and ours agree
+/// this closely (replaying an old log must not show months-long runs).
+pub const CLOCK_AGREEMENT_US: i64 = 5 * 60 * 1_000_000;
+
 /// What the runs pane shows for one run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunRow {
@@ -88,6 +92,8 @@ pub struct RunRow {
     /// Wall time when complete; else the time up to the last event seen.
     pub duration_us: Option<i64>,
     pub complete: bool,
+    /// Time of the run's latest event.
+    pub last_us: Option<i64>,
     pub llm_calls: u64,
     pub tool_calls: u64,
     pub errors: u64,
@@ -99,14 +105,12 @@ impl RunRow {
     pub fn compute(trace: &Trace, id: NodeId) -> Self {
         let s = trace.run_stats(id);
         let complete = s.end_us.is_some();
-        let duration_us = s.duration_us().or_else(|| {
-            let last = trace
-                .preorder(id)
-                .iter()
-                .filter_map(|&n| trace.node(n).end_us.max(trace.node(n).start_us))
-                .max();
-            Some(last? - s.start_us?)
-        });
+        let last_us = trace
+            .preorder(id)
+            .iter()
+            .filter_map(|&n| trace.node(n).end_us.max(trace.node(n).start_us))
+            .max();
+        let duration_us = s.duration_us().or_else(|| Some(last_us? - s.start_us?));
         Self {
             id,
             name: clean(trace.str(trace.node(id).name)).into_owned(),
@@ -114,11 +118,26 @@ impl RunRow {
             start_us: s.start_us,
             duration_us,
             complete,
+            last_us,
             llm_calls: s.llm_calls,
             tool_calls: s.tool_calls,
             errors: s.errors,
             tokens: s.tokens.total,
             seq: trace.node(id).seq,
+        }
+    }
+
+    /// How long the run has been going: for a followed, unfinished run whose producer's clock
+    /// agrees with ours (latest event within [`CLOCK_AGREEMENT_US`] of now), up to now; else
+    /// up to its latest event.
+    pub fn running_us(&self, feed: Feed, now_us: Option<i64>) -> Option<i64> {
+        match (self.complete, feed, now_us, self.last_us, self.start_us) {
+            (false, Feed::Live | Feed::Paused { .. }, Some(now), Some(last), Some(start))
+                if (now - last).abs() < CLOCK_AGREEMENT_US =>
+            {
+                Some((now - start).max(self.duration_us.unwrap_or(0)))
+            }
+            _ => self.duration_us,
         }
     }
 

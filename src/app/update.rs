@@ -90,6 +90,7 @@ pub fn update(app: &mut App, action: Action) {
         Action::Scroll(x, y, d) => app.wheel(x, y, d),
         Action::Ingest(msg) => app.ingest(msg),
         Action::Refresh => {}
+        Action::Tick(now_us) => app.now_us = Some(now_us),
     }
     if refresh {
         app.refresh();

@@ -67,7 +67,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                     });
             }
             let dur = r
-                .duration_us
+                .running_us(app.feed, app.now_us)
                 .map_or_else(|| "-".to_owned(), format_duration_us);
             Row::new([
                 Cell::from(format!("{glyph} {status}")),
