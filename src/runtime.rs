@@ -1,7 +1,8 @@
 //! The only place that touches the terminal. Input events (from an input thread), ingest
 //! messages (forwarded from the feed) and signals merge into one channel; the loop drains
 //! everything pending, applies it through `app::update`, and draws at most once per frame and
-//! only when something changed. Idle means blocked on the channel: no redraws, no polling.
+//! only when something changed. Idle means blocked on the channel: no redraws, no polling —
+//! except while following, when a one-second tick keeps open runs' durations running.
 
 use std::io::stdout;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
