@@ -75,9 +75,16 @@ fn main() -> ExitCode {
     match run() {
         Ok(code) => code,
         Err(e) => {
+            // `trace-tui summary | head` ends quietly (ripgrep's rule), also when the write
+            // failed inside serde_json.
             if e.chain().any(|c| {
                 c.downcast_ref::<io::Error>()
-                    .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+                    .map(io::Error::kind)
+                    .or_else(|| {
+                        c.downcast_ref::<serde_json::Error>()
+                            .and_then(serde_json::Error::io_error_kind)
+                    })
+                    == Some(io::ErrorKind::BrokenPipe)
             }) {
                 return ExitCode::SUCCESS;
             }
