@@ -285,3 +285,28 @@ fn stdin_streams_completed_runs_as_json_lines() {
     assert_eq!(lines[1]["status"], "error");
     assert_eq!(lines[0]["tokens"]["input"], 1209);
 }
+
+#[test]
+fn the_log_is_never_written_or_truncated() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("events.jsonl");
+    let sample = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/atof/agent-session.jsonl"),
+    )
+    .unwrap();
+    std::fs::write(&p, &sample).unwrap();
+    let before = std::fs::metadata(&p).unwrap();
+    let mut feed = Feed::new(vec![Target::File(p.clone())]);
+    feed.until("the whole sample", |t| t.events == 28);
+    let _ = trace_tui::ingest::files::load(std::slice::from_ref(&p), None, &mut |_| {}).unwrap();
+    feed.settle();
+    let after = std::fs::metadata(&p).unwrap();
+    assert_eq!(std::fs::read(&p).unwrap(), sample);
+    assert_eq!(
+        (after.len(), after.modified().unwrap()),
+        (before.len(), before.modified().unwrap())
+    );
+    // Nothing holds a lock: another writer can still append while we follow.
+    append(&p, &format!("{}\n", scope("late", None, 0, "start")));
+    feed.until("the appended line", |t| t.events == 29);
+}
