@@ -66,16 +66,17 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                         Style::new()
                     });
             }
-            let dur = r
-                .running_us(app.feed, app.now_us)
-                .map_or_else(|| "-".to_owned(), format_duration_us);
+            // A `+` marks a run still going; an unknown duration is just `-`.
+            let dur = match r.running_us(app.feed, app.now_us) {
+                None => "-".to_owned(),
+                Some(d) if r.complete => format_duration_us(d),
+                Some(d) => format!("{}+", format_duration_us(d)),
+            };
             Row::new([
                 Cell::from(format!("{glyph} {status}")),
                 Cell::from(fit(&r.name, name_w)),
                 Cell::from(r.start_us.map_or_else(|| "-".to_owned(), clock)),
-                Cell::from(
-                    Line::from(if r.complete { dur } else { format!("{dur}+") }).right_aligned(),
-                ),
+                Cell::from(Line::from(dur).right_aligned()),
                 Cell::from(Line::from(r.llm_calls.to_string()).right_aligned()),
                 Cell::from(Line::from(r.tool_calls.to_string()).right_aligned()),
                 Cell::from(Line::from(format_count(r.tokens)).right_aligned()),
