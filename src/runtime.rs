@@ -23,6 +23,8 @@ use crate::model::Trace;
 pub const FRAME: Duration = Duration::from_micros(16_667);
 /// Messages applied before a frame is drawn anyway, so a flood of events cannot starve keys.
 const MAX_DRAIN: usize = 4096;
+/// Set in the environment, makes the explorer panic after its first frame (tests only).
+pub const PANIC_HOOK_VAR: &str = "TRACE_TUI_TEST_PANIC";
 /// How often the running durations of live runs are refreshed.
 const TICK: Duration = Duration::from_secs(1);
 
@@ -108,6 +110,7 @@ pub fn run_explorer(input: ExplorerInput) -> Result<()> {
     let size = terminal.size()?;
     app::update(&mut app, Action::Resize(size.width, size.height));
     let mut dirty = true;
+    let panic_requested = std::env::var_os(PANIC_HOOK_VAR).is_some();
     let mut next_frame = Instant::now();
     let mut next_tick = Instant::now();
     loop {
@@ -149,6 +152,10 @@ pub fn run_explorer(input: ExplorerInput) -> Result<()> {
                 .context("cannot draw")?;
             next_frame = now + FRAME;
             dirty = false;
+            if panic_requested {
+                // Test hook: proves in a real terminal that a panic restores it.
+                panic!("panic requested by {PANIC_HOOK_VAR}");
+            }
         }
     }
     Ok(())

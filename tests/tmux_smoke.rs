@@ -65,16 +65,15 @@ impl Drop for Tmux {
     }
 }
 
-#[test]
-fn open_move_scrub_help_quit() {
+/// A shell in a fresh tmux server, or `None` when tmux is not installed.
+fn shell(name: &str) -> Option<Tmux> {
     if Command::new("tmux").arg("-V").output().is_err() {
         eprintln!("tmux is not installed: skipping the real-terminal smoke test");
-        return;
+        return None;
     }
-    let bin = env!("CARGO_BIN_EXE_trace-tui");
     let root = env!("CARGO_MANIFEST_DIR");
     let t = Tmux {
-        socket: format!("trace-tui-smoke-{}", std::process::id()),
+        socket: format!("trace-tui-{name}-{}", std::process::id()),
         session: "smoke".to_owned(),
     };
     let ok = t
@@ -98,6 +97,13 @@ fn open_move_scrub_help_quit() {
         .success();
     assert!(ok, "tmux new-session failed");
     t.wait_for("$");
+    Some(t)
+}
+
+#[test]
+fn open_move_scrub_help_quit() {
+    let Some(t) = shell("smoke") else { return };
+    let bin = env!("CARGO_BIN_EXE_trace-tui");
     let cmd = format!("'{bin}' assets/atof/agent-session.jsonl; echo SMOKE-EXIT-$?");
     t.keys(&[&cmd, "Enter"]);
     let s = t.wait_for("Runs 3");
@@ -135,4 +141,25 @@ fn open_move_scrub_help_quit() {
         "0",
         "alternate screen not left"
     );
+}
+
+#[test]
+fn a_panic_restores_the_terminal() {
+    let Some(t) = shell("panic") else { return };
+    let bin = env!("CARGO_BIN_EXE_trace-tui");
+    let cmd = format!(
+        "{}=1 '{bin}' assets/atof/agent-session.jsonl; echo PANIC-EXIT-$?",
+        trace_tui::runtime::PANIC_HOOK_VAR
+    );
+    t.keys(&[&cmd, "Enter"]);
+    // `$?` is expanded only in the output, so this cannot match the typed command.
+    let s = t.wait_for("PANIC-EXIT-101");
+    assert!(s.contains("panic requested by TRACE_TUI_TEST_PANIC"), "{s}");
+    assert!(!s.contains("Runs 3"), "explorer still on screen:\n{s}");
+    let alt = t.run(&["display-message", "-p", "-t", "smoke", "#{alternate_on}"]);
+    assert_eq!(String::from_utf8_lossy(&alt.stdout).trim(), "0", "alternate screen not left");
+    // Raw mode is off again: the terminal echoes and reads lines.
+    t.keys(&["stty -a | tr ' ' '\\n' | grep -x -e icanon -e echo | sort | tr '\\n' ' '; echo STTY-$((40 + 2))", "Enter"]);
+    let s = t.wait_for("STTY-42");
+    assert!(s.contains("echo icanon"), "terminal left in raw mode:\n{s}");
 }
