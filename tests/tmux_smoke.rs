@@ -157,7 +157,11 @@ fn a_panic_restores_the_terminal() {
     assert!(s.contains("panic requested by TRACE_TUI_TEST_PANIC"), "{s}");
     assert!(!s.contains("Runs 3"), "explorer still on screen:\n{s}");
     let alt = t.run(&["display-message", "-p", "-t", "smoke", "#{alternate_on}"]);
-    assert_eq!(String::from_utf8_lossy(&alt.stdout).trim(), "0", "alternate screen not left");
+    assert_eq!(
+        String::from_utf8_lossy(&alt.stdout).trim(),
+        "0",
+        "alternate screen not left"
+    );
     // Raw mode is off again: the terminal echoes and reads lines.
     t.keys(&["stty -a | tr ' ' '\\n' | grep -x -e icanon -e echo | sort | tr '\\n' ' '; echo STTY-$((40 + 2))", "Enter"]);
     let s = t.wait_for("STTY-42");
