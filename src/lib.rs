@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod demo;
+pub mod diff_report;
 pub mod event;
 pub mod formats;
 pub mod ingest;

@@ -16,7 +16,9 @@ Examples:
   trace-tui assets/atof/agent-session.jsonl              open the explorer (? for keys)
   trace-tui summary assets/atof/agent-session.jsonl      runs, statuses, tokens per model
   trace-tui summary --json logs/*.jsonl | jq .totals       one JSON document for scripts
-  trace-tui summary --tree assets/harn/event_log-*.jsonl   indented scope trees";
+  trace-tui summary --tree assets/harn/event_log-*.jsonl   indented scope trees
+  trace-tui diff before.jsonl after.jsonl                 align two runs: Δ time, Δ tokens, missing scopes
+  trace-tui diff --json log.jsonl --runs codex 2          two runs of one file (id, name or position)";
 
 #[derive(Parser)]
 #[command(name = "trace-tui", version, about = "Explore LLM-agent event logs (ATOF, harn, greentic) in the terminal", after_help = EXAMPLES, args_conflicts_with_subcommands = true)]
@@ -69,6 +71,24 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Align two runs by scope path and order; print Δ duration, Δ tokens, missing and extra scopes.
+    ///
+    /// Each file's first run by start time is used unless picked with `FILE#RUN` (a run id,
+    /// name or 1-based position) or, for one file, `--runs RUN1 RUN2`.
+    Diff {
+        /// Emit exactly one JSON document on stdout.
+        #[arg(long)]
+        json: bool,
+        /// Force the dialect instead of detecting it.
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+        /// The two runs to compare (ids, names or 1-based positions), in one file or in A and B.
+        #[arg(long, num_args = 2, value_names = ["RUN1", "RUN2"])]
+        runs: Option<Vec<String>>,
+        /// The left log, and the right one (the left again when omitted).
+        #[arg(required = true, num_args = 1..=2, value_names = ["A", "B"])]
+        files: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -101,6 +121,12 @@ fn run() -> Result<ExitCode> {
     };
     match command {
         Command::Demo { speed, out } => demo(speed, out),
+        Command::Diff {
+            json,
+            format,
+            runs,
+            files,
+        } => diff(&files, runs.as_deref(), format, json),
         Command::Summary {
             json,
             tree,
@@ -138,6 +164,78 @@ fn run() -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Splits `file#run`; a path that exists as given is never split.
+fn split_selector(arg: &str) -> (&str, Option<&str>) {
+    if std::path::Path::new(arg).exists() {
+        return (arg, None);
+    }
+    match arg.rsplit_once('#') {
+        Some((file, run)) if !file.is_empty() => (file, Some(run)),
+        _ => (arg, None),
+    }
+}
+
+/// `trace-tui diff`: two runs aligned, as a table or one JSON document.
+fn diff(
+    files: &[String],
+    runs: Option<&[String]>,
+    format: Option<Format>,
+    json: bool,
+) -> Result<ExitCode> {
+    use trace_tui::diff_report::{RunRef, diff_json, find_run, write_diff_text};
+    let (left_arg, right_arg) = (files[0].as_str(), files.get(1).unwrap_or(&files[0]));
+    let (left_file, left_sel) = split_selector(left_arg);
+    let (right_file, right_sel) = split_selector(right_arg);
+    if runs.is_some() && (left_sel.is_some() || right_sel.is_some()) {
+        anyhow::bail!("give runs either as FILE#RUN or with --runs, not both");
+    }
+    let left_sel = runs.map_or(left_sel, |r| Some(r[0].as_str()));
+    let right_sel = runs.map_or(right_sel, |r| Some(r[1].as_str()));
+    if files.len() == 1 && left_sel == right_sel {
+        anyhow::bail!("one file needs two runs: --runs RUN1 RUN2, or A#RUN1 A#RUN2");
+    }
+    let load = |file: &str| -> Result<trace_tui::model::Trace> {
+        Ok(trace_tui::ingest::files::load(&[PathBuf::from(file)], format, &mut |_| {})?.0)
+    };
+    let left = load(left_file)?;
+    let right = if files.len() == 1 || left_file == right_file {
+        None
+    } else {
+        Some(load(right_file)?)
+    };
+    let right = right.as_ref().unwrap_or(&left);
+    let pick = |trace: &trace_tui::model::Trace, file: &str, sel: Option<&str>| {
+        find_run(trace, sel).ok_or_else(|| match sel {
+            Some(s) => anyhow::anyhow!(
+                "no run {:?} in {}",
+                trace_tui::text::clean(s),
+                trace_tui::text::clean(file)
+            ),
+            None => anyhow::anyhow!("no runs in {}", trace_tui::text::clean(file)),
+        })
+    };
+    let l = pick(&left, left_file, left_sel)?;
+    let r = pick(right, right_file, right_sel)?;
+    let result = trace_tui::model::diff::diff_runs(&left, l, right, r);
+    let (lref, rref) = (
+        RunRef::new(left_file, &left, l),
+        RunRef::new(right_file, right, r),
+    );
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    if json {
+        serde_json::to_writer_pretty(
+            &mut out,
+            &diff_json((&left, &lref), (right, &rref), &result),
+        )?;
+        writeln!(out)?;
+    } else {
+        write_diff_text(&mut out, &lref, &rref, &result)?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `summary --follow`: one line per run as it completes, until stdin closes or forever.

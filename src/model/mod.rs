@@ -6,6 +6,8 @@
 //! parent hangs under a placeholder that the parent later fills, a duplicate start becomes a
 //! second node, and parent cycles are refused at the link that would close them.
 
+pub mod diff;
+pub mod filter;
 mod intern;
 pub mod query;
 pub mod stats;
