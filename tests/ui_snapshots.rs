@@ -449,3 +449,56 @@ fn live_open_runs_show_a_running_duration_when_clocks_agree() {
         runs_row(&mut app)
     );
 }
+
+#[test]
+fn filter_expression_hides_runs_marks_scopes_and_shows_in_the_status_bar() {
+    use ratatui::style::Modifier;
+    let mut app = open(ATOF);
+    keys(&mut app, [Action::FilterStart]);
+    keys(&mut app, "model:gpt-4.1*".chars().map(Action::SearchChar));
+    let screen = text(&draw(&mut app, 120, 40));
+    assert!(
+        screen
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with(" filter: model:gpt-4.1*▏"),
+        "{screen}"
+    );
+    keys(&mut app, [Action::SearchSubmit]);
+    let buf = draw(&mut app, 120, 40);
+    let screen = text(&buf);
+    // Only research-agent has gpt-4.1 calls.
+    assert!(screen.contains("Runs 1/3"), "{screen}");
+    assert!(
+        !screen.contains("claude-code") && screen.contains("research-agent"),
+        "{screen}"
+    );
+    assert!(
+        screen
+            .lines()
+            .last()
+            .unwrap()
+            .contains("filter model:gpt-4.1*"),
+        "{screen}"
+    );
+    // Both gpt-4.1 calls are marked bold; the tool calls are dimmed.
+    let y = row_of(&buf, "gpt-4.1-mini");
+    let x = col_of(&buf, y, "openai.chat_completions");
+    assert!(buf[(x, y)].modifier.contains(Modifier::BOLD));
+    let y = row_of(&buf, "web_search");
+    let x = col_of(&buf, y, "web_search");
+    assert!(buf[(x, y)].modifier.contains(Modifier::DIM));
+    // A bad term is reported with its column and leaves the filter as it was.
+    keys(&mut app, [Action::FilterStart]);
+    keys(&mut app, " dur>2x".chars().map(Action::SearchChar));
+    keys(&mut app, [Action::SearchSubmit]);
+    let screen = text(&draw(&mut app, 120, 40));
+    assert!(screen.contains("bad filter term \"dur>2x\""), "{screen}");
+    assert!(screen.contains("Runs 1/3"));
+    // An empty expression clears it.
+    keys(&mut app, [Action::FilterStart]);
+    keys(&mut app, std::iter::repeat_n(Action::SearchBackspace, 40));
+    keys(&mut app, [Action::SearchSubmit]);
+    assert!(text(&draw(&mut app, 120, 40)).contains("Runs 3 "));
+}

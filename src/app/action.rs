@@ -29,6 +29,8 @@ pub enum Action {
     ExpandAll,
     CollapseAll,
     SearchStart,
+    /// Open the prompt for a filter expression (`model:gpt-4.1 status:error dur>2s …`).
+    FilterStart,
     SearchChar(char),
     SearchBackspace,
     SearchSubmit,

@@ -156,6 +156,12 @@ pub static KEYMAP: &[Binding] = &[
     b(Any, C('f'), Action::CycleFilter, "filter runs by status"),
     b(
         Any,
+        C('F'),
+        Action::FilterStart,
+        "filter: model: status: tool: dur> tokens> name~",
+    ),
+    b(
+        Any,
         C('p'),
         Action::ToggleLive,
         "pause / resume live follow",
@@ -227,7 +233,12 @@ pub static KEYMAP: &[Binding] = &[
         "scrub to the first event",
     ),
     b(Timeline, End, Action::ScrubEnd, "scrub to the last event"),
-    b(Search, Enter, Action::SearchSubmit, "find"),
+    b(
+        Search,
+        Enter,
+        Action::SearchSubmit,
+        "find / apply the filter (empty clears it)",
+    ),
     b(Search, Esc, Action::SearchCancel, "cancel"),
     b(
         Search,

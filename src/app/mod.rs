@@ -123,6 +123,8 @@ pub struct RunCache {
 /// The search prompt and the last query.
 #[derive(Debug, Default)]
 pub struct SearchState {
+    /// The prompt edits a filter expression rather than a name search.
+    pub for_filter: bool,
     pub input: String,
     pub query: String,
     /// Result of the last search, for the status line.
@@ -153,6 +155,9 @@ pub struct App {
     /// Scrubber position: an index into the selected run's timeline.
     pub scrub: usize,
     pub search: SearchState,
+    /// The active filter expression: runs that do not match are hidden, scopes that match are
+    /// marked; applied again to every batch while following.
+    pub filter: Option<crate::model::filter::Filter>,
     pub detail_scroll: u16,
     pub overlay_scroll: u16,
     pub payloads: PayloadCache,
@@ -187,6 +192,7 @@ impl App {
             run: None,
             scrub: 0,
             search: SearchState::default(),
+            filter: None,
             detail_scroll: 0,
             overlay_scroll: 0,
             payloads: PayloadCache::default(),

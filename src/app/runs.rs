@@ -162,10 +162,12 @@ impl App {
             }
         }
         let filter = self.runs.filter;
+        let expr = self.filter.as_ref();
         let mut rows: Vec<&RunRow> = ids
             .iter()
             .filter_map(|id| self.runs.cache.get(id))
             .filter(|r| filter.keeps(r.status))
+            .filter(|r| expr.is_none_or(|f| f.matches_run(&self.trace, r.id)))
             .collect();
         match self.runs.sort {
             RunSort::Start => rows.sort_by_key(|r| (r.start_us.is_none(), r.start_us, r.seq)),

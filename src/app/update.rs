@@ -42,11 +42,40 @@ pub fn update(app: &mut App, action: Action) {
         }
         Action::SearchStart => {
             app.mode = Mode::Search;
+            app.search.for_filter = false;
             app.search.input.clear();
+        }
+        Action::FilterStart => {
+            app.mode = Mode::Search;
+            app.search.for_filter = true;
+            app.search.input = app
+                .filter
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default();
         }
         Action::SearchChar(c) => app.search.input.push(c),
         Action::SearchBackspace => {
             app.search.input.pop();
+        }
+        Action::SearchSubmit if app.search.for_filter => {
+            app.mode = Mode::Normal;
+            let input = std::mem::take(&mut app.search.input);
+            match crate::model::filter::Filter::parse(&input) {
+                Ok(f) if f.is_empty() => {
+                    app.filter = None;
+                    app.search.message = Some("filter cleared".into());
+                }
+                Ok(f) => {
+                    app.search.message = None;
+                    app.filter = Some(f);
+                }
+                Err(e) => {
+                    app.search.message = Some(crate::text::clean(&e.to_string()).into_owned());
+                }
+            }
+            app.runs_stale = true;
+            app.mark_tree_stale();
         }
         Action::SearchSubmit => {
             app.mode = Mode::Normal;

@@ -15,10 +15,15 @@ const BAR: Style = Style::new().fg(Color::White).bg(Color::Indexed(236));
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     if app.mode == Mode::Search {
+        let (label, hint) = if app.search.for_filter {
+            (" filter: ", "   Enter apply (empty clears) · Esc cancel")
+        } else {
+            (" / ", "   Enter find · Esc cancel")
+        };
         let line = Line::from(vec![
-            Span::styled(" / ", BAR.add_modifier(Modifier::BOLD)),
+            Span::styled(label, BAR.add_modifier(Modifier::BOLD)),
             Span::styled(format!("{}▏", clean(&app.search.input)), BAR),
-            Span::styled("   Enter find · Esc cancel", BAR.fg(Color::Gray)),
+            Span::styled(hint, BAR.fg(Color::Gray)),
         ]);
         frame.render_widget(Paragraph::new(line).style(BAR), area);
         return;
@@ -85,6 +90,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             }
         }
     }
+    if let Some(f) = &app.filter {
+        left.push(sep.clone());
+        left.push(Span::styled(
+            format!("filter {}", fit(&clean(&f.to_string()), 40)),
+            BAR.fg(Color::LightMagenta).add_modifier(Modifier::BOLD),
+        ));
+    }
     if app.view == View::Timeline && app.scrubbing() {
         left.push(sep.clone());
         left.push(Span::styled(
@@ -98,8 +110,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         .as_deref()
         .or(app.ingest_status.as_deref())
         .unwrap_or("");
-    let hint = " 1 explorer 2 timeline 3 tokens  ? help  q quit ";
     let used: usize = left.iter().map(Span::width).sum();
+    // A message (search result, bad filter, waiting for a file) outranks the key hint.
+    let hint = if msg.is_empty() || usize::from(area.width) >= used + msg.chars().count() + 52 {
+        " 1 explorer 2 timeline 3 tokens  ? help  q quit "
+    } else {
+        ""
+    };
     let room = usize::from(area.width).saturating_sub(used + hint.chars().count() + 2);
     let msg = fit(msg, room);
     let pad = room.saturating_sub(msg.chars().count());

@@ -2,7 +2,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
@@ -92,13 +92,21 @@ pub(super) fn row_line(app: &App, row: TreeRow, width: usize, show_model: bool) 
     if n.placeholder {
         name = format!("(missing) {name}");
     }
-    let name_style = if n.error.is_some() {
+    let mut name_style = if n.error.is_some() {
         theme::ERROR
     } else if phase == Phase::Open {
         theme::OPEN
     } else {
         Style::new()
     };
+    // An active filter expression marks the scopes it matches and dims the rest.
+    if let Some(f) = &app.filter {
+        name_style = if f.matches_node(&app.trace, row.id) {
+            name_style.add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
+        } else {
+            name_style.add_modifier(Modifier::DIM)
+        };
+    }
     let name = fit(&name, name_w);
     let pad = name_w.saturating_sub(name.chars().count());
     let mut spans = vec![
