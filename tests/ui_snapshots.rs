@@ -502,3 +502,27 @@ fn filter_expression_hides_runs_marks_scopes_and_shows_in_the_status_bar() {
     keys(&mut app, [Action::SearchSubmit]);
     assert!(text(&draw(&mut app, 120, 40)).contains("Runs 3 "));
 }
+
+#[test]
+fn diff_two_runs_from_the_runs_pane() {
+    let mut app = open(ATOF);
+    keys(&mut app, [Action::DiffRun]);
+    let screen = text(&draw(&mut app, 120, 40));
+    assert!(
+        screen.contains("claude-code marked: press d on another run"),
+        "{screen}"
+    );
+    // Select the next run in the runs pane, then compare.
+    while app.focus != Pane::Runs {
+        keys(&mut app, [Action::FocusNext]);
+    }
+    keys(&mut app, [Action::Down, Action::DiffRun]);
+    let buf = draw(&mut app, 120, 40);
+    insta::assert_snapshot!("diff_overlay_120x40", text(&buf));
+    // The turn that only claude-code has is a left-only subtree, drawn in the error colour.
+    let y = row_of(&buf, "claude-code-turn (5 scopes)");
+    let x = col_of(&buf, y, "claude-code-turn");
+    assert_eq!(buf[(x, y)].fg, Color::Red);
+    keys(&mut app, [Action::CloseOverlay]);
+    assert!(!text(&draw(&mut app, 120, 40)).contains("Run diff"));
+}

@@ -10,6 +10,8 @@ pub enum Action {
     Quit,
     ToggleHelp,
     ToggleDiagnostics,
+    /// Mark the selected run for a diff; on a second run, open the diff of the two.
+    DiffRun,
     CloseOverlay,
     FocusNext,
     FocusPrev,

@@ -112,6 +112,12 @@ pub static KEYMAP: &[Binding] = &[
     b(Any, Up, Action::Up, "up"),
     b(Any, PageDown, Action::PageDown, "page down"),
     m(Any, C('d'), CTRL, Action::PageDown, "page down"),
+    b(
+        Any,
+        C('d'),
+        Action::DiffRun,
+        "diff runs: d on one run, then d on another",
+    ),
     b(Any, PageUp, Action::PageUp, "page up"),
     m(Any, C('u'), CTRL, Action::PageUp, "page up"),
     b(Any, C('g'), Action::Top, "first row"),
@@ -260,7 +266,7 @@ pub static KEYMAP: &[Binding] = &[
 fn modes(app: &App) -> &'static [KeyMode] {
     match app.mode {
         Mode::Search => &[Search],
-        Mode::Help | Mode::Diagnostics => &[Overlay],
+        Mode::Help | Mode::Diagnostics | Mode::Diff => &[Overlay],
         Mode::Normal => match app.view {
             View::Explorer => &[Explorer, Any],
             View::Timeline => &[Timeline, Any],

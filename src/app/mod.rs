@@ -54,6 +54,8 @@ pub enum Mode {
     Search,
     Help,
     Diagnostics,
+    /// The diff of two runs (`d` … `d`).
+    Diff,
 }
 
 /// Whether new events move the view.
@@ -158,6 +160,10 @@ pub struct App {
     /// The active filter expression: runs that do not match are hidden, scopes that match are
     /// marked; applied again to every batch while following.
     pub filter: Option<crate::model::filter::Filter>,
+    /// The run marked with `d`, waiting for a second one to compare with.
+    pub diff_mark: Option<NodeId>,
+    /// The rendered diff of the last two runs compared (cleaned text lines).
+    pub diff_lines: Vec<String>,
     pub detail_scroll: u16,
     pub overlay_scroll: u16,
     pub payloads: PayloadCache,
@@ -193,6 +199,8 @@ impl App {
             scrub: 0,
             search: SearchState::default(),
             filter: None,
+            diff_mark: None,
+            diff_lines: Vec::new(),
             detail_scroll: 0,
             overlay_scroll: 0,
             payloads: PayloadCache::default(),

@@ -14,6 +14,7 @@ pub fn update(app: &mut App, action: Action) {
         Action::Quit => app.quit = true,
         Action::ToggleHelp => app.toggle_mode(Mode::Help),
         Action::ToggleDiagnostics => app.toggle_mode(Mode::Diagnostics),
+        Action::DiffRun => app.diff_run(),
         Action::CloseOverlay => app.mode = Mode::Normal,
         Action::FocusNext => app.cycle_focus(1),
         Action::FocusPrev => app.cycle_focus(-1),
@@ -141,6 +142,43 @@ impl App {
         i64::from(h.max(2) - 1)
     }
 
+    /// First press marks the selected run; a press on another run opens their diff.
+    fn diff_run(&mut self) {
+        let Some(run) = self.selected_run() else {
+            return;
+        };
+        match self.diff_mark {
+            Some(mark) if mark != run && self.trace.runs().any(|r| r == mark) => {
+                let diff = crate::model::diff::diff_runs(&self.trace, mark, &self.trace, run);
+                let file = |id: NodeId| {
+                    let n = self.trace.node(id);
+                    n.start_src
+                        .or(n.end_src)
+                        .map_or("-", |s| self.trace.file_name(s.file))
+                };
+                let left = crate::diff_report::RunRef::new(file(mark), &self.trace, mark);
+                let right = crate::diff_report::RunRef::new(file(run), &self.trace, run);
+                let mut text = Vec::new();
+                let _ = crate::diff_report::write_diff_text(&mut text, &left, &right, &diff);
+                self.diff_lines = String::from_utf8_lossy(&text)
+                    .lines()
+                    .map(str::to_owned)
+                    .collect();
+                self.diff_mark = None;
+                self.search.message = None;
+                self.mode = Mode::Diff;
+                self.overlay_scroll = 0;
+            }
+            _ => {
+                self.diff_mark = Some(run);
+                let name =
+                    crate::text::clean(self.trace.str(self.trace.node(run).name)).into_owned();
+                self.search.message =
+                    Some(format!("{name} marked: press d on another run to compare"));
+            }
+        }
+    }
+
     fn toggle_mode(&mut self, m: Mode) {
         self.mode = if self.mode == m { Mode::Normal } else { m };
         self.overlay_scroll = 0;
@@ -179,7 +217,7 @@ impl App {
     }
 
     pub(super) fn move_by(&mut self, delta: i64) {
-        if matches!(self.mode, Mode::Help | Mode::Diagnostics) {
+        if matches!(self.mode, Mode::Help | Mode::Diagnostics | Mode::Diff) {
             self.overlay_scroll =
                 (i64::from(self.overlay_scroll) + delta).clamp(0, i64::from(u16::MAX)) as u16;
             return;

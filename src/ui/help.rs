@@ -138,3 +138,29 @@ pub fn render_diagnostics(frame: &mut Frame, area: Rect, app: &App) {
         app.overlay_scroll,
     );
 }
+
+/// The diff of two runs: the same table `trace-tui diff` prints, coloured by row kind.
+pub fn render_diff(frame: &mut Frame, area: Rect, app: &App) {
+    let w = usize::from(area.width.saturating_sub(6));
+    let lines = app
+        .diff_lines
+        .iter()
+        .map(|l| {
+            let style = match l.chars().next() {
+                Some('-') => theme::ERROR,
+                Some('+') => theme::OPEN,
+                Some('~') => theme::HEADER,
+                _ => ratatui::style::Style::new(),
+            };
+            Line::from(fit(l, w)).style(style)
+        })
+        .collect();
+    let h = area.height.saturating_sub(4);
+    overlay(
+        frame,
+        centered(area, area.width.saturating_sub(8), h),
+        " Run diff · - only left  + only right  ~ changed ".to_owned(),
+        lines,
+        app.overlay_scroll,
+    );
+}

@@ -99,6 +99,7 @@ pub fn render(frame: &mut Frame, app: &App) {
     match app.mode {
         Mode::Help => help::render_help(frame, area, app),
         Mode::Diagnostics => help::render_diagnostics(frame, area, app),
+        Mode::Diff => help::render_diff(frame, area, app),
         Mode::Normal | Mode::Search => {}
     }
 }
