@@ -23,6 +23,9 @@ use crate::formats::{Format, sniff};
 
 /// The fallback poll period, and the longest a change waits when inotify is silent.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(100);
+/// Set in the environment, disables the native watcher: only the stat poll runs (what a network
+/// filesystem gets). For benchmarks and troubleshooting.
+pub const POLL_ONLY_VAR: &str = "TRACE_TUI_POLL_ONLY";
 /// Events per batch before it is sent, so a burst streams instead of arriving all at once.
 const BATCH_EVENTS: usize = 8192;
 const READ_CHUNK: usize = 1 << 20;
@@ -138,9 +141,7 @@ impl Follower {
             if self.flush().is_err() {
                 return;
             }
-            // Coalesce a burst of notifications into one read.
-            let _ = wake_rx.recv_timeout(POLL_INTERVAL);
-            while wake_rx.try_recv().is_ok() {}
+            wait_for_wake(&wake_rx);
         }
     }
 
@@ -168,6 +169,9 @@ impl Follower {
 
     fn watch(&self, wake: std::sync::mpsc::Sender<()>) -> Option<notify::RecommendedWatcher> {
         use notify::Watcher;
+        if std::env::var_os(POLL_ONLY_VAR).is_some() {
+            return None;
+        }
         let mut w = notify::recommended_watcher(move |_res: notify::Result<notify::Event>| {
             let _ = wake.send(());
         })
@@ -421,8 +425,33 @@ impl Follower {
     }
 }
 
+/// Waits for a watcher notification or the poll interval, then swallows the rest of a burst so
+/// it costs one read. Without a native watcher the channel is closed: sleep the interval
+/// instead of spinning.
+fn wait_for_wake(wake: &Receiver<()>) {
+    match wake.recv_timeout(POLL_INTERVAL) {
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => std::thread::sleep(POLL_INTERVAL),
+        _ => while wake.try_recv().is_ok() {},
+    }
+}
+
 /// Names that look like logs we read, for directory following.
 fn is_log_name(p: &Path) -> bool {
     p.extension()
         .is_some_and(|e| e == "jsonl" || e == "json" || e == "ndjson")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_a_watcher_the_loop_sleeps_instead_of_spinning() {
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        drop(tx);
+        let start = std::time::Instant::now();
+        wait_for_wake(&rx);
+        // A lower bound only: noise can make it slower, never faster.
+        assert!(start.elapsed() >= POLL_INTERVAL);
+    }
 }
