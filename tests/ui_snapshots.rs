@@ -526,3 +526,37 @@ fn diff_two_runs_from_the_runs_pane() {
     keys(&mut app, [Action::CloseOverlay]);
     assert!(!text(&draw(&mut app, 120, 40)).contains("Run diff"));
 }
+
+#[test]
+fn bubbled_up_errors_differ_from_own_errors_and_collapse_keeps_the_path() {
+    let mut app = open(ATOF);
+    while app.focus != Pane::Runs {
+        keys(&mut app, [Action::FocusNext]);
+    }
+    keys(&mut app, [Action::Down, Action::FocusNext]);
+    let buf = draw(&mut app, 120, 40);
+    // The root failed only below: a red `!` marker, its name not red.
+    let y = row_of(&buf, "◆ research-agent");
+    let x = col_of(&buf, y, "!◆ research-agent");
+    assert_eq!(buf[(x, y)].fg, Color::Red);
+    assert_ne!(buf[(x + 3, y)].fg, Color::Red);
+    // The failed web_search has its own error: red name, no marker.
+    let y = row_of(&buf, "2.900s");
+    assert!(!text(&buf).lines().nth(y as usize).unwrap().contains('!'));
+    // `c` folds everything except the path to the selection (and the root's own children).
+    let mut app = open(ATOF);
+    keys(&mut app, [Action::Top, Action::CollapseOthers]);
+    let screen = text(&draw(&mut app, 120, 40));
+    assert!(
+        screen.contains("▸ ◆ claude-code-turn") && !screen.contains("Read"),
+        "{screen}"
+    );
+    keys(&mut app, [Action::ExpandAll]);
+    keys(&mut app, std::iter::repeat_n(Action::Down, 3)); // root, turn, llm, llm.chunk
+    keys(&mut app, [Action::CollapseOthers]);
+    let screen = text(&draw(&mut app, 120, 40));
+    assert!(
+        screen.contains("◦ llm.chunk") && screen.contains("▾ ◆ claude-code-turn"),
+        "{screen}"
+    );
+}

@@ -29,6 +29,8 @@ pub enum Action {
     /// Toggle the selected scope; on the runs pane, move focus into the run.
     Toggle,
     ExpandAll,
+    /// Collapse everything except the path down to the selection.
+    CollapseOthers,
     CollapseAll,
     SearchStart,
     /// Open the prompt for a filter expression (`model:gpt-4.1 status:error dur>2s …`).

@@ -142,6 +142,12 @@ pub static KEYMAP: &[Binding] = &[
         "collapse scope / go to parent",
     ),
     b(Any, C('*'), Action::ExpandAll, "expand all under selection"),
+    b(
+        Any,
+        C('c'),
+        Action::CollapseOthers,
+        "collapse all but the path to the selection",
+    ),
     b(Any, C('-'), Action::CollapseAll, "collapse all"),
     b(
         Any,

@@ -120,6 +120,8 @@ pub struct RunCache {
     pub timeline: Timeline,
     /// Ends of container scopes (sessions, flows) derived from finished children.
     pub derived_end: FxHashMap<NodeId, i64>,
+    /// Scopes with an error somewhere below them (shown apart from their own errors).
+    pub error_below: FxHashSet<NodeId>,
 }
 
 /// The search prompt and the last query.

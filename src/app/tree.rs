@@ -1,7 +1,7 @@
 //! The scope tree of the selected run: the per-run cache, flattening the expanded (and, when
 //! scrubbing, already started) nodes into rows, and the moves that jump through the run.
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::model::query::{Phase, Timeline};
 use crate::model::{NodeId, NodeKind};
@@ -72,6 +72,16 @@ impl App {
             self.scrub = timeline.len().saturating_sub(1);
         }
         self.scrub = self.scrub.min(timeline.len().saturating_sub(1));
+        // Bottom-up: a scope has an error below it when a child has one, or one below it.
+        let mut error_below = FxHashSet::default();
+        for &id in order.iter().rev() {
+            let n = self.trace.node(id);
+            if let Some(p) = n.parent.filter(|p| pos.contains_key(p)) {
+                if n.error.is_some() || error_below.contains(&id) {
+                    error_below.insert(p);
+                }
+            }
+        }
         self.run = Some(RunCache {
             root,
             order,
@@ -79,6 +89,7 @@ impl App {
             tokens,
             timeline,
             derived_end,
+            error_below,
         });
         self.tree.stale = true;
     }

@@ -29,6 +29,25 @@ pub fn update(app: &mut App, action: Action) {
         Action::Collapse => app.collapse(),
         Action::Toggle => app.toggle(),
         Action::ExpandAll => app.expand_all(),
+        Action::CollapseOthers => {
+            if let (Some(rc), Some(sel)) = (&app.run, app.tree.selected) {
+                let path = app.trace.path_to(sel);
+                for id in &rc.order {
+                    if app.tree.expanded.remove(id) {
+                        app.tree.collapsed.insert(*id);
+                    }
+                }
+                // The root stays open so its children are always listed.
+                for a in path[..path.len().saturating_sub(1)]
+                    .iter()
+                    .chain([&rc.root])
+                {
+                    app.tree.expanded.insert(*a);
+                    app.tree.collapsed.remove(a);
+                }
+            }
+            app.mark_tree_stale();
+        }
         Action::CollapseAll => {
             if let Some(rc) = &app.run {
                 for id in &rc.order {

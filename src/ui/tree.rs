@@ -109,8 +109,27 @@ pub(super) fn row_line(app: &App, row: TreeRow, width: usize, show_model: bool) 
     }
     let name = fit(&name, name_w);
     let pad = name_w.saturating_sub(name.chars().count());
+    // Own error: the name is red. An error further down: a red `!` before the glyph, so the
+    // path to a failure is visible in a collapsed tree without blaming the parent.
+    let below = app
+        .run
+        .as_ref()
+        .is_some_and(|rc| rc.error_below.contains(&row.id));
+    let arrow = if below && n.error.is_none() {
+        format!("{}!", &arrow[..arrow.len() - 1])
+    } else {
+        arrow.to_owned()
+    };
     let mut spans = vec![
-        Span::raw(format!("{}{arrow}", "  ".repeat(depth))),
+        Span::raw("  ".repeat(depth)),
+        Span::styled(
+            arrow,
+            if below && n.error.is_none() {
+                theme::ERROR
+            } else {
+                Style::new()
+            },
+        ),
         Span::styled(format!("{glyph} "), Style::new().fg(color)),
         Span::styled(name, name_style),
         Span::raw(" ".repeat(pad)),
