@@ -141,11 +141,7 @@ fn run() -> Result<ExitCode> {
             let stdout = io::stdout();
             let mut out = io::BufWriter::new(stdout.lock());
             if json {
-                serde_json::to_writer_pretty(
-                    &mut out,
-                    &trace_tui::summary::summary_json(&trace, &formats),
-                )?;
-                writeln!(out)?;
+                trace_tui::summary::write_summary_json(&mut out, &trace, &formats)?;
             } else {
                 trace_tui::summary::write_text(&mut out, &trace, &formats)?;
                 if tree {

@@ -25,10 +25,50 @@ fn ms(us: Option<i64>) -> Value {
     us.map_or(Value::Null, |u| json!(u as f64 / 1000.0))
 }
 
+/// Critical-path steps listed per run in `summary --json` (the largest by self time).
+pub const CRITICAL_STEPS: usize = 5;
+
+fn own_tokens_json(t: Option<&crate::event::Tokens>) -> Value {
+    t.map_or(Value::Null, |t| {
+        let mut sum = TokenSum::default();
+        sum.add(t);
+        tokens_json(&sum)
+    })
+}
+
 /// JSON for one run.
 pub fn run_json(trace: &Trace, id: NodeId, s: &RunStats) -> Value {
     let n = trace.node(id);
+    let cp = trace.critical_path(id);
+    let wall = s
+        .duration_us()
+        .or((cp.length_us > 0).then_some(cp.length_us));
+    // The biggest steps only, in time order: the full path of every run would make the document
+    // of a gigabyte log larger than the log's index.
+    let mut top: Vec<&crate::model::critical::PathStep> =
+        cp.steps.iter().filter(|st| st.self_us > 0).collect();
+    top.sort_by_key(|st| std::cmp::Reverse(st.self_us));
+    top.truncate(CRITICAL_STEPS);
+    top.sort_by_key(|st| (st.start_us, std::cmp::Reverse(st.end_us), st.node));
+    let steps: Vec<Value> = top
+        .iter()
+        .map(|st| {
+            let sn = trace.node(st.node);
+            json!({
+                "id": trace.str(sn.ext_id),
+                "name": trace.str(sn.name),
+                "category": sn.category.as_ref().map(crate::event::Category::as_str),
+                "self_ms": st.self_us as f64 / 1000.0,
+                "share": wall.filter(|w| *w > 0).map(|w| (st.self_us as f64 / w as f64 * 1e4).round() / 1e4),
+            })
+        })
+        .collect();
     json!({
+        "critical_path_ms": (cp.length_us > 0 || !cp.steps.is_empty()).then(|| cp.length_us as f64 / 1000.0),
+        "critical_path": steps,
+        "self_time_ms": ms(trace.self_time_us(id)),
+        "tokens_self": own_tokens_json(n.tokens.as_ref()),
+        "tokens_subtree": tokens_json(&s.tokens),
         "id": trace.str(n.ext_id),
         "name": trace.str(n.name),
         "status": s.status().as_str(),
@@ -48,6 +88,51 @@ pub fn run_json(trace: &Trace, id: NodeId, s: &RunStats) -> Value {
 
 /// The whole `summary --json` document.
 pub fn summary_json(trace: &Trace, formats: &[Format]) -> Value {
+    let (mut doc, runs) = summary_parts(trace, formats);
+    doc["runs"] = runs
+        .iter()
+        .map(|(id, s)| run_json(trace, *id, s))
+        .collect::<Vec<_>>()
+        .into();
+    doc
+}
+
+/// Writes the same document as [`summary_json`], compact, building one run's JSON at a time:
+/// the document of a gigabyte log would otherwise be held whole in memory.
+pub fn write_summary_json(
+    out: &mut dyn Write,
+    trace: &Trace,
+    formats: &[Format],
+) -> io::Result<()> {
+    let (doc, runs) = summary_parts(trace, formats);
+    let Value::Object(map) = doc else {
+        unreachable!("summary_parts builds an object")
+    };
+    out.write_all(b"{")?;
+    for (i, (key, value)) in map.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        serde_json::to_writer(&mut *out, key)?;
+        out.write_all(b":")?;
+        if key == "runs" {
+            out.write_all(b"[")?;
+            for (j, (id, s)) in runs.iter().enumerate() {
+                if j > 0 {
+                    out.write_all(b",")?;
+                }
+                serde_json::to_writer(&mut *out, &run_json(trace, *id, s))?;
+            }
+            out.write_all(b"]")?;
+        } else {
+            serde_json::to_writer(&mut *out, value)?;
+        }
+    }
+    out.write_all(b"}\n")
+}
+
+/// The document without its runs (a `null` placeholder keeps the key's place), and the runs.
+fn summary_parts(trace: &Trace, formats: &[Format]) -> (Value, Vec<(NodeId, RunStats)>) {
     let runs = runs_by_start(trace);
     let totals = Totals::of(runs.iter().map(|(_, s)| s));
     let by_model: serde_json::Map<String, Value> = totals
@@ -62,7 +147,7 @@ pub fn summary_json(trace: &Trace, formats: &[Format]) -> Value {
         })
         .collect();
     let diag = |d: &crate::model::Diagnostic| json!({"file": trace.file_name(d.file), "line": d.line, "error": d.message});
-    json!({
+    let doc = json!({
         "format": formats.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(","),
         "files": trace.files(),
         "events": trace.events,
@@ -71,7 +156,8 @@ pub fn summary_json(trace: &Trace, formats: &[Format]) -> Value {
         "diagnostics": trace.diagnostics().iter().map(diag).collect::<Vec<_>>(),
         "warnings_count": trace.warnings_count,
         "warnings": trace.warnings().iter().map(diag).collect::<Vec<_>>(),
-        "runs": runs.iter().map(|(id, s)| run_json(trace, *id, s)).collect::<Vec<_>>(),
+        "runs": null,
+        "exemplars": exemplars_json(trace),
         "totals": {
             "runs": totals.runs,
             "llm_calls": totals.llm_calls,
@@ -81,7 +167,38 @@ pub fn summary_json(trace: &Trace, formats: &[Format]) -> Value {
             "by_model": by_model,
             "by_status": totals.by_status.iter().map(|(k, v)| (k.as_str().to_owned(), json!(v))).collect::<serde_json::Map<_, _>>(),
         },
-    })
+    });
+    (doc, runs)
+}
+
+/// Percentile exemplars: each rank names the call that has it.
+pub fn exemplars_json(trace: &Trace) -> Value {
+    use crate::model::exemplars::{Group, Percentiles, RANKS};
+    let ex = trace.exemplars();
+    let pct = |p: &Percentiles, scale: f64| -> Value {
+        let mut o = serde_json::Map::new();
+        for ((rank, _), e) in RANKS.iter().zip(&p.ranks) {
+            let node = trace.node(e.node);
+            o.insert(
+                (*rank).to_owned(),
+                json!({"value": e.value as f64 / scale, "id": trace.str(node.ext_id), "name": trace.str(node.name)}),
+            );
+        }
+        Value::Object(o)
+    };
+    let groups = |m: &std::collections::BTreeMap<String, Group>| -> Value {
+        m.iter()
+            .map(|(k, g)| {
+                (
+                    k.clone(),
+                    json!({"count": g.latency_us.count.max(g.tokens.count),
+                           "latency_ms": pct(&g.latency_us, 1000.0), "tokens": pct(&g.tokens, 1.0)}),
+                )
+            })
+            .collect::<serde_json::Map<_, _>>()
+            .into()
+    };
+    json!({"by_model": groups(&ex.by_model), "by_tool": groups(&ex.by_tool), "by_name": groups(&ex.by_name)})
 }
 
 /// Writes rows as left-aligned columns (numbers right-aligned), two spaces apart.

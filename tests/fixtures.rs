@@ -235,3 +235,24 @@ fn missing_file_and_directory_are_errors() {
     let err = load(&[path("assets")], None, &mut |_| {}).unwrap_err();
     assert!(format!("{err:#}").contains("is a directory"), "{err:#}");
 }
+
+#[test]
+fn streamed_json_is_the_same_document() {
+    for files in [
+        vec!["assets/atof/agent-session.jsonl"],
+        vec![HARN_A, HARN_B],
+        vec!["tests/fixtures/atof-odd.jsonl"],
+    ] {
+        let (trace, doc) = summary(&files);
+        let mut out = Vec::new();
+        trace_tui::summary::write_summary_json(&mut out, &trace, &[]).unwrap();
+        let mut streamed: Value = serde_json::from_slice(&out).unwrap();
+        streamed["format"] = doc["format"].clone();
+        assert_eq!(streamed, doc, "{files:?}");
+        assert_eq!(memchr_count(&out), 1, "one line, one document");
+    }
+}
+
+fn memchr_count(bytes: &[u8]) -> usize {
+    bytes.split(|&b| b == b'\n').count() - 1
+}

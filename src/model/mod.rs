@@ -6,7 +6,9 @@
 //! parent hangs under a placeholder that the parent later fills, a duplicate start becomes a
 //! second node, and parent cycles are refused at the link that would close them.
 
+pub mod critical;
 pub mod diff;
+pub mod exemplars;
 pub mod filter;
 mod intern;
 pub mod query;

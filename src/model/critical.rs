@@ -1,0 +1,184 @@
+//! Where a run's wall time went: self time (time not covered by children), the critical path
+//! (the chain of scopes that bounded the run's end), idle gaps, and context growth.
+//!
+//! All walks are iterative (hostile logs nest 10,000 deep) and O(n log n) per run.
+
+use super::{NodeId, NodeKind, Trace};
+
+/// A half-open time interval in epoch µs.
+pub type Span = (i64, i64);
+
+/// One scope on the critical path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PathStep {
+    pub node: NodeId,
+    /// The part of the run's span this scope covered on the path.
+    pub start_us: i64,
+    pub end_us: i64,
+    /// Time on the path spent in the scope itself (not in a critical child).
+    pub self_us: i64,
+}
+
+/// The critical path of a run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CriticalPath {
+    /// Steps in time order; their `self_us` add up to `length_us`.
+    pub steps: Vec<PathStep>,
+    pub length_us: i64,
+}
+
+impl Trace {
+    /// A scope's time span; an open scope runs to `open_end`. `None` for marks and unknown starts.
+    fn span_of(&self, id: NodeId, open_end: i64) -> Option<Span> {
+        let n = self.node(id);
+        if n.kind != NodeKind::Scope || n.placeholder {
+            return None;
+        }
+        let start = n.start_us?;
+        let end = n.end_us.unwrap_or(open_end).max(start);
+        Some((start, end))
+    }
+
+    /// The run's span and its latest known time (which open scopes run to).
+    fn run_span(&self, root: NodeId) -> Option<Span> {
+        let order = self.preorder(root);
+        let last = order
+            .iter()
+            .flat_map(|&i| [self.node(i).start_us, self.node(i).end_us])
+            .flatten()
+            .max()?;
+        let stats = self.run_stats(root);
+        Some((stats.start_us?, stats.end_us.unwrap_or(last)))
+    }
+
+    /// Time a scope spent outside its children: its duration minus the union of the children's
+    /// spans (parallel children overlap, so they are merged, not added).
+    pub fn self_time_us(&self, id: NodeId) -> Option<i64> {
+        let n = self.node(id);
+        let (lo, hi) = (n.start_us?, n.end_us?);
+        let mut kids: Vec<Span> = n
+            .children
+            .iter()
+            .filter_map(|&c| self.span_of(c, hi))
+            .map(|(s, e)| (s.clamp(lo, hi), e.clamp(lo, hi)))
+            .filter(|(s, e)| e > s)
+            .collect();
+        kids.sort_unstable();
+        Some((hi - lo).max(0) - union_len(&kids))
+    }
+
+    /// The chain of scopes that bounded the run's end. Walking back from the end, the child
+    /// that finished last is critical; before its start, the child that finished last before
+    /// it; and so on, inside each critical child too. Open scopes run to the run's latest time.
+    pub fn critical_path(&self, root: NodeId) -> CriticalPath {
+        let Some((lo, hi)) = self.run_span(root) else {
+            return CriticalPath::default();
+        };
+        let mut steps = Vec::new();
+        let mut work = vec![(root, lo, hi)];
+        while let Some((node, lo, hi)) = work.pop() {
+            let mut kids: Vec<(Span, NodeId)> = self
+                .node(node)
+                .children
+                .iter()
+                .filter_map(|&c| Some((self.span_of(c, hi)?, c)))
+                .collect();
+            // Latest end first; among equal ends the longest (earliest start) wins.
+            kids.sort_unstable_by_key(|&((s, e), c)| (std::cmp::Reverse(e), s, c));
+            let mut cursor = hi;
+            let mut self_us = 0;
+            for ((s, e), c) in kids {
+                if cursor <= lo {
+                    break;
+                }
+                if e > cursor || e <= lo {
+                    continue;
+                }
+                self_us += cursor - e;
+                let start = s.max(lo);
+                work.push((c, start, e));
+                cursor = start;
+            }
+            self_us += (cursor - lo).max(0);
+            steps.push(PathStep {
+                node,
+                start_us: lo,
+                end_us: hi,
+                self_us,
+            });
+        }
+        steps.sort_by_key(|s| (s.start_us, std::cmp::Reverse(s.end_us), s.node));
+        CriticalPath {
+            length_us: steps.iter().map(|s| s.self_us).sum(),
+            steps,
+        }
+    }
+
+    /// Stretches of the run's span in which no leaf scope (a scope with no scope below it:
+    /// LLM calls, tool calls, other steps) was running, longest first, at least `min_us` long.
+    pub fn idle_gaps(&self, root: NodeId, min_us: i64) -> Vec<Span> {
+        let Some((lo, hi)) = self.run_span(root) else {
+            return Vec::new();
+        };
+        let mut busy: Vec<Span> = self
+            .preorder(root)
+            .into_iter()
+            .filter(|&i| {
+                !self
+                    .node(i)
+                    .children
+                    .iter()
+                    .any(|&c| self.node(c).kind == NodeKind::Scope)
+            })
+            .filter(|&i| i != root)
+            .filter_map(|i| self.span_of(i, hi))
+            .map(|(s, e)| (s.clamp(lo, hi), e.clamp(lo, hi)))
+            .collect();
+        busy.sort_unstable();
+        let mut gaps = Vec::new();
+        let mut cursor = lo;
+        for (s, e) in busy {
+            if s > cursor && s - cursor >= min_us.max(1) {
+                gaps.push((cursor, s));
+            }
+            cursor = cursor.max(e);
+        }
+        if hi > cursor && hi - cursor >= min_us.max(1) {
+            gaps.push((cursor, hi));
+        }
+        gaps.sort_by_key(|&(s, e)| (std::cmp::Reverse(e - s), s));
+        gaps
+    }
+
+    /// Input tokens of each LLM call of the run, in time order: how the context grew.
+    pub fn context_growth(&self, root: NodeId) -> Vec<(NodeId, i64, u64)> {
+        let mut calls: Vec<(NodeId, i64, u64)> = self
+            .preorder(root)
+            .into_iter()
+            .filter(|&i| self.node(i).is_llm())
+            .filter_map(|i| {
+                let n = self.node(i);
+                Some((i, n.start_us.or(n.end_us)?, n.tokens?.input?))
+            })
+            .collect();
+        calls.sort_by_key(|&(i, t, _)| (t, i));
+        calls
+    }
+}
+
+/// Length of the union of sorted intervals.
+fn union_len(sorted: &[Span]) -> i64 {
+    let mut total = 0;
+    let mut cur: Option<Span> = None;
+    for &(s, e) in sorted {
+        cur = match cur {
+            Some((cs, ce)) if s <= ce => Some((cs, ce.max(e))),
+            Some((cs, ce)) => {
+                total += ce - cs;
+                Some((s, e))
+            }
+            None => Some((s, e)),
+        };
+    }
+    total + cur.map_or(0, |(s, e)| e - s)
+}
