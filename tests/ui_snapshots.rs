@@ -560,3 +560,33 @@ fn bubbled_up_errors_differ_from_own_errors_and_collapse_keeps_the_path() {
         "{screen}"
     );
 }
+
+#[test]
+fn timeline_marks_the_critical_path_and_jumps_to_the_longest_gap() {
+    let mut app = open(ATOF);
+    while app.focus != Pane::Runs {
+        keys(&mut app, [Action::FocusNext]);
+    }
+    keys(&mut app, [Action::Down, Action::ShowView(View::Timeline)]);
+    let buf = draw(&mut app, 120, 40);
+    // Two parallel searches: the one that ended last (2.9 s) is solid, the other shaded.
+    let bar = |needle: &str| {
+        let y = row_of(&buf, needle);
+        (0..buf.area.width)
+            .map(|x| buf[(x, y)].symbol().to_owned())
+            .collect::<String>()
+    };
+    assert!(bar("2.900s").contains('█') && !bar("2.900s").contains('▒'));
+    assert!(bar("1.300s").contains('▒') && !bar("1.300s").contains('█'));
+
+    // harn session A: leaves 0–3.4, 3.5–3.62, 3.5–3.8, 4.0–6.1 in 0–6.3 s. Gaps 3.4–3.5,
+    // 3.8–4.0, 6.1–6.3; the earliest of the two longest is 3.8–4.0: work stopped when the
+    // failed search ended.
+    let mut app = open(HARN);
+    keys(
+        &mut app,
+        [Action::ShowView(View::Timeline), Action::JumpLongestGap],
+    );
+    let screen = text(&draw(&mut app, 120, 40));
+    assert!(screen.contains("end of search at +3.800s"), "{screen}");
+}

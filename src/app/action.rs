@@ -29,6 +29,8 @@ pub enum Action {
     /// Toggle the selected scope; on the runs pane, move focus into the run.
     Toggle,
     ExpandAll,
+    /// Scrub to the start of the run's longest idle gap.
+    JumpLongestGap,
     /// Collapse everything except the path down to the selection.
     CollapseOthers,
     CollapseAll,

@@ -246,6 +246,12 @@ pub static KEYMAP: &[Binding] = &[
     ),
     b(Timeline, End, Action::ScrubEnd, "scrub to the last event"),
     b(
+        Timeline,
+        C('i'),
+        Action::JumpLongestGap,
+        "scrub to the longest idle gap",
+    ),
+    b(
         Search,
         Enter,
         Action::SearchSubmit,

@@ -122,6 +122,10 @@ pub struct RunCache {
     pub derived_end: FxHashMap<NodeId, i64>,
     /// Scopes with an error somewhere below them (shown apart from their own errors).
     pub error_below: FxHashSet<NodeId>,
+    /// Scopes on the run's critical path.
+    pub critical: FxHashSet<NodeId>,
+    /// Idle stretches of the run (no leaf scope running), longest first.
+    pub gaps: Vec<(i64, i64)>,
 }
 
 /// The search prompt and the last query.

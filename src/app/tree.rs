@@ -8,6 +8,9 @@ use crate::model::{NodeId, NodeKind};
 
 use super::{App, Feed, RunCache, TreeRow, View};
 
+/// Idle gaps shorter than this (or than 1% of the run) are not shown.
+const MIN_GAP_US: i64 = 1_000;
+
 /// Runs with at most this many nodes open fully expanded the first time they are shown.
 const EXPAND_ALL_BELOW: usize = 200;
 
@@ -82,6 +85,15 @@ impl App {
                 }
             }
         }
+        let critical = self
+            .trace
+            .critical_path(root)
+            .steps
+            .iter()
+            .map(|s| s.node)
+            .collect();
+        let span = timeline.span().map_or(0, |(a, b)| b - a);
+        let gaps = self.trace.idle_gaps(root, (span / 100).max(MIN_GAP_US));
         self.run = Some(RunCache {
             root,
             order,
@@ -90,6 +102,8 @@ impl App {
             timeline,
             derived_end,
             error_below,
+            critical,
+            gaps,
         });
         self.tree.stale = true;
     }

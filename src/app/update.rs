@@ -29,6 +29,23 @@ pub fn update(app: &mut App, action: Action) {
         Action::Collapse => app.collapse(),
         Action::Toggle => app.toggle(),
         Action::ExpandAll => app.expand_all(),
+        Action::JumpLongestGap => {
+            let target = app.run.as_ref().and_then(|rc| {
+                let (start, _) = *rc.gaps.first()?;
+                // The last event at or before the gap opens: the moment work stopped.
+                let i = rc.timeline.edges.partition_point(|e| e.t <= start);
+                Some(i.saturating_sub(1))
+            });
+            match target {
+                Some(i) => {
+                    app.pause();
+                    app.scrub = i;
+                    let node = app.run.as_ref().map_or(0, |rc| rc.timeline.edges[i].node);
+                    app.reveal(node);
+                }
+                None => app.search.message = Some("no idle gaps in this run".to_owned()),
+            }
+        }
         Action::CollapseOthers => {
             if let (Some(rc), Some(sel)) = (&app.run, app.tree.selected) {
                 let path = app.trace.path_to(sel);

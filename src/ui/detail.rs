@@ -150,6 +150,17 @@ fn fields(app: &App, id: NodeId, out: &mut Vec<Line<'static>>) {
         if let Some(d) = app.end_of(id).zip(n.start_us).map(|(e, s)| e - s) {
             out.push(kv("latency", format_duration_us(d), Style::new()));
         }
+        let has_scope_children = n
+            .children
+            .iter()
+            .any(|&c| t.node(c).kind == NodeKind::Scope);
+        if let Some(own) = t.self_time_us(id).filter(|_| has_scope_children) {
+            out.push(kv(
+                "self time",
+                format!("{} not covered by children", format_duration_us(own)),
+                Style::new(),
+            ));
+        }
     }
     if let Some(tok) = &n.tokens {
         let f = |v: Option<u64>| v.map_or_else(|| "-".to_owned(), format_count);
@@ -167,13 +178,25 @@ fn fields(app: &App, id: NodeId, out: &mut Vec<Line<'static>>) {
                 f(tok.cache_write)
             );
         }
+        s.push_str(" (reported)");
         out.push(kv("tokens", s, Style::new()));
-    } else if let Some(sub) = app.subtree_tokens(id).filter(|&s| s > 0) {
-        out.push(kv(
-            "tokens",
-            format!("{} in this subtree", format_count(sub)),
-            Style::new(),
-        ));
+    }
+    // Subtree figure and where it came from (the counting rule is in ARCHITECTURE.md).
+    if let Some(sub) = app.subtree_tokens(id).filter(|&s| s > 0) {
+        let own = n.tokens.map(|t| t.total_or_sum());
+        let source = match own {
+            None => "summed from children",
+            Some(o) if o == sub => "",
+            Some(_) if n.is_llm() => "own + children",
+            Some(_) => "reported figure taken as cumulative (children not added again)",
+        };
+        if !source.is_empty() {
+            out.push(kv(
+                "subtree",
+                format!("{} tokens, {source}", format_count(sub)),
+                Style::new(),
+            ));
+        }
     }
     if let Some(c) = n.tool_call_id {
         out.push(kv("tool call", clean(t.str(c)).into_owned(), Style::new()));
@@ -183,6 +206,14 @@ fn fields(app: &App, id: NodeId, out: &mut Vec<Line<'static>>) {
         (None, true) => ("open".to_owned(), theme::OPEN),
         (None, false) if n.placeholder => {
             ("referenced as a parent, never seen".to_owned(), theme::DIM)
+        }
+        (None, false)
+            if app
+                .run
+                .as_ref()
+                .is_some_and(|rc| rc.error_below.contains(&id)) =>
+        {
+            ("ok itself · an error below".to_owned(), theme::ERROR)
         }
         (None, false) => ("ok".to_owned(), Style::new()),
     };

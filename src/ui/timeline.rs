@@ -24,7 +24,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         Some(t) if !t.is_empty() => format!(" · event {}/{}", app.scrub + 1, t.len()),
         _ => String::new(),
     };
-    let title = format!(" Timeline · {}{pos} ", fit(&run_name, 40));
+    let title = format!(
+        " Timeline · {}{pos} · █ critical path ▒ off-path · idle (i: longest) ",
+        fit(&run_name, 40)
+    );
     frame.render_widget(pane(title, focused), area);
     let (names, bars) = layout::waterfall_split(area);
     let lines = tree::visible_lines(app, names, false, focused);
@@ -80,10 +83,18 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             } else {
                 style
             };
+            // Solid bars are on the critical path; shaded ones ran alongside it.
+            let critical = app
+                .run
+                .as_ref()
+                .is_some_and(|rc| rc.critical.contains(&row.id));
+            let fill = match (x0 == x1, critical) {
+                (true, _) => '▍',
+                (false, true) => '█',
+                (false, false) => '▒',
+            };
             for x in x0..=x1 {
-                buf[(x, y)]
-                    .set_char(if x0 == x1 { '▍' } else { '█' })
-                    .set_style(bar_style);
+                buf[(x, y)].set_char(fill).set_style(bar_style);
             }
         }
         if buf[(cursor_x, y)].symbol() == " " {
@@ -92,6 +103,18 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     }
     for y in bars.y + (end - app.tree.offset.min(end)) as u16..bars.y + bars.height {
         buf[(cursor_x, y)].set_char('│').set_style(theme::CURSOR);
+    }
+    // Idle gaps: dotted columns where no leaf scope ran.
+    if let Some(rc) = &app.run {
+        for &(s, e) in &rc.gaps {
+            for x in scale.col(s)..=scale.col(e) {
+                for y in bars.y..bars.y + bars.height {
+                    if buf[(x, y)].symbol() == " " {
+                        buf[(x, y)].set_char('·').set_style(theme::DIM);
+                    }
+                }
+            }
+        }
     }
     if let Some(e) = tl.edges.get(app.scrub) {
         let what = match e.edge {
