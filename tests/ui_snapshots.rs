@@ -590,3 +590,68 @@ fn timeline_marks_the_critical_path_and_jumps_to_the_longest_gap() {
     let screen = text(&draw(&mut app, 120, 40));
     assert!(screen.contains("end of search at +3.800s"), "{screen}");
 }
+
+#[test]
+fn percentile_and_slow_call_jumps() {
+    // claude-sonnet-4-5 in the sample: LLM1 took 3.0 s, LLM2 2.8 s. From LLM1, P goes to the
+    // p50 call (LLM2), then to the p95 call (LLM1).
+    let mut app = open(ATOF);
+    keys(
+        &mut app,
+        [Action::Down, Action::Down, Action::JumpPercentile],
+    );
+    let screen = text(&draw(&mut app, 120, 40));
+    let status = screen.lines().last().unwrap();
+    assert!(
+        status.contains("p50 of model claude-sonnet-4-5 latency (2 calls): 2.800s"),
+        "{status}"
+    );
+    assert_eq!(
+        app.trace.node(app.tree.selected.unwrap()).duration_us(),
+        Some(2_800_000)
+    );
+    keys(&mut app, [Action::JumpPercentile]);
+    assert_eq!(
+        app.trace.node(app.tree.selected.unwrap()).duration_us(),
+        Some(3_000_000)
+    );
+
+    // With two calls p95 is the slower one, so nothing is slower than p95.
+    keys(&mut app, [Action::NextSlow]);
+    assert!(text(&draw(&mut app, 120, 40)).contains("no call in this run is slower"));
+
+    // A synthetic log has groups big enough for calls above p95.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("synth.jsonl");
+    let mut bytes = Vec::new();
+    trace_tui::synth::generate(11, trace_tui::synth::Target::Events(6_000), &mut bytes).unwrap();
+    std::fs::write(&path, bytes).unwrap();
+    let (trace, formats) = trace_tui::ingest::files::load(&[path], None, &mut |_| {}).unwrap();
+    let ex = trace.exemplars();
+    let mut app = App::new(trace, formats, "synth", false);
+    draw(&mut app, 120, 40);
+    let mut found = 0;
+    for _ in 0..40 {
+        keys(&mut app, [Action::NextSlow]);
+        let Some(id) = app.tree.selected else {
+            continue;
+        };
+        let n = app.trace.node(id);
+        if !(n.is_llm() || n.is_tool()) {
+            // This run has no slow call; move to the next run.
+            keys(
+                &mut app,
+                [Action::FocusPrev, Action::Down, Action::FocusNext],
+            );
+            continue;
+        }
+        let group = if n.is_llm() {
+            &ex.by_model[app.trace.str(n.model.unwrap())]
+        } else {
+            &ex.by_tool[app.trace.str(n.name)]
+        };
+        assert!(n.duration_us().unwrap() > group.latency_us.get("p95").unwrap().value);
+        found += 1;
+    }
+    assert!(found > 0, "no slow call found in 40 steps");
+}

@@ -29,6 +29,11 @@ pub enum Action {
     /// Toggle the selected scope; on the runs pane, move focus into the run.
     Toggle,
     ExpandAll,
+    /// Jump to the call at the next percentile (p50, p95, p99, max) of the selected call's group.
+    JumpPercentile,
+    /// Next / previous call slower than its group's p95.
+    NextSlow,
+    PrevSlow,
     /// Scrub to the start of the run's longest idle gap.
     JumpLongestGap,
     /// Collapse everything except the path down to the selection.

@@ -161,9 +161,22 @@ pub static KEYMAP: &[Binding] = &[
     b(Any, C('E'), Action::PrevError, "previous error"),
     b(
         Any,
-        C('s'),
+        C('o'),
         Action::CycleSort,
-        "sort runs: start / duration / tokens",
+        "order runs by start / duration / tokens",
+    ),
+    b(
+        Any,
+        C('s'),
+        Action::NextSlow,
+        "next call slower than its group's p95",
+    ),
+    b(Any, C('S'), Action::PrevSlow, "previous slow call"),
+    b(
+        Any,
+        C('P'),
+        Action::JumpPercentile,
+        "jump to the p50 / p95 / p99 / max call of this call's group",
     ),
     b(Any, C('f'), Action::CycleFilter, "filter runs by status"),
     b(

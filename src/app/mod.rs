@@ -8,6 +8,7 @@
 
 mod action;
 mod detail;
+mod jumps;
 pub mod keymap;
 mod mouse;
 mod runs;
@@ -166,6 +167,10 @@ pub struct App {
     /// The active filter expression: runs that do not match are hidden, scopes that match are
     /// marked; applied again to every batch while following.
     pub filter: Option<crate::model::filter::Filter>,
+    /// Exemplars of the trace as of a generation, computed on demand (they scan every node).
+    exemplar_cache: Option<(u64, crate::model::exemplars::Exemplars)>,
+    /// Which percentile `P` jumps to next.
+    percentile_step: usize,
     /// The run marked with `d`, waiting for a second one to compare with.
     pub diff_mark: Option<NodeId>,
     /// The rendered diff of the last two runs compared (cleaned text lines).
@@ -205,6 +210,8 @@ impl App {
             scrub: 0,
             search: SearchState::default(),
             filter: None,
+            exemplar_cache: None,
+            percentile_step: 0,
             diff_mark: None,
             diff_lines: Vec::new(),
             detail_scroll: 0,

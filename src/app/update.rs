@@ -29,6 +29,8 @@ pub fn update(app: &mut App, action: Action) {
         Action::Collapse => app.collapse(),
         Action::Toggle => app.toggle(),
         Action::ExpandAll => app.expand_all(),
+        Action::JumpPercentile => app.jump_percentile(),
+        Action::NextSlow | Action::PrevSlow => app.slow_step(matches!(action, Action::NextSlow)),
         Action::JumpLongestGap => {
             let target = app.run.as_ref().and_then(|rc| {
                 let (start, _) = *rc.gaps.first()?;
