@@ -655,3 +655,29 @@ fn percentile_and_slow_call_jumps() {
     }
     assert!(found > 0, "no slow call found in 40 steps");
 }
+
+#[test]
+fn tokens_view_lists_the_critical_path_and_context_growth() {
+    let mut app = open(ATOF);
+    while app.focus != Pane::Runs {
+        keys(&mut app, [Action::FocusNext]);
+    }
+    keys(&mut app, [Action::Down, Action::ShowView(View::Tokens)]);
+    let screen = text(&draw(&mut app, 120, 40));
+    // research-agent: 6.1 s path; the failed search holds 2.9 s = 48% of it; the gpt-4.1-mini
+    // call 0.8 s = 13% of the time and 1720 of 2628 tokens = 65%.
+    assert!(screen.contains("Critical path · run · 6.100s"), "{screen}");
+    assert!(
+        screen.contains("2.900s  48% time   0% tok web_search · tool"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("800ms  13% time  65% tok openai.chat_completions · llm"),
+        "{screen}"
+    );
+    // Two LLM calls with 812 and 1500 input tokens.
+    assert!(
+        screen.contains("Context · input tokens per call · peak 1.5k"),
+        "{screen}"
+    );
+}

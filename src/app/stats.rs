@@ -36,6 +36,12 @@ pub struct StatsView {
     pub latency_by_tool: Vec<LatencyRow>,
     /// Slowest calls in the file: (label, duration).
     pub slowest: Vec<(String, i64)>,
+    /// The run's critical path: (label, self time on the path, share of wall time and of the
+    /// run's tokens in per mille).
+    pub critical: Vec<(String, i64, u32, u32)>,
+    pub critical_len_us: i64,
+    /// Input tokens of each LLM call of the run in time order (context pressure).
+    pub context: Vec<u64>,
 }
 
 fn model_of(trace: &Trace, id: NodeId) -> &str {
@@ -151,6 +157,40 @@ impl StatsView {
             });
         (self.cumulative, self.run_span_us) = cumulative(trace, &calls_by_time, span);
         self.run_by_model = by_model(trace, run_llm.iter().copied());
+        self.context = run.map_or_else(Vec::new, |r| {
+            trace.context_growth(r).iter().map(|c| c.2).collect()
+        });
+        self.critical.clear();
+        self.critical_len_us = 0;
+        if let Some(r) = run {
+            let cp = trace.critical_path(r);
+            let run_tokens = trace.run_stats(r).tokens.total.max(1) as f64;
+            let wall = cp.length_us.max(1) as f64;
+            self.critical_len_us = cp.length_us;
+            let mut steps: Vec<_> = cp.steps.iter().filter(|s| s.self_us > 0).collect();
+            steps.sort_by_key(|s| std::cmp::Reverse(s.self_us));
+            self.critical = steps
+                .iter()
+                .map(|s| {
+                    let n = trace.node(s.node);
+                    let label = format!(
+                        "{} · {}",
+                        clean(trace.str(n.name)),
+                        n.category
+                            .as_ref()
+                            .map_or("scope", crate::event::Category::as_str)
+                    );
+                    let tok = n.tokens.map_or(0, |t| t.total_or_sum()) as f64;
+                    let permille = |x: f64| (x * 1000.0).round().clamp(0.0, 1000.0) as u32;
+                    (
+                        label,
+                        s.self_us,
+                        permille(s.self_us as f64 / wall),
+                        permille(tok / run_tokens),
+                    )
+                })
+                .collect();
+        }
         self.run = run;
     }
 }

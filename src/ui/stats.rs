@@ -47,13 +47,18 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         &s.run_calls,
         Color::Blue,
     );
+    let [cum, ctx] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(cum);
     cumulative(frame, cum, s);
-    let [lat_m, lat_t, slow] = Layout::vertical([
+    context(frame, ctx, s);
+    let [lat_m, lat_t, crit, slow] = Layout::vertical([
         Constraint::Length(h(s.latency_by_model.len() + 1, 8)),
         Constraint::Length(h(s.latency_by_tool.len() + 1, 9)),
         Constraint::Min(3),
+        Constraint::Length(h(s.slowest.len(), 8)),
     ])
     .areas(right_col);
+    critical(frame, crit, s);
     latency(
         frame,
         lat_m,
@@ -72,6 +77,35 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             Line::from(vec![
                 Span::styled(right(&format_duration_us(*d), 8), theme::OPEN),
                 Span::raw(format!(" {}", fit(label, w.saturating_sub(9)))),
+            ])
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), body);
+}
+
+/// The run's critical path, largest steps first: self time on the path, its share of the wall
+/// time and of the run's tokens.
+fn critical(frame: &mut Frame, area: Rect, s: &StatsView) {
+    let title = format!(
+        " Critical path · run · {} ",
+        format_duration_us(s.critical_len_us)
+    );
+    frame.render_widget(pane(title, false), area);
+    let body = layout::inner(area);
+    let w = usize::from(body.width);
+    let lines: Vec<Line> = s
+        .critical
+        .iter()
+        .take(usize::from(body.height))
+        .map(|(label, us, time, tok)| {
+            Line::from(vec![
+                Span::styled(right(&format_duration_us(*us), 8), theme::OPEN),
+                Span::raw(format!(
+                    " {:>3}% time {:>3}% tok ",
+                    (time + 5) / 10,
+                    (tok + 5) / 10
+                )),
+                Span::raw(fit(label, w.saturating_sub(25))),
             ])
         })
         .collect();
@@ -139,6 +173,31 @@ fn cumulative(frame: &mut Frame, area: Rect, s: &StatsView) {
             .data(&data)
             .max(total.max(1))
             .style(Style::new().fg(Color::Green)),
+        body,
+    );
+}
+
+/// Input tokens of each LLM call in time order: how the context grew over the run.
+fn context(frame: &mut Frame, area: Rect, s: &StatsView) {
+    let peak = s.context.iter().copied().max().unwrap_or(0);
+    let title = format!(
+        " Context · input tokens per call · peak {} ",
+        format_count(peak)
+    );
+    frame.render_widget(pane(title, false), area);
+    let body = layout::inner(area);
+    if s.context.is_empty() || body.width == 0 {
+        return;
+    }
+    // One column per call when they fit, else sampled evenly.
+    let n = s.context.len();
+    let w = usize::from(body.width).min(n);
+    let data: Vec<u64> = (0..w).map(|x| s.context[(x * n / w).min(n - 1)]).collect();
+    frame.render_widget(
+        Sparkline::default()
+            .data(&data)
+            .max(peak.max(1))
+            .style(Style::new().fg(Color::Yellow)),
         body,
     );
 }
