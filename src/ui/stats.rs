@@ -180,10 +180,7 @@ fn cumulative(frame: &mut Frame, area: Rect, s: &StatsView) {
 /// Input tokens of each LLM call in time order: how the context grew over the run.
 fn context(frame: &mut Frame, area: Rect, s: &StatsView) {
     let peak = s.context.iter().copied().max().unwrap_or(0);
-    let title = format!(
-        " Context · input tokens per call · peak {} ",
-        format_count(peak)
-    );
+    let title = format!(" Context growth · peak {} in ", format_count(peak));
     frame.render_widget(pane(title, false), area);
     let body = layout::inner(area);
     if s.context.is_empty() || body.width == 0 {
