@@ -161,3 +161,47 @@ fn escape_sequences_never_reach_summary_output() {
     );
     assert!(!String::from_utf8(out).unwrap().contains('\u{9b}'));
 }
+
+/// Found by the `accumulator` fuzz target: ends stamped before their starts made the
+/// self-time and critical-path code clamp with min > max.
+#[test]
+fn ends_before_starts_do_not_break_the_analysis() {
+    let lines = [
+        scope("r", None, 10_000_000, "start"),
+        scope("c", Some("r"), 9_000_000, "start"),
+        scope("c", Some("r"), 2_000_000, "end"),
+        scope("r", None, 1_000_000, "end"),
+    ];
+    let t = load_bytes(lines.join("\n").as_bytes());
+    let r = t.lookup("r").unwrap();
+    assert_eq!(t.self_time_us(r), Some(0));
+    assert_eq!(t.self_time_us(t.lookup("c").unwrap()), Some(0));
+    let cp = t.critical_path(r);
+    assert_eq!(cp.length_us, 0);
+    assert!(t.idle_gaps(r, 0).is_empty());
+    let _ = trace_tui::summary::summary_json(&t, &[]);
+}
+
+/// Found by the `accumulator` fuzz target: offsets between extreme times overflowed `i64`.
+/// Times are clamped to ±2⁶¹ µs when applied, so every difference fits.
+#[test]
+fn extreme_timestamps_do_not_overflow() {
+    let lines = [
+        scope("r", None, i64::MIN, "start"),
+        scope("c", Some("r"), i64::MAX, "start"),
+        scope("c", Some("r"), i64::MAX, "end"),
+        scope("r", None, i64::MAX, "end"),
+    ];
+    let t = load_bytes(lines.join("\n").as_bytes());
+    let r = t.lookup("r").unwrap();
+    assert_eq!(t.node(r).start_us, Some(-trace_tui::model::MAX_ABS_TIME_US));
+    assert_eq!(
+        t.node(r).duration_us(),
+        Some(2 * trace_tui::model::MAX_ABS_TIME_US)
+    );
+    let _ = t.dump();
+    let _ = t.critical_path(r);
+    let _ = t.idle_gaps(r, 0);
+    let _ = t.exemplars();
+    let _ = trace_tui::summary::summary_json(&t, &[]);
+}

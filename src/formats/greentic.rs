@@ -55,7 +55,9 @@ impl Reader for GreenticReader {
             .map(|s| {
                 s.get("duration_ms")
                     .and_then(super::usage::count)
-                    .map_or(0, |ms| ms.saturating_mul(1000) as i64)
+                    .map_or(0, |ms| {
+                        i64::try_from(ms.saturating_mul(1000)).unwrap_or(i64::MAX)
+                    })
             })
             .collect();
         let total = durations.iter().fold(0i64, |a, d| a.saturating_add(*d));

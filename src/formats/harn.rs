@@ -80,6 +80,11 @@ pub struct HarnReader {
     sessions: FxHashMap<String, Session>,
 }
 
+/// Milliseconds (a JSON count) to microseconds, saturating instead of wrapping.
+fn ms_to_us(ms: u64) -> i64 {
+    i64::try_from(ms.saturating_mul(1000)).unwrap_or(i64::MAX)
+}
+
 fn as_str(v: Option<&Value>) -> Option<&str> {
     v.and_then(Value::as_str).filter(|s| !s.is_empty())
 }
@@ -203,15 +208,12 @@ impl HarnReader {
                 let info = env.iteration_info.as_ref().or(env.turn_info.as_ref());
                 let id = iteration_id(n);
                 if let Some(info) = env.iteration_info.as_ref().filter(|i| i.is_object()) {
-                    let response_us = info
-                        .get("response_ms")
-                        .and_then(count)
-                        .map(|ms| ms.saturating_mul(1000) as i64);
+                    let response_us = info.get("response_ms").and_then(count).map(ms_to_us);
                     let model = as_str(info.get("model"))
                         .map(str::to_owned)
                         .or(start_model)
                         .or_else(|| as_str(info.get("provider")).map(str::to_owned));
-                    let llm_start = start_ts.or_else(|| Some(ts? - response_us?));
+                    let llm_start = start_ts.or_else(|| Some(ts?.saturating_sub(response_us?)));
                     let llm_end = match (llm_start, response_us) {
                         (Some(s), Some(r)) => Some(s.saturating_add(r)),
                         _ => ts,
@@ -263,11 +265,7 @@ impl HarnReader {
                     e.parent = Some(Cow::Owned(scope_parent));
                     e.category = Some(Category::Tool);
                     e.tool_call_id = Some(Cow::Owned(call.to_owned()));
-                    e.duration_us = env
-                        .duration_ms
-                        .as_ref()
-                        .and_then(count)
-                        .map(|ms| ms.saturating_mul(1000) as i64);
+                    e.duration_us = env.duration_ms.as_ref().and_then(count).map(ms_to_us);
                     if status == "failed" {
                         let text = env
                             .error
@@ -290,16 +288,12 @@ impl HarnReader {
             }
             "step_judge_decision" => {
                 let id = format!("{root}:judge:{}", index.unwrap_or(src.line));
-                let dur = env
-                    .judge_duration_ms
-                    .as_ref()
-                    .and_then(count)
-                    .map(|ms| ms.saturating_mul(1000) as i64);
+                let dur = env.judge_duration_ms.as_ref().and_then(count).map(ms_to_us);
                 let model = as_str(env.model.as_ref()).map(|m| Cow::Owned(m.to_owned()));
                 let mut s = base(EventKind::Start, id.clone(), Cow::Borrowed("step judge"));
                 s.parent = Some(Cow::Owned(scope_parent.clone()));
                 s.category = Some(Category::Llm);
-                s.ts_us = ts.map(|t| t - dur.unwrap_or(0));
+                s.ts_us = ts.map(|t| t.saturating_sub(dur.unwrap_or(0)));
                 s.model.clone_from(&model);
                 out(s);
                 let mut e = base(EventKind::End, id, Cow::Borrowed("step judge"));

@@ -48,14 +48,17 @@ impl Trace {
             .flatten()
             .max()?;
         let stats = self.run_stats(root);
-        Some((stats.start_us?, stats.end_us.unwrap_or(last)))
+        let start = stats.start_us?;
+        Some((start, stats.end_us.unwrap_or(last).max(start)))
     }
 
     /// Time a scope spent outside its children: its duration minus the union of the children's
     /// spans (parallel children overlap, so they are merged, not added).
     pub fn self_time_us(&self, id: NodeId) -> Option<i64> {
         let n = self.node(id);
-        let (lo, hi) = (n.start_us?, n.end_us?);
+        // An end stamped before its start (clock skew, hostile input) counts as zero length.
+        let lo = n.start_us?;
+        let hi = n.end_us?.max(lo);
         let mut kids: Vec<Span> = n
             .children
             .iter()

@@ -24,6 +24,15 @@ use crate::event::{Category, Event, EventKind, Failure, SourceRef, Tokens};
 /// Dense index of a node in the arena.
 pub type NodeId = u32;
 
+/// Times are kept within ±2⁶¹ µs (±73,000 years around 1970), so the difference of any two —
+/// durations, offsets, gaps — fits in an `i64` without overflow checks everywhere.
+pub const MAX_ABS_TIME_US: i64 = 1 << 61;
+
+/// Clamps a time (or duration) from a log into the range the model computes with.
+pub fn clamp_time(t: i64) -> i64 {
+    t.clamp(-MAX_ABS_TIME_US, MAX_ABS_TIME_US)
+}
+
 /// How many diagnostics are kept verbatim; the rest are only counted.
 pub const MAX_DIAGNOSTICS: usize = 100;
 
@@ -280,6 +289,7 @@ impl Trace {
     /// Applies one event. Never fails: oddities become warnings, nothing is dropped.
     pub fn apply(&mut self, ev: &Event<'_>) {
         self.events += 1;
+        let ts = ev.ts_us.map(clamp_time);
         self.generation += 1;
         // Marks are never looked up by id: skip interning their (unique) ids.
         let key = if ev.kind == EventKind::Mark {
@@ -292,8 +302,8 @@ impl Trace {
             EventKind::Mark => {
                 let id = self.new_node(NodeKind::Mark, key, name);
                 let n = &mut self.nodes[id as usize];
-                n.start_us = ev.ts_us;
-                n.end_us = ev.ts_us;
+                n.start_us = ts;
+                n.end_us = ts;
                 n.has_start = true;
                 n.has_end = true;
                 n.start_src = Some(ev.src);
@@ -323,7 +333,7 @@ impl Trace {
                 self.ids.insert(key, id);
                 let n = &mut self.nodes[id as usize];
                 n.has_start = true;
-                n.start_us = ev.ts_us;
+                n.start_us = ts;
                 n.start_estimated = false;
                 n.start_src = Some(ev.src);
                 n.container |= ev.container;
@@ -354,11 +364,11 @@ impl Trace {
                 };
                 let n = &mut self.nodes[id as usize];
                 n.has_end = true;
-                n.end_us = ev.ts_us;
+                n.end_us = ts;
                 n.end_src = Some(ev.src);
                 if !n.has_start {
-                    if let (Some(end), Some(d)) = (ev.ts_us, ev.duration_us) {
-                        n.start_us = Some(end.saturating_sub(d));
+                    if let (Some(end), Some(d)) = (ts, ev.duration_us.map(clamp_time)) {
+                        n.start_us = Some(clamp_time(end.saturating_sub(d)));
                         n.start_estimated = true;
                     }
                 }
