@@ -67,7 +67,7 @@ pub fn run_json(trace: &Trace, id: NodeId, s: &RunStats) -> Value {
         "critical_path_ms": (cp.length_us > 0 || !cp.steps.is_empty()).then(|| cp.length_us as f64 / 1000.0),
         "critical_path": steps,
         "self_time_ms": ms(trace.self_time_us(id)),
-        "tokens_self": own_tokens_json(n.tokens.as_ref()),
+        "tokens_self": own_tokens_json(n.tokens.as_deref()),
         "tokens_subtree": tokens_json(&s.tokens),
         "id": trace.str(n.ext_id),
         "name": trace.str(n.name),

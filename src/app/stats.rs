@@ -52,7 +52,11 @@ fn by_model(trace: &Trace, ids: impl Iterator<Item = NodeId>) -> Vec<Bar> {
     let mut m: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
     for id in ids {
         let e = m.entry(model_of(trace, id)).or_default();
-        e.0 += trace.node(id).tokens.map_or(0, |t| t.total_or_sum());
+        e.0 += trace
+            .node(id)
+            .tokens
+            .as_deref()
+            .map_or(0, crate::event::Tokens::total_or_sum);
         e.1 += 1;
     }
     let mut bars: Vec<Bar> = m
@@ -142,7 +146,10 @@ impl StatsView {
                 let n = trace.node(i);
                 Bar {
                     label: clean(trace.str(n.name)).into_owned(),
-                    value: n.tokens.map_or(0, |t| t.total_or_sum()),
+                    value: n
+                        .tokens
+                        .as_deref()
+                        .map_or(0, crate::event::Tokens::total_or_sum),
                     calls: 1,
                 }
             })
@@ -180,7 +187,11 @@ impl StatsView {
                             .as_ref()
                             .map_or("scope", crate::event::Category::as_str)
                     );
-                    let tok = n.tokens.map_or(0, |t| t.total_or_sum()) as f64;
+                    let tok = n
+                        .tokens
+                        .as_deref()
+                        .map_or(0, crate::event::Tokens::total_or_sum)
+                        as f64;
                     let permille = |x: f64| (x * 1000.0).round().clamp(0.0, 1000.0) as u32;
                     (
                         label,
@@ -203,7 +214,9 @@ fn cumulative(trace: &Trace, calls: &[NodeId], span: Option<(i64, i64)>) -> (Vec
             let n = trace.node(i);
             Some((
                 n.end_us.or(n.start_us)?,
-                n.tokens.map_or(0, |t| t.total_or_sum()),
+                n.tokens
+                    .as_deref()
+                    .map_or(0, crate::event::Tokens::total_or_sum),
             ))
         })
         .collect();

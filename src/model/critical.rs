@@ -161,7 +161,7 @@ impl Trace {
             .filter(|&i| self.node(i).is_llm())
             .filter_map(|i| {
                 let n = self.node(i);
-                Some((i, n.start_us.or(n.end_us)?, n.tokens?.input?))
+                Some((i, n.start_us.or(n.end_us)?, n.tokens.as_deref()?.input?))
             })
             .collect();
         calls.sort_by_key(|&(i, t, _)| (t, i));

@@ -86,6 +86,7 @@ impl Trace {
             let latency = n.duration_us();
             let tokens = n
                 .tokens
+                .as_deref()
                 .map(|t| i64::try_from(t.total_or_sum()).unwrap_or(i64::MAX));
             let add = |map: &mut BTreeMap<String, Samples>, key: &str| {
                 let s = map.entry(key.to_owned()).or_default();

@@ -201,7 +201,7 @@ impl Pred {
                         TokenField::Input => s.tokens.input,
                         TokenField::Output => s.tokens.output,
                     }),
-                    None => n.tokens.and_then(|t| match field {
+                    None => n.tokens.as_deref().and_then(|t| match field {
                         TokenField::Total => Some(t.total_or_sum()),
                         TokenField::Input => t.input,
                         TokenField::Output => t.output,

@@ -65,7 +65,8 @@ pub struct Node {
     pub start_estimated: bool,
     pub model: Option<Sym>,
     pub tool_call_id: Option<Sym>,
-    pub tokens: Option<Tokens>,
+    /// Boxed: only LLM calls carry usage, and inline it would be a quarter of every node.
+    pub tokens: Option<Box<Tokens>>,
     /// The node's own error (not bubbled up from children).
     pub error: Option<Box<str>>,
     pub start_src: Option<SourceRef>,
@@ -372,8 +373,8 @@ impl Trace {
                         n.start_estimated = true;
                     }
                 }
-                if ev.tokens.is_some() {
-                    n.tokens = ev.tokens;
+                if let Some(t) = ev.tokens {
+                    n.tokens = Some(Box::new(t));
                 }
                 id
             }

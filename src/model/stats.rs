@@ -151,7 +151,7 @@ impl Trace {
         let mut subtree: Vec<Option<Tokens>> = vec![None; order.len()];
         for (i, &id) in order.iter().enumerate().rev() {
             let n = self.node(id);
-            let s = combine_tokens(n.tokens.as_ref(), kids[i], n.is_llm());
+            let s = combine_tokens(n.tokens.as_deref(), kids[i], n.is_llm());
             subtree[i] = s;
             if let Some(p) = n.parent.and_then(|p| pos.get(&p)) {
                 kids[*p] = add_opt(kids[*p], s);
