@@ -58,7 +58,6 @@ fn screenshots_are_current() {
             Action::ScrubBy(6),
         ],
     );
-    let mut tokens = vec![Action::ShowView(View::Tokens)];
-    tokens.extend([Action::Down, Action::Down]);
-    shot("tokens", tokens);
+    // research-agent: parallel searches, a failure, two models — the richest run of the sample.
+    shot("tokens", vec![Action::ShowView(View::Tokens), Action::Down]);
 }
