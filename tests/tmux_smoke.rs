@@ -167,3 +167,44 @@ fn a_panic_restores_the_terminal() {
     let s = t.wait_for("STTY-42");
     assert!(s.contains("echo icanon"), "terminal left in raw mode:\n{s}");
 }
+
+#[test]
+fn sigterm_and_sigint_restore_the_terminal() {
+    let Some(t) = shell("signals") else { return };
+    let bin = env!("CARGO_BIN_EXE_trace-tui");
+    for (signal, marker) in [("TERM", "SIGNAL-EXIT-TERM"), ("INT", "SIGNAL-EXIT-INT")] {
+        let cmd = format!("'{bin}' assets/atof/agent-session.jsonl; echo SIGNAL-EXIT-{signal}");
+        t.keys(&[&cmd, "Enter"]);
+        t.wait_for("Runs 3");
+        // The explorer is the shell's only child in this pane.
+        let shell_pid = t.run(&["display-message", "-p", "-t", "smoke", "#{pane_pid}"]);
+        let shell_pid = String::from_utf8_lossy(&shell_pid.stdout).trim().to_owned();
+        let child = Command::new("pgrep")
+            .args(["-P", &shell_pid])
+            .output()
+            .expect("pgrep runs");
+        let child = String::from_utf8_lossy(&child.stdout).trim().to_owned();
+        assert!(!child.is_empty(), "no explorer process under the shell");
+        let killed = Command::new("kill")
+            .args([&format!("-{signal}"), &child])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let s = t.wait(marker, |s| s.lines().any(|l| l.trim() == marker));
+        assert!(
+            !s.contains("Runs 3"),
+            "explorer still on screen after SIG{signal}:\n{s}"
+        );
+        let alt = t.run(&["display-message", "-p", "-t", "smoke", "#{alternate_on}"]);
+        assert_eq!(
+            String::from_utf8_lossy(&alt.stdout).trim(),
+            "0",
+            "SIG{signal}: alternate screen not left"
+        );
+        t.keys(&["clear", "Enter"]);
+        t.wait("cleared", |s| !s.contains("Runs 3") && !s.contains(marker));
+    }
+    t.keys(&["stty -a | tr ' ' '\\n' | grep -x -e icanon -e echo | sort | tr '\\n' ' '; echo STTY-$((40 + 2))", "Enter"]);
+    let s = t.wait_for("STTY-42");
+    assert!(s.contains("echo icanon"), "terminal left in raw mode:\n{s}");
+}
