@@ -25,6 +25,8 @@ pub const FRAME: Duration = Duration::from_micros(16_667);
 const MAX_DRAIN: usize = 4096;
 /// Set in the environment, makes the explorer panic after its first frame (tests only).
 pub const PANIC_HOOK_VAR: &str = "TRACE_TUI_TEST_PANIC";
+/// Longest the loop spends applying queued messages before it draws.
+const DRAIN_BUDGET: Duration = Duration::from_millis(8);
 /// How often the running durations of live runs are refreshed.
 const TICK: Duration = Duration::from_secs(1);
 
@@ -131,9 +133,12 @@ pub fn run_explorer(input: ExplorerInput) -> Result<()> {
         match first {
             Ok(m) => {
                 dirty |= handle(&mut app, m);
+                // Drain what is queued, but within a time budget: during a burst the screen
+                // and the keys still get their turn every frame.
+                let budget = Instant::now() + DRAIN_BUDGET;
                 for m in rx.try_iter().take(MAX_DRAIN) {
                     dirty |= handle(&mut app, m);
-                    if app.quit {
+                    if app.quit || Instant::now() >= budget {
                         break;
                     }
                 }

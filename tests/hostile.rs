@@ -205,3 +205,28 @@ fn extreme_timestamps_do_not_overflow() {
     let _ = t.exemplars();
     let _ = trace_tui::summary::summary_json(&t, &[]);
 }
+
+/// A scope whose time becomes known (or earlier) only with a later event is re-sorted among its
+/// siblings: the node's time is compared before and after the event (found while fuzzing).
+#[test]
+fn a_late_time_moves_a_scope_among_its_siblings() {
+    let lines = [
+        scope("r", None, 0, "start"),
+        scope("a", Some("r"), 10, "start"),
+        // `c` has an unreadable start, then an end at 5: it belongs before `a`.
+        r#"{"kind":"scope","atof_version":"0.1","uuid":"c","parent_uuid":"r","timestamp":"soon","name":"c","scope_category":"start","category":"tool"}"#.to_owned(),
+        scope("c", Some("r"), 5, "end"),
+        // `e` ends at 30 first, then its start at 2 arrives: it belongs first.
+        scope("e", Some("r"), 30, "end"),
+        scope("e", Some("r"), 2, "start"),
+    ];
+    let t = load_bytes(lines.join("\n").as_bytes());
+    let r = t.lookup("r").unwrap();
+    let names: Vec<&str> = t
+        .node(r)
+        .children
+        .iter()
+        .map(|&c| t.str(t.node(c).name))
+        .collect();
+    assert_eq!(names, ["e", "c", "a"]);
+}

@@ -27,8 +27,8 @@ pub const POLL_INTERVAL: Duration = Duration::from_millis(100);
 /// filesystem gets). For benchmarks and troubleshooting.
 pub const POLL_ONLY_VAR: &str = "TRACE_TUI_POLL_ONLY";
 /// Events per batch before it is sent, so a burst streams instead of arriving all at once.
-const BATCH_EVENTS: usize = 8192;
-const READ_CHUNK: usize = 1 << 20;
+const BATCH_EVENTS: usize = 2048;
+const READ_CHUNK: usize = 256 << 10;
 /// Idle polls between heartbeats that detect a closed receiver.
 const HEARTBEAT_POLLS: u32 = 10;
 

@@ -299,6 +299,8 @@ impl Trace {
             self.strings.intern(&ev.id)
         };
         let name = self.strings.intern(&ev.name);
+        // The node's time before this event: if the event moves it, its siblings are re-sorted.
+        let mut time_before = None;
         let id = match ev.kind {
             EventKind::Mark => {
                 let id = self.new_node(NodeKind::Mark, key, name);
@@ -332,6 +334,7 @@ impl Trace {
                     None => self.new_node(NodeKind::Scope, key, name),
                 };
                 self.ids.insert(key, id);
+                time_before = self.nodes[id as usize].sort_time();
                 let n = &mut self.nodes[id as usize];
                 n.has_start = true;
                 n.start_us = ts;
@@ -363,6 +366,7 @@ impl Trace {
                         n
                     }
                 };
+                time_before = self.nodes[id as usize].sort_time();
                 let n = &mut self.nodes[id as usize];
                 n.has_end = true;
                 n.end_us = ts;
@@ -380,7 +384,6 @@ impl Trace {
             }
         };
         let was_placeholder = self.nodes[id as usize].placeholder;
-        let time_before = self.nodes[id as usize].sort_time();
         {
             let n = &mut self.nodes[id as usize];
             n.placeholder = false;
