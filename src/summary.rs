@@ -67,7 +67,9 @@ pub fn run_json(trace: &Trace, id: NodeId, s: &RunStats) -> Value {
         "critical_path_ms": (cp.length_us > 0 || !cp.steps.is_empty()).then(|| cp.length_us as f64 / 1000.0),
         "critical_path": steps,
         "self_time_ms": ms(trace.self_time_us(id)),
-        "tokens_self": own_tokens_json(n.tokens.as_deref()),
+        // The root's own share: a cumulative report on a non-LLM root minus what its children
+        // account for, so tokens_self + the children's sums = tokens_subtree.
+        "tokens_self": own_tokens_json(crate::model::analysis::self_tokens(trace, id).as_ref()),
         "tokens_subtree": tokens_json(&s.tokens),
         "id": trace.str(n.ext_id),
         "name": trace.str(n.name),

@@ -6,6 +6,7 @@
 //! parent hangs under a placeholder that the parent later fills, a duplicate start becomes a
 //! second node, and parent cycles are refused at the link that would close them.
 
+pub mod analysis;
 pub mod critical;
 pub mod diff;
 pub mod exemplars;
