@@ -88,25 +88,8 @@ pub struct PathStep {
     pub token_share: Option<f64>,
 }
 
-/// Sum of two optional figures, field by field (absent + absent stays absent); the same rule
-/// [`Trace::subtree_tokens`] uses to add siblings.
-fn add(a: Option<Tokens>, b: Option<Tokens>) -> Option<Tokens> {
-    let (a, b) = match (a, b) {
-        (None, x) | (x, None) => return x,
-        (Some(a), Some(b)) => (a, b),
-    };
-    let s = |x: Option<u64>, y: Option<u64>| match (x, y) {
-        (None, None) => None,
-        (x, y) => Some(x.unwrap_or(0).saturating_add(y.unwrap_or(0))),
-    };
-    Some(Tokens {
-        input: s(a.input, b.input),
-        output: s(a.output, b.output),
-        total: Some(a.total_or_sum().saturating_add(b.total_or_sum())),
-        cache_read: s(a.cache_read, b.cache_read),
-        cache_write: s(a.cache_write, b.cache_write),
-    })
-}
+/// Sum of two optional figures, field by field: the rule `Trace::subtree_tokens` uses.
+use super::stats::add_opt as add;
 
 /// What is left of a cumulative report once the children's sum is taken away.
 fn minus(own: &Tokens, kids: &Tokens) -> Tokens {

@@ -112,7 +112,8 @@ fn combine_tokens(own: Option<&Tokens>, kids: Option<Tokens>, additive: bool) ->
     })
 }
 
-fn add_opt(a: Option<Tokens>, b: Option<Tokens>) -> Option<Tokens> {
+/// Sum of two optional figures, field by field (absent + absent stays absent).
+pub(crate) fn add_opt(a: Option<Tokens>, b: Option<Tokens>) -> Option<Tokens> {
     match (a, b) {
         (None, x) | (x, None) => x,
         (Some(a), Some(b)) => {
