@@ -444,7 +444,11 @@ fn burst(n: usize, halves: bool) {
             let node = c
                 .trace
                 .node(c.trace.lookup(id).expect("scope in the model"));
-            assert!(if *end { node.has_end } else { node.has_start });
+            assert!(if *end {
+                node.has_end()
+            } else {
+                node.has_start()
+            });
         }
         "exactly once, 0 skipped: ok"
     } else {

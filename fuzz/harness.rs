@@ -242,7 +242,7 @@ pub fn exercise(trace: &mut Trace, formats: &[Format]) {
     }
     let _ = trace.exemplars();
     let _ = latency_by(trace, 0..trace.nodes().len() as NodeId, |n| {
-        n.model.map(|m| trace.str(m))
+        n.model().map(|m| trace.str(m))
     });
     let _ = trace_tui::summary::summary_json(trace, formats);
     let mut out = Vec::new();
@@ -261,13 +261,14 @@ fn check_order(trace: &Trace) {
     }
     let key = |c: NodeId| {
         let n = trace.node(c);
-        (n.sort_time().unwrap_or(i64::MAX), n.seq)
+        (n.sort_time().unwrap_or(i64::MAX), c)
     };
     for (p, n) in trace.nodes().iter().enumerate() {
         if n.kind == NodeKind::Mark {
             continue;
         }
-        for w in n.children.windows(2) {
+        let kids: Vec<NodeId> = trace.children(p as NodeId).collect();
+        for w in kids.windows(2) {
             assert!(
                 key(w[0]) <= key(w[1]),
                 "children of node {p} out of time order after settle: {:?} then {:?}",

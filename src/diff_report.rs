@@ -26,11 +26,10 @@ pub struct RunRef {
 impl RunRef {
     /// Describes the run under `root` of `trace`, read from `file`.
     pub fn new(file: &str, trace: &Trace, root: NodeId) -> Self {
-        let n = trace.node(root);
         Self {
             file: file.to_owned(),
-            run: trace.str(n.ext_id).to_owned(),
-            name: trace.str(n.name).to_owned(),
+            run: trace.ext_id(root).into_owned(),
+            name: trace.str(trace.node(root).name).to_owned(),
         }
     }
 }
@@ -43,7 +42,7 @@ pub fn find_run(trace: &Trace, selector: Option<&str>) -> Option<NodeId> {
         return runs.first().map(|(id, _)| *id);
     };
     let by = |f: &dyn Fn(NodeId) -> bool| runs.iter().map(|(id, _)| *id).find(|&id| f(id));
-    by(&|id| trace.str(trace.node(id).ext_id) == sel)
+    by(&|id| trace.ext_id(id) == sel)
         .or_else(|| by(&|id| trace.str(trace.node(id).name) == sel))
         .or_else(|| {
             let i: usize = sel.parse().ok()?;
@@ -68,8 +67,8 @@ fn row_json(left: &Trace, right: &Trace, row: &DiffRow) -> Value {
         "path": row.path,
         "depth": row.depth,
         "kind": row.kind.as_str(),
-        "left_id": row.left.map(|id| left.str(left.node(id).ext_id)),
-        "right_id": row.right.map(|id| right.str(right.node(id).ext_id)),
+        "left_id": row.left.map(|id| left.ext_id(id)),
+        "right_id": row.right.map(|id| right.ext_id(id)),
         "left_duration_ms": ms(row.left_duration_us),
         "right_duration_ms": ms(row.right_duration_us),
         "d_duration_ms": ms(row.d_duration_us),

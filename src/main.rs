@@ -137,7 +137,9 @@ fn run() -> Result<ExitCode> {
             if follow {
                 return follow_summary(&files, format, json);
             }
+            let t0 = std::time::Instant::now();
             let (trace, formats) = trace_tui::ingest::files::load(&files, format, &mut |_| {})?;
+            phase_report("load", t0);
             let stdout = io::stdout();
             let mut out = io::BufWriter::new(stdout.lock());
             if json {
@@ -152,6 +154,7 @@ fn run() -> Result<ExitCode> {
                 }
             }
             out.flush()?;
+            phase_report("summary", t0);
             if !json && trace.skipped > 0 {
                 for d in trace_tui::summary::diagnostics_text(&trace, 5) {
                     eprintln!("skipped {d}");
@@ -232,6 +235,27 @@ fn diff(
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// With `TRACE_TUI_PHASES` set, prints elapsed time and resident memory after a phase to
+/// stderr (used by the benchmarks to see where time and memory go).
+fn phase_report(phase: &str, since: std::time::Instant) {
+    if std::env::var_os("TRACE_TUI_PHASES").is_none() {
+        return;
+    }
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map_or_else(|| "?".to_owned(), |v| v.trim().to_owned())
+    };
+    eprintln!(
+        "phase {phase}: {:.3} s, VmRSS {}, VmHWM {}",
+        since.elapsed().as_secs_f64(),
+        field("VmRSS:"),
+        field("VmHWM:")
+    );
 }
 
 /// `summary --follow`: one line per run as it completes, until stdin closes or forever.

@@ -13,7 +13,7 @@ use crate::text::{clean, format_duration_us};
 /// Runs with their figures, ordered by start time (unknown starts last, then arrival).
 pub fn runs_by_start(trace: &Trace) -> Vec<(NodeId, RunStats)> {
     let mut runs: Vec<(NodeId, RunStats)> = trace.runs().map(|r| (r, trace.run_stats(r))).collect();
-    runs.sort_by_key(|(id, s)| (s.start_us.is_none(), s.start_us, trace.node(*id).seq));
+    runs.sort_by_key(|(id, s)| (s.start_us.is_none(), s.start_us, *id));
     runs
 }
 
@@ -55,9 +55,9 @@ pub fn run_json(trace: &Trace, id: NodeId, s: &RunStats) -> Value {
         .map(|st| {
             let sn = trace.node(st.node);
             json!({
-                "id": trace.str(sn.ext_id),
+                "id": trace.ext_id(st.node),
                 "name": trace.str(sn.name),
-                "category": sn.category.as_ref().map(crate::event::Category::as_str),
+                "category": trace.category(st.node).map(crate::event::Category::as_str),
                 "self_ms": st.self_us as f64 / 1000.0,
                 "share": wall.filter(|w| *w > 0).map(|w| (st.self_us as f64 / w as f64 * 1e4).round() / 1e4),
             })
@@ -71,7 +71,7 @@ pub fn run_json(trace: &Trace, id: NodeId, s: &RunStats) -> Value {
         // account for, so tokens_self + the children's sums = tokens_subtree.
         "tokens_self": own_tokens_json(crate::model::analysis::self_tokens(trace, id).as_ref()),
         "tokens_subtree": tokens_json(&s.tokens),
-        "id": trace.str(n.ext_id),
+        "id": trace.ext_id(id),
         "name": trace.str(n.name),
         "status": s.status().as_str(),
         "start": s.start_us.map(format_us),
@@ -84,7 +84,7 @@ pub fn run_json(trace: &Trace, id: NodeId, s: &RunStats) -> Value {
         "errors": s.errors,
         "open_scopes": s.open_scopes,
         "tokens": tokens_json(&s.tokens),
-        "file": n.start_src.or(n.end_src).map(|src| trace.file_name(src.file).to_owned()),
+        "file": trace.any_src(id).map(|src| trace.file_name(src.file).to_owned()),
     })
 }
 
@@ -183,7 +183,7 @@ pub fn exemplars_json(trace: &Trace) -> Value {
             let node = trace.node(e.node);
             o.insert(
                 (*rank).to_owned(),
-                json!({"value": e.value as f64 / scale, "id": trace.str(node.ext_id), "name": trace.str(node.name)}),
+                json!({"value": e.value as f64 / scale, "id": trace.ext_id(e.node), "name": trace.str(node.name)}),
             );
         }
         Value::Object(o)
@@ -377,7 +377,7 @@ impl CompletedRuns {
             .map(|r| (r, trace.run_stats(r)))
             .filter(|(_, s)| s.end_us.is_some())
             .collect();
-        done.sort_by_key(|(id, s)| (s.start_us, trace.node(*id).seq));
+        done.sort_by_key(|(id, s)| (s.start_us, *id));
         self.printed.extend(done.iter().map(|(id, _)| *id));
         done
     }

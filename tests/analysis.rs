@@ -104,7 +104,7 @@ fn critical_path_follows_what_finished_last() {
 fn idle_gaps_and_context_growth() {
     let t = sample();
     let ra = id(&t, RA);
-    let base = t.node(ra).start_us.unwrap();
+    let base = t.node(ra).start_us().unwrap();
     let gaps: Vec<(i64, i64)> = t
         .idle_gaps(ra, 0)
         .iter()

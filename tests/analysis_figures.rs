@@ -127,11 +127,9 @@ fn self_and_subtree_figures_with_cumulative_reports() {
         (Source::None, Some(2_900 * MS))
     );
     // Marks are not looked up by id: the planner's only mark child.
-    let mark_id = *t
-        .node(id(&t, "p"))
-        .children
-        .iter()
-        .find(|&&c| t.node(c).kind == trace_tui::model::NodeKind::Mark)
+    let mark_id = t
+        .children(id(&t, "p"))
+        .find(|&c| t.node(c).kind == trace_tui::model::NodeKind::Mark)
         .unwrap();
     let mark = fig(&figs, mark_id);
     assert_eq!(
@@ -143,10 +141,8 @@ fn self_and_subtree_figures_with_cumulative_reports() {
     // self + Σ children's subtrees = subtree, for every node (totals).
     for (n, f) in &figs {
         let kids: u64 = t
-            .node(*n)
-            .children
-            .iter()
-            .filter_map(|c| fig(&figs, *c).subtree_tokens)
+            .children(*n)
+            .filter_map(|c| fig(&figs, c).subtree_tokens)
             .map(|k| k.total_or_sum())
             .sum();
         let own = f.self_tokens.map_or(0, |s| s.total_or_sum());
@@ -171,7 +167,7 @@ fn critical_path_through_nested_parallel_groups() {
         .iter()
         .map(|s| (s.node, s.start_us, s.end_us, s.self_on_path_us))
         .collect();
-    let base = t.node(id(&t, "p")).start_us.unwrap();
+    let base = t.node(id(&t, "p")).start_us().unwrap();
     let at = |ms: i64| base + ms * MS;
     assert_eq!(
         got,
@@ -209,7 +205,7 @@ fn critical_path_through_nested_parallel_groups() {
 fn idle_gaps_and_context_growth_in_the_fixture() {
     let (t, _) = fixture();
     let p = id(&t, "p");
-    let base = t.node(p).start_us.unwrap();
+    let base = t.node(p).start_us().unwrap();
     let rel = |g: Vec<(i64, i64)>| -> Vec<(i64, i64)> {
         g.iter().map(|(s, e)| (s - base, e - base)).collect()
     };
@@ -248,7 +244,7 @@ fn exemplars_pick_hand_checked_calls() {
     let ex = analysis::exemplars(&t);
     let pick = |p: &analysis::Percentiles, r: &str| {
         let e = p.get(r).unwrap();
-        (e.value, t.str(t.node(e.node).ext_id).to_owned())
+        (e.value, t.ext_id(e.node).into_owned())
     };
     let fast = &ex.by_model["m-fast"];
     // 20 latencies: 100…2000 ms with 1100 missing and 1000 twice (c02 and c10). Nearest rank:

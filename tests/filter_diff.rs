@@ -198,7 +198,7 @@ fn tool_name_category_and_negation() {
         .filter(|&id| f("tool:web_search -status:error").matches_node(&t, id))
         .collect();
     assert_eq!(ok_search.len(), 1);
-    assert_eq!(t.str(t.node(ok_search[0]).tool_call_id.unwrap()), "call_1");
+    assert_eq!(t.tool_call_id(ok_search[0]), Some("call_1"));
     // Per run, status is the run's: research-agent failed, so no run is an ok web_search run.
     assert_eq!(
         runs(&t, "tool:web_search -status:error"),

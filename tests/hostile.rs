@@ -119,7 +119,7 @@ fn reverse_ordered_siblings_settle_in_time_order() {
     }
     let t = load_bytes(text.as_bytes());
     let root = t.lookup("root").unwrap();
-    let kids = &t.node(root).children;
+    let kids: Vec<_> = t.children(root).collect();
     assert_eq!(kids.len(), 100_000);
     assert_eq!(t.str(t.node(kids[0]).name), "c0");
     assert_eq!(t.str(t.node(kids[99_999]).name), "c99999");
@@ -194,7 +194,10 @@ fn extreme_timestamps_do_not_overflow() {
     ];
     let t = load_bytes(lines.join("\n").as_bytes());
     let r = t.lookup("r").unwrap();
-    assert_eq!(t.node(r).start_us, Some(-trace_tui::model::MAX_ABS_TIME_US));
+    assert_eq!(
+        t.node(r).start_us(),
+        Some(-trace_tui::model::MAX_ABS_TIME_US)
+    );
     assert_eq!(
         t.node(r).duration_us(),
         Some(2 * trace_tui::model::MAX_ABS_TIME_US)
@@ -222,11 +225,6 @@ fn a_late_time_moves_a_scope_among_its_siblings() {
     ];
     let t = load_bytes(lines.join("\n").as_bytes());
     let r = t.lookup("r").unwrap();
-    let names: Vec<&str> = t
-        .node(r)
-        .children
-        .iter()
-        .map(|&c| t.str(t.node(c).name))
-        .collect();
+    let names: Vec<&str> = t.children(r).map(|c| t.str(t.node(c).name)).collect();
     assert_eq!(names, ["e", "c", "a"]);
 }

@@ -250,7 +250,7 @@ fn figures(events: &[Event<'static>]) -> (Vec<RunFigures>, Trace) {
                 .map(|(m, ms)| (m.clone(), ms.calls, ms.tokens.total))
                 .collect();
             (
-                t.str(t.node(r).ext_id).to_owned(),
+                t.ext_id(r).into_owned(),
                 s.scopes,
                 s.marks,
                 s.llm_calls,
@@ -299,7 +299,7 @@ fn paired_logs_give_the_same_runs_in_any_event_order() {
             t.nodes()
                 .iter()
                 .filter(|n| n.kind == NodeKind::Scope)
-                .all(|n| n.has_start && n.has_end && !n.placeholder),
+                .all(|n| n.has_start() && n.has_end() && !n.placeholder()),
             "{name}: an unpaired scope"
         );
         for round in 0..10 {

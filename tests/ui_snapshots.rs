@@ -126,7 +126,7 @@ fn failed_run_is_red_and_selection_is_highlighted() {
     let buf = draw(&mut app, 120, 40);
     insta::assert_snapshot!("explorer_error_jump_120x40", text(&buf));
     let sel = app.tree.selected.unwrap();
-    assert!(app.trace.node(sel).error.is_some());
+    assert!(app.trace.node(sel).has_error());
     let areas = layout::areas(buf.area, app.view, app.runs.rows.len());
     let y = layout::tree_body(areas.tree, app.view).y + (app.tree.cursor - app.tree.offset) as u16;
     let x = col_of(&buf, y, "web_search");
@@ -646,7 +646,7 @@ fn percentile_and_slow_call_jumps() {
             continue;
         }
         let group = if n.is_llm() {
-            &ex.by_model[app.trace.str(n.model.unwrap())]
+            &ex.by_model[app.trace.str(n.model().unwrap())]
         } else {
             &ex.by_tool[app.trace.str(n.name)]
         };

@@ -29,10 +29,12 @@ impl Payload {
 
     /// Reads the node's start and end records from their files.
     pub fn load(trace: &Trace, id: NodeId) -> Self {
-        let n = trace.node(id);
         let mut sections = Vec::new();
         let mut seen: Vec<SourceRef> = Vec::new();
-        for (label, src) in [("start record", n.start_src), ("end record", n.end_src)] {
+        for (label, src) in [
+            ("start record", trace.start_src(id)),
+            ("end record", trace.end_src(id)),
+        ] {
             let Some(src) = src else { continue };
             if seen.contains(&src) {
                 continue;

@@ -12,7 +12,7 @@ fn group<'a>(trace: &Trace, ex: &'a Exemplars, id: NodeId) -> Option<(String, &'
     let n = trace.node(id);
     if n.is_llm() {
         let model = n
-            .model
+            .model()
             .map_or(crate::model::stats::UNKNOWN_MODEL, |m| trace.str(m));
         return Some((format!("model {model}"), ex.by_model.get(model)?));
     }

@@ -255,8 +255,8 @@ impl App {
     /// A scope's end: its own, or for a container whose children all finished, the last child end.
     pub fn end_of(&self, id: NodeId) -> Option<i64> {
         let n = self.trace.node(id);
-        if n.has_end {
-            return n.end_us;
+        if n.has_end() {
+            return n.end_us();
         }
         self.run.as_ref()?.derived_end.get(&id).copied()
     }

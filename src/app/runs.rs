@@ -108,7 +108,7 @@ impl RunRow {
         let last_us = trace
             .preorder(id)
             .iter()
-            .filter_map(|&n| trace.node(n).end_us.max(trace.node(n).start_us))
+            .filter_map(|&n| trace.node(n).end_us().max(trace.node(n).start_us()))
             .max();
         let duration_us = s.duration_us().or_else(|| Some(last_us? - s.start_us?));
         Self {
@@ -123,7 +123,7 @@ impl RunRow {
             tool_calls: s.tool_calls,
             errors: s.errors,
             tokens: s.tokens.total,
-            seq: trace.node(id).seq,
+            seq: u64::from(id),
         }
     }
 

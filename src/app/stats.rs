@@ -45,7 +45,10 @@ pub struct StatsView {
 }
 
 fn model_of(trace: &Trace, id: NodeId) -> &str {
-    trace.node(id).model.map_or(UNKNOWN_MODEL, |m| trace.str(m))
+    trace
+        .node(id)
+        .model()
+        .map_or(UNKNOWN_MODEL, |m| trace.str(m))
 }
 
 fn by_model(trace: &Trace, ids: impl Iterator<Item = NodeId>) -> Vec<Bar> {
@@ -53,9 +56,7 @@ fn by_model(trace: &Trace, ids: impl Iterator<Item = NodeId>) -> Vec<Bar> {
     for id in ids {
         let e = m.entry(model_of(trace, id)).or_default();
         e.0 += trace
-            .node(id)
-            .tokens
-            .as_deref()
+            .tokens(id)
             .map_or(0, crate::event::Tokens::total_or_sum);
         e.1 += 1;
     }
@@ -82,7 +83,7 @@ impl StatsView {
 
     /// Whole-file figures: one pass over every node (only when the trace changed).
     pub fn compute_file(&mut self, trace: &Trace) {
-        let all = || (0..trace.nodes().len() as NodeId).filter(|&i| !trace.node(i).placeholder);
+        let all = || (0..trace.nodes().len() as NodeId).filter(|&i| !trace.node(i).placeholder());
         let llm_all = || all().filter(|&i| trace.node(i).is_llm());
         let mut slow: Vec<(i64, NodeId)> = all()
             .filter(|&i| trace.node(i).is_llm() || trace.node(i).is_tool())
@@ -98,8 +99,8 @@ impl StatsView {
             .iter()
             .map(|&(d, i)| {
                 let n = trace.node(i);
-                let what = n.model.map_or_else(
-                    || n.category.as_ref().map_or("", |c| c.as_str()).to_owned(),
+                let what = n.model().map_or_else(
+                    || trace.category(i).map_or("", |c| c.as_str()).to_owned(),
                     |m| trace.str(m).to_owned(),
                 );
                 (
@@ -116,7 +117,7 @@ impl StatsView {
         };
         self.file_by_model = by_model(trace, llm_all());
         self.latency_by_model = clean_rows(latency_by(trace, llm_all(), |n| {
-            Some(n.model.map_or(UNKNOWN_MODEL, |m| trace.str(m)))
+            Some(n.model().map_or(UNKNOWN_MODEL, |m| trace.str(m)))
         }));
         self.latency_by_tool = clean_rows(latency_by(
             trace,
@@ -133,12 +134,7 @@ impl StatsView {
             .filter(|&i| trace.node(i).is_llm())
             .collect();
         let mut calls_by_time = run_llm.clone();
-        calls_by_time.sort_by_key(|&i| {
-            (
-                trace.node(i).end_us.or(trace.node(i).start_us),
-                trace.node(i).seq,
-            )
-        });
+        calls_by_time.sort_by_key(|&i| (trace.node(i).end_us().or(trace.node(i).start_us()), i));
         self.run_calls = calls_by_time
             .iter()
             .take(TOP_CALLS)
@@ -146,9 +142,8 @@ impl StatsView {
                 let n = trace.node(i);
                 Bar {
                     label: clean(trace.str(n.name)).into_owned(),
-                    value: n
-                        .tokens
-                        .as_deref()
+                    value: trace
+                        .tokens(i)
                         .map_or(0, crate::event::Tokens::total_or_sum),
                     calls: 1,
                 }
@@ -157,7 +152,7 @@ impl StatsView {
         // The chart spans the whole run, not just its calls, so waiting shows as flat stretches.
         let span = run_order
             .iter()
-            .flat_map(|&i| [trace.node(i).start_us, trace.node(i).end_us])
+            .flat_map(|&i| [trace.node(i).start_us(), trace.node(i).end_us()])
             .flatten()
             .fold(None, |acc: Option<(i64, i64)>, t| {
                 Some(acc.map_or((t, t), |(a, b)| (a.min(t), b.max(t))))
@@ -183,13 +178,12 @@ impl StatsView {
                     let label = format!(
                         "{} · {}",
                         clean(trace.str(n.name)),
-                        n.category
-                            .as_ref()
+                        trace
+                            .category(s.node)
                             .map_or("scope", crate::event::Category::as_str)
                     );
-                    let tok = n
-                        .tokens
-                        .as_deref()
+                    let tok = trace
+                        .tokens(s.node)
                         .map_or(0, crate::event::Tokens::total_or_sum)
                         as f64;
                     let permille = |x: f64| (x * 1000.0).round().clamp(0.0, 1000.0) as u32;
@@ -213,9 +207,9 @@ fn cumulative(trace: &Trace, calls: &[NodeId], span: Option<(i64, i64)>) -> (Vec
         .filter_map(|&i| {
             let n = trace.node(i);
             Some((
-                n.end_us.or(n.start_us)?,
-                n.tokens
-                    .as_deref()
+                n.end_us().or(n.start_us())?,
+                trace
+                    .tokens(i)
                     .map_or(0, crate::event::Tokens::total_or_sum),
             ))
         })

@@ -51,7 +51,7 @@ impl App {
                 order
                     .iter()
                     .copied()
-                    .filter(|n| !self.trace.node(*n).children.is_empty() && !collapsed.contains(n)),
+                    .filter(|n| self.trace.node(*n).has_children() && !collapsed.contains(n)),
             );
         }
         if first_look {
@@ -60,7 +60,7 @@ impl App {
                     order
                         .iter()
                         .copied()
-                        .filter(|&n| !self.trace.node(n).children.is_empty()),
+                        .filter(|&n| self.trace.node(n).has_children()),
                 );
             } else {
                 self.tree.expanded.insert(root);
@@ -79,8 +79,8 @@ impl App {
         let mut error_below = FxHashSet::default();
         for &id in order.iter().rev() {
             let n = self.trace.node(id);
-            if let Some(p) = n.parent.filter(|p| pos.contains_key(p)) {
-                if n.error.is_some() || error_below.contains(&id) {
+            if let Some(p) = n.parent().filter(|p| pos.contains_key(p)) {
+                if n.has_error() || error_below.contains(&id) {
                     error_below.insert(p);
                 }
             }
@@ -119,15 +119,17 @@ impl App {
         for (i, &id) in order.iter().enumerate().rev() {
             let n = self.trace.node(id);
             let (mut end, mut open) = last[i];
-            if n.container && !n.has_end {
+            if n.container() && !n.has_end() {
                 if let (Some(e), false) = (end, open) {
                     out.insert(id, e);
                 }
             } else {
                 open |= n.is_open();
-                end = end.max(n.end_us.filter(|_| n.has_end)).max(n.start_us);
+                end = end
+                    .max(n.end_us().filter(|_| n.has_end()))
+                    .max(n.start_us());
             }
-            if let Some(&p) = n.parent.and_then(|p| pos.get(&p)) {
+            if let Some(&p) = n.parent().and_then(|p| pos.get(&p)) {
                 last[p].0 = last[p].0.max(end);
                 last[p].1 |= open;
             }
@@ -149,16 +151,17 @@ impl App {
             self.tree.rows.push(TreeRow {
                 id,
                 depth,
-                has_children: !n.children.is_empty(),
+                has_children: n.has_children(),
             });
             if self.tree.expanded.contains(&id) {
+                let at = stack.len();
                 stack.extend(
-                    n.children
-                        .iter()
-                        .rev()
-                        .filter(|&&c| !hidden(c))
-                        .map(|&c| (c, depth + 1)),
+                    self.trace
+                        .children(id)
+                        .filter(|&c| !hidden(c))
+                        .map(|c| (c, depth + 1)),
                 );
+                stack[at..].reverse();
             }
         }
         self.find_tree_cursor();
@@ -268,7 +271,7 @@ impl App {
     }
 
     pub(super) fn error_step(&mut self, forward: bool) {
-        let found = self.find_in_run(forward, |id| self.trace.node(id).error.is_some());
+        let found = self.find_in_run(forward, |id| self.trace.node(id).has_error());
         match found {
             Some(id) => self.jump_to(id),
             None => self.search.message = Some("no errors in this run".to_owned()),
@@ -282,7 +285,7 @@ impl App {
         };
         for id in self.trace.preorder(sel) {
             let n = self.trace.node(id);
-            if n.kind == NodeKind::Scope && !n.children.is_empty() {
+            if n.kind == NodeKind::Scope && n.has_children() {
                 self.tree.expanded.insert(id);
             }
         }

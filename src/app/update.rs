@@ -189,9 +189,8 @@ impl App {
             Some(mark) if mark != run && self.trace.runs().any(|r| r == mark) => {
                 let diff = crate::model::diff::diff_runs(&self.trace, mark, &self.trace, run);
                 let file = |id: NodeId| {
-                    let n = self.trace.node(id);
-                    n.start_src
-                        .or(n.end_src)
+                    self.trace
+                        .any_src(id)
                         .map_or("-", |s| self.trace.file_name(s.file))
                 };
                 let left = crate::diff_report::RunRef::new(file(mark), &self.trace, mark);
@@ -335,7 +334,7 @@ impl App {
         if row.has_children && self.tree.expanded.remove(&row.id) {
             self.tree.collapsed.insert(row.id);
             self.mark_tree_stale();
-        } else if let Some(p) = self.trace.node(row.id).parent.filter(|_| row.depth > 0) {
+        } else if let Some(p) = self.trace.node(row.id).parent().filter(|_| row.depth > 0) {
             self.tree.selected = Some(p);
             self.mark_tree_stale();
         }

@@ -139,15 +139,13 @@ impl TokenTable {
     /// The children's subtrees added up.
     fn kids(&self, trace: &Trace, id: NodeId) -> Option<Tokens> {
         trace
-            .node(id)
-            .children
-            .iter()
-            .fold(None, |acc, &c| add(acc, self.subtree(c)))
+            .children(id)
+            .fold(None, |acc, c| add(acc, self.subtree(c)))
     }
 
     fn self_and_source(&self, trace: &Trace, id: NodeId) -> (Option<Tokens>, Source) {
         let n = trace.node(id);
-        self_and_source(n.tokens.as_deref(), n.is_llm(), self.kids(trace, id))
+        self_and_source(trace.tokens(id), n.is_llm(), self.kids(trace, id))
     }
 }
 
@@ -159,7 +157,7 @@ pub fn figures(trace: &Trace, root: NodeId) -> Vec<(NodeId, NodeFigures)> {
     let mut llm_sub = vec![0u64; order.len()];
     for (i, &id) in order.iter().enumerate().rev() {
         llm_sub[i] += u64::from(trace.node(id).is_llm());
-        if let Some(&p) = trace.node(id).parent.and_then(|p| table.pos.get(&p)) {
+        if let Some(&p) = trace.node(id).parent().and_then(|p| table.pos.get(&p)) {
             llm_sub[p] += llm_sub[i];
         }
     }
@@ -168,7 +166,7 @@ pub fn figures(trace: &Trace, root: NodeId) -> Vec<(NodeId, NodeFigures)> {
         .enumerate()
         .map(|(i, &id)| {
             let n = trace.node(id);
-            let scope = n.kind == NodeKind::Scope && !n.placeholder;
+            let scope = n.kind == NodeKind::Scope && !n.placeholder();
             let (self_tokens, tokens_source) = table.self_and_source(trace, id);
             let f = NodeFigures {
                 self_tokens,
@@ -188,8 +186,8 @@ pub fn figures(trace: &Trace, root: NodeId) -> Vec<(NodeId, NodeFigures)> {
 /// reported usage and has children (then O(subtree)).
 pub fn self_tokens(trace: &Trace, id: NodeId) -> Option<Tokens> {
     let n = trace.node(id);
-    let own = n.tokens.as_deref()?;
-    if n.is_llm() || n.children.is_empty() {
+    let own = trace.tokens(id)?;
+    if n.is_llm() || !n.has_children() {
         return Some(*own);
     }
     let order = trace.preorder(id);

@@ -31,11 +31,11 @@ impl Trace {
     /// A scope's time span; an open scope runs to `open_end`. `None` for marks and unknown starts.
     fn span_of(&self, id: NodeId, open_end: i64) -> Option<Span> {
         let n = self.node(id);
-        if n.kind != NodeKind::Scope || n.placeholder {
+        if n.kind != NodeKind::Scope || n.placeholder() {
             return None;
         }
-        let start = n.start_us?;
-        let end = n.end_us.unwrap_or(open_end).max(start);
+        let start = n.start_us()?;
+        let end = n.end_us().unwrap_or(open_end).max(start);
         Some((start, end))
     }
 
@@ -44,7 +44,7 @@ impl Trace {
         let order = self.preorder(root);
         let last = order
             .iter()
-            .flat_map(|&i| [self.node(i).start_us, self.node(i).end_us])
+            .flat_map(|&i| [self.node(i).start_us(), self.node(i).end_us()])
             .flatten()
             .max()?;
         let stats = self.run_stats(root);
@@ -57,12 +57,11 @@ impl Trace {
     pub fn self_time_us(&self, id: NodeId) -> Option<i64> {
         let n = self.node(id);
         // An end stamped before its start (clock skew, hostile input) counts as zero length.
-        let lo = n.start_us?;
-        let hi = n.end_us?.max(lo);
-        let mut kids: Vec<Span> = n
-            .children
-            .iter()
-            .filter_map(|&c| self.span_of(c, hi))
+        let lo = n.start_us()?;
+        let hi = n.end_us()?.max(lo);
+        let mut kids: Vec<Span> = self
+            .children(id)
+            .filter_map(|c| self.span_of(c, hi))
             .map(|(s, e)| (s.clamp(lo, hi), e.clamp(lo, hi)))
             .filter(|(s, e)| e > s)
             .collect();
@@ -81,10 +80,8 @@ impl Trace {
         let mut work = vec![(root, lo, hi)];
         while let Some((node, lo, hi)) = work.pop() {
             let mut kids: Vec<(Span, NodeId)> = self
-                .node(node)
-                .children
-                .iter()
-                .filter_map(|&c| Some((self.span_of(c, hi)?, c)))
+                .children(node)
+                .filter_map(|c| Some((self.span_of(c, hi)?, c)))
                 .collect();
             // Latest end first; among equal ends the longest (earliest start) wins.
             kids.sort_unstable_by_key(|&((s, e), c)| (std::cmp::Reverse(e), s, c));
@@ -128,10 +125,8 @@ impl Trace {
             .into_iter()
             .filter(|&i| {
                 !self
-                    .node(i)
-                    .children
-                    .iter()
-                    .any(|&c| self.node(c).kind == NodeKind::Scope)
+                    .children(i)
+                    .any(|c| self.node(c).kind == NodeKind::Scope)
             })
             .filter(|&i| i != root)
             .filter_map(|i| self.span_of(i, hi))
@@ -161,7 +156,7 @@ impl Trace {
             .filter(|&i| self.node(i).is_llm())
             .filter_map(|i| {
                 let n = self.node(i);
-                Some((i, n.start_us.or(n.end_us)?, n.tokens.as_deref()?.input?))
+                Some((i, n.start_us().or(n.end_us())?, self.tokens(i)?.input?))
             })
             .collect();
         calls.sort_by_key(|&(i, t, _)| (t, i));

@@ -122,13 +122,13 @@ impl<'a> Side<'a> {
         let mut size: FxHashMap<NodeId, usize> = FxHashMap::default();
         for &id in order.iter().rev() {
             let n = trace.node(id);
-            if n.kind != NodeKind::Scope || n.placeholder {
+            if n.kind != NodeKind::Scope || n.placeholder() {
                 continue;
             }
             let own = 1 + size.get(&id).copied().unwrap_or(0);
             size.insert(id, own);
             if id != root {
-                if let Some(p) = n.parent {
+                if let Some(p) = n.parent() {
                     *size.entry(p).or_default() += own;
                 }
             }
@@ -163,13 +163,10 @@ impl<'a> Side<'a> {
     fn kids(&self, id: NodeId) -> Vec<(NodeId, usize)> {
         let mut seen: FxHashMap<&str, usize> = FxHashMap::default();
         self.trace
-            .node(id)
-            .children
-            .iter()
-            .copied()
+            .children(id)
             .filter(|&c| {
                 let n = self.trace.node(c);
-                n.kind == NodeKind::Scope && !n.placeholder
+                n.kind == NodeKind::Scope && !n.placeholder()
             })
             .map(|c| {
                 let k = seen.entry(self.name(c)).or_default();
@@ -213,7 +210,7 @@ pub fn diff_runs(left: &Trace, left_root: NodeId, right: &Trace, right_root: Nod
                 let (lt, rt) = (l.tokens.get(&a).copied(), r.tokens.get(&b).copied());
                 let d_tokens = (lt.is_some() || rt.is_some())
                     .then(|| rt.unwrap_or(0) as i64 - lt.unwrap_or(0) as i64);
-                let errors_differ = left.node(a).error.is_some() != right.node(b).error.is_some();
+                let errors_differ = left.node(a).has_error() != right.node(b).has_error();
                 let same = ld == rd && lt == rt && !errors_differ;
                 let mut children = Vec::new();
                 let (lk, rk) = (l.kids(a), r.kids(b));

@@ -79,14 +79,13 @@ impl Trace {
         let mut by_tool: BTreeMap<String, Samples> = BTreeMap::new();
         let mut by_name: BTreeMap<String, Samples> = BTreeMap::new();
         for (i, n) in self.nodes().iter().enumerate() {
-            if n.kind != NodeKind::Scope || n.placeholder {
+            if n.kind != NodeKind::Scope || n.placeholder() {
                 continue;
             }
             let id = i as NodeId;
             let latency = n.duration_us();
-            let tokens = n
-                .tokens
-                .as_deref()
+            let tokens = self
+                .tokens(id)
                 .map(|t| i64::try_from(t.total_or_sum()).unwrap_or(i64::MAX));
             let add = |map: &mut BTreeMap<String, Samples>, key: &str| {
                 let s = map.entry(key.to_owned()).or_default();
@@ -100,7 +99,8 @@ impl Trace {
             if n.is_llm() {
                 add(
                     &mut by_model,
-                    n.model.map_or(super::stats::UNKNOWN_MODEL, |m| self.str(m)),
+                    n.model()
+                        .map_or(super::stats::UNKNOWN_MODEL, |m| self.str(m)),
                 );
             }
             if n.is_tool() {

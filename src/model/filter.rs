@@ -33,7 +33,7 @@ mod parse;
 use std::fmt;
 
 use super::stats::{RunStats, RunStatus};
-use super::{Node, NodeId, NodeKind, Trace};
+use super::{NodeId, NodeKind, Trace};
 
 /// A parsed filter: terms ANDed. The empty filter matches everything.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -173,20 +173,21 @@ impl Pred {
     }
 
     /// `run` is the run's figures when `n` is the root of the run being matched.
-    fn test(&self, trace: &Trace, n: &Node, run: Option<&RunStats>) -> bool {
-        if n.placeholder {
+    fn test(&self, trace: &Trace, id: NodeId, run: Option<&RunStats>) -> bool {
+        let n = trace.node(id);
+        if n.placeholder() {
             return false;
         }
-        let open = n.is_open() && !n.container;
+        let open = n.is_open() && !n.container();
         match self {
-            Self::Model(p) => n.model.is_some_and(|m| p.matches(trace.str(m))),
+            Self::Model(p) => n.model().is_some_and(|m| p.matches(trace.str(m))),
             Self::Tool(p) => n.is_tool() && p.matches(trace.str(n.name)),
             Self::Name(p) => p.matches(trace.str(n.name)),
-            Self::Category(p) => n.category.as_ref().is_some_and(|c| p.matches(c.as_str())),
+            Self::Category(p) => trace.category(id).is_some_and(|c| p.matches(c.as_str())),
             Self::NameContains(s) => contains_ci(trace.str(n.name), s),
-            Self::Status(StatusWord::Error) => n.error.is_some(),
+            Self::Status(StatusWord::Error) => n.has_error(),
             Self::Status(StatusWord::Open | StatusWord::Incomplete) => open,
-            Self::Status(StatusWord::Ok) => n.error.is_none() && !open,
+            Self::Status(StatusWord::Ok) => !n.has_error() && !open,
             // Marks are points in time, not zero-length scopes: no duration to compare.
             Self::Duration(cmp, v) => {
                 n.kind == NodeKind::Scope
@@ -201,7 +202,7 @@ impl Pred {
                         TokenField::Input => s.tokens.input,
                         TokenField::Output => s.tokens.output,
                     }),
-                    None => n.tokens.as_deref().and_then(|t| match field {
+                    None => trace.tokens(id).and_then(|t| match field {
                         TokenField::Total => Some(t.total_or_sum()),
                         TokenField::Input => t.input,
                         TokenField::Output => t.output,
@@ -257,10 +258,9 @@ impl Filter {
 
     /// Whether one node matches every term, judged on the node alone (O(1)).
     pub fn matches_node(&self, trace: &Trace, id: NodeId) -> bool {
-        let n = trace.node(id);
         self.terms
             .iter()
-            .all(|t| t.pred.test(trace, n, None) != t.negated)
+            .all(|t| t.pred.test(trace, id, None) != t.negated)
     }
 
     /// Whether the run under `root` matches: its status satisfies the `status:` terms and
@@ -284,11 +284,10 @@ impl Filter {
             return true;
         }
         trace.preorder(root).into_iter().any(|id| {
-            let n = trace.node(id);
             let run = (id == root).then_some(&stats);
             node_terms
                 .iter()
-                .all(|t| t.pred.test(trace, n, run) != t.negated)
+                .all(|t| t.pred.test(trace, id, run) != t.negated)
         })
     }
 }

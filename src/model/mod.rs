@@ -16,7 +16,11 @@ pub mod query;
 pub mod stats;
 pub mod tree;
 
-use rustc_hash::FxHashMap;
+use std::borrow::Cow;
+use std::hash::Hasher;
+
+use hashbrown::{HashTable, hash_table};
+use rustc_hash::{FxHashMap, FxHasher};
 
 pub use intern::{Interner, Sym};
 
@@ -44,62 +48,226 @@ pub enum NodeKind {
     Mark,
 }
 
-/// One scope (start/end pair) or mark.
+/// "No value" for the `u32` links and indices packed into a [`Node`].
+const NONE: u32 = u32::MAX;
+/// "No time" for packed times; real times are clamped to ±[`MAX_ABS_TIME_US`].
+const NO_TIME: i64 = i64::MIN;
+/// Tag bit of [`Node`]'s external id: set when the id is a UUID kept in `Trace::uuids`.
+const UUID_TAG: u32 = 1 << 31;
+
+/// A [`SourceRef`] packed into 16 bytes: 48-bit offset and 16-bit file in one word; line
+/// numbers saturate at `u32::MAX`. A greentic step's `item` lives in `Trace::items`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Src {
+    pos: u64,
+    len: u32,
+    line: u32,
+}
+
+const OFFSET_BITS: u32 = 48;
+const OFFSET_MASK: u64 = (1 << OFFSET_BITS) - 1;
+
+impl Src {
+    const NONE: Self = Self {
+        pos: u64::MAX,
+        len: 0,
+        line: 0,
+    };
+
+    fn pack(s: SourceRef) -> Self {
+        Self {
+            pos: (u64::from(s.file) << OFFSET_BITS) | s.offset.min(OFFSET_MASK - 1),
+            len: s.len,
+            line: u32::try_from(s.line).unwrap_or(u32::MAX),
+        }
+    }
+
+    fn unpack(self, item: u32) -> Option<SourceRef> {
+        (self.pos != u64::MAX).then(|| SourceRef {
+            file: (self.pos >> OFFSET_BITS) as u16,
+            line: u64::from(self.line),
+            offset: self.pos & OFFSET_MASK,
+            len: self.len,
+            item,
+        })
+    }
+}
+
+mod flag {
+    pub const HAS_START: u8 = 1;
+    pub const HAS_END: u8 = 1 << 1;
+    pub const PLACEHOLDER: u8 = 1 << 2;
+    pub const CONTAINER: u8 = 1 << 3;
+    pub const START_ESTIMATED: u8 = 1 << 4;
+    pub const IS_ROOT: u8 = 1 << 5;
+    pub const UNSORTED: u8 = 1 << 6;
+    pub const HAS_ERROR: u8 = 1 << 7;
+}
+
+/// Category codes: 0 is "none", then the known categories in this order, then the trace's
+/// table of other names.
+const KNOWN_CATEGORIES: [Category; 11] = [
+    Category::Agent,
+    Category::Function,
+    Category::Tool,
+    Category::Llm,
+    Category::Retriever,
+    Category::Embedder,
+    Category::Reranker,
+    Category::Guardrail,
+    Category::Evaluator,
+    Category::Custom,
+    Category::Unknown,
+];
+const CAT_TOOL: u16 = 3;
+const CAT_LLM: u16 = 4;
+
+/// One scope (start/end pair) or mark, packed into 88 bytes: times and source positions
+/// inline, children as an intrusive list, rare fields (error text, tool-call id) in a side
+/// table. Read it through the accessors; [`Trace`] has the ones that need its tables.
 #[derive(Debug, Clone)]
 pub struct Node {
-    pub kind: NodeKind,
-    /// The producer's id.
-    pub ext_id: Sym,
+    start: i64,
+    end: i64,
+    start_src: Src,
+    end_src: Src,
+    /// The producer's id: a [`Sym`], or with [`UUID_TAG`] an index into `Trace::uuids`.
+    ext: u32,
     pub name: Sym,
-    pub category: Option<Category>,
-    pub parent: Option<NodeId>,
-    pub children: Vec<NodeId>,
-    pub start_us: Option<i64>,
-    pub end_us: Option<i64>,
-    pub has_start: bool,
-    pub has_end: bool,
-    /// Referenced as a parent but never seen itself.
-    pub placeholder: bool,
-    /// End derived from children (synthetic session / flow roots).
-    pub container: bool,
-    /// The start time was derived from the end and a reported duration.
-    pub start_estimated: bool,
-    pub model: Option<Sym>,
-    pub tool_call_id: Option<Sym>,
-    /// Boxed: only LLM calls carry usage, and inline it would be a quarter of every node.
-    pub tokens: Option<Box<Tokens>>,
-    /// The node's own error (not bubbled up from children).
-    pub error: Option<Box<str>>,
-    pub start_src: Option<SourceRef>,
-    pub end_src: Option<SourceRef>,
-    /// Arrival order of the node's first event.
-    pub seq: u64,
-    is_root: bool,
-    unsorted: bool,
+    parent: u32,
+    first_child: u32,
+    last_child: u32,
+    next_sibling: u32,
+    model: u32,
+    tokens: u32,
+    more: u32,
+    category: u16,
+    pub kind: NodeKind,
+    flags: u8,
+}
+
+/// Rare per-node data, out of line.
+#[derive(Debug, Clone, Default)]
+struct More {
+    error: Option<Box<str>>,
+    tool_call_id: Option<Box<str>>,
+}
+
+fn opt(v: u32) -> Option<u32> {
+    (v != NONE).then_some(v)
+}
+
+fn opt_time(t: i64) -> Option<i64> {
+    (t != NO_TIME).then_some(t)
+}
+
+fn pack_time(t: Option<i64>) -> i64 {
+    t.map_or(NO_TIME, clamp_time)
 }
 
 impl Node {
+    fn flag(&self, f: u8) -> bool {
+        self.flags & f != 0
+    }
+
+    fn set(&mut self, f: u8, on: bool) {
+        if on {
+            self.flags |= f;
+        } else {
+            self.flags &= !f;
+        }
+    }
+
+    pub fn start_us(&self) -> Option<i64> {
+        opt_time(self.start)
+    }
+
+    pub fn end_us(&self) -> Option<i64> {
+        opt_time(self.end)
+    }
+
+    pub fn parent(&self) -> Option<NodeId> {
+        opt(self.parent)
+    }
+
+    pub fn model(&self) -> Option<Sym> {
+        opt(self.model).map(Sym)
+    }
+
+    pub fn has_start(&self) -> bool {
+        self.flag(flag::HAS_START)
+    }
+
+    pub fn has_end(&self) -> bool {
+        self.flag(flag::HAS_END)
+    }
+
+    /// Referenced as a parent but never seen itself.
+    pub fn placeholder(&self) -> bool {
+        self.flag(flag::PLACEHOLDER)
+    }
+
+    /// End derived from children (synthetic session / flow roots).
+    pub fn container(&self) -> bool {
+        self.flag(flag::CONTAINER)
+    }
+
+    /// The start time was derived from the end and a reported duration.
+    pub fn start_estimated(&self) -> bool {
+        self.flag(flag::START_ESTIMATED)
+    }
+
+    /// The node's own error (not bubbled up from children); its text is [`Trace::error`].
+    pub fn has_error(&self) -> bool {
+        self.flag(flag::HAS_ERROR)
+    }
+
+    pub fn has_children(&self) -> bool {
+        self.first_child != NONE
+    }
+
+    fn is_root(&self) -> bool {
+        self.flag(flag::IS_ROOT)
+    }
+
     /// A scope that started and has not ended.
     pub fn is_open(&self) -> bool {
-        self.kind == NodeKind::Scope && self.has_start && !self.has_end
+        self.kind == NodeKind::Scope && self.has_start() && !self.has_end()
     }
 
     pub fn is_llm(&self) -> bool {
-        self.kind == NodeKind::Scope && self.category == Some(Category::Llm)
+        self.kind == NodeKind::Scope && self.category == CAT_LLM
     }
 
     pub fn is_tool(&self) -> bool {
-        self.kind == NodeKind::Scope && self.category == Some(Category::Tool)
+        self.kind == NodeKind::Scope && self.category == CAT_TOOL
     }
 
     /// Wall time, when both ends are known.
     pub fn duration_us(&self) -> Option<i64> {
-        Some(self.end_us? - self.start_us?)
+        Some(self.end_us()? - self.start_us()?)
     }
 
     /// The time the node sorts by: start, else end.
     pub fn sort_time(&self) -> Option<i64> {
-        self.start_us.or(self.end_us)
+        self.start_us().or(self.end_us())
+    }
+}
+
+/// A node's children in order (time order once [`Trace::settle`] ran).
+#[derive(Clone)]
+pub struct Children<'a> {
+    nodes: &'a [Node],
+    next: u32,
+}
+
+impl Iterator for Children<'_> {
+    type Item = NodeId;
+
+    fn next(&mut self) -> Option<NodeId> {
+        let id = opt(self.next)?;
+        self.next = self.nodes[id as usize].next_sibling;
+        Some(id)
     }
 }
 
@@ -115,8 +283,19 @@ pub struct Diagnostic {
 #[derive(Debug, Default, Clone)]
 pub struct Trace {
     nodes: Vec<Node>,
+    /// Scopes by non-UUID producer id.
     ids: FxHashMap<Sym, NodeId>,
+    /// Scopes by UUID: a table of node ids hashed by the node's UUID (4 bytes a slot).
+    uuid_ids: HashTable<NodeId>,
+    /// The UUID of each UUID-keyed node, indexed by its tagged `ext`.
+    uuids: Vec<u128>,
     strings: Interner,
+    /// Category names beyond the known ones, indexed by code − 12.
+    other_categories: Vec<Category>,
+    more: Vec<More>,
+    tokens: Vec<Tokens>,
+    /// Greentic step indices of nodes whose source is an element of a document.
+    items: FxHashMap<(NodeId, bool), u32>,
     roots: Vec<NodeId>,
     loose_marks: Vec<NodeId>,
     files: Vec<String>,
@@ -132,6 +311,29 @@ pub struct Trace {
     pub generation: u64,
     /// Parents whose children may be out of time order until [`Trace::settle`].
     unsorted: Vec<NodeId>,
+}
+
+/// A producer id as the model keys it: canonical lowercase UUIDs as 128-bit numbers (no
+/// string kept), anything else interned.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Key {
+    Uuid(u128),
+    Sym(Sym),
+}
+
+/// The UUID in `s` when `s` is exactly its canonical lowercase hyphenated form, so the id
+/// can be printed back byte for byte.
+fn canonical_uuid(s: &str) -> Option<u128> {
+    if s.len() != 36 || s.bytes().any(|b| b.is_ascii_uppercase()) {
+        return None;
+    }
+    uuid::Uuid::try_parse(s).ok().map(|u| u.as_u128())
+}
+
+fn hash_uuid(u: u128) -> u64 {
+    let mut h = FxHasher::default();
+    h.write_u128(u);
+    h.finish()
 }
 
 impl Trace {
@@ -165,9 +367,134 @@ impl Trace {
         self.strings.resolve(sym)
     }
 
+    /// The children of a node, in order.
+    pub fn children(&self, id: NodeId) -> Children<'_> {
+        Children {
+            nodes: &self.nodes,
+            next: self.nodes[id as usize].first_child,
+        }
+    }
+
+    /// The producer's id of a node.
+    pub fn ext_id(&self, id: NodeId) -> Cow<'_, str> {
+        let ext = self.nodes[id as usize].ext;
+        if ext & UUID_TAG == 0 {
+            Cow::Borrowed(self.strings.resolve(Sym(ext)))
+        } else {
+            let u = uuid::Uuid::from_u128(self.uuids[(ext & !UUID_TAG) as usize]);
+            Cow::Owned(u.hyphenated().to_string())
+        }
+    }
+
+    /// The node's category, `None` for a generic mark.
+    pub fn category(&self, id: NodeId) -> Option<&Category> {
+        match self.nodes[id as usize].category {
+            0 => None,
+            c if (c as usize) <= KNOWN_CATEGORIES.len() => Some(&KNOWN_CATEGORIES[c as usize - 1]),
+            c => self
+                .other_categories
+                .get(c as usize - KNOWN_CATEGORIES.len() - 1),
+        }
+    }
+
+    /// Token usage reported on the node itself.
+    pub fn tokens(&self, id: NodeId) -> Option<&Tokens> {
+        opt(self.nodes[id as usize].tokens).map(|i| &self.tokens[i as usize])
+    }
+
+    /// The node's own error text.
+    pub fn error(&self, id: NodeId) -> Option<&str> {
+        let n = &self.nodes[id as usize];
+        if !n.has_error() {
+            return None;
+        }
+        Some(
+            opt(n.more)
+                .and_then(|m| self.more[m as usize].error.as_deref())
+                .unwrap_or(""),
+        )
+    }
+
+    pub fn tool_call_id(&self, id: NodeId) -> Option<&str> {
+        opt(self.nodes[id as usize].more)
+            .and_then(|m| self.more[m as usize].tool_call_id.as_deref())
+    }
+
+    /// Where the node's start record is.
+    pub fn start_src(&self, id: NodeId) -> Option<SourceRef> {
+        let item = self.items.get(&(id, false)).copied().unwrap_or(0);
+        self.nodes[id as usize].start_src.unpack(item)
+    }
+
+    /// Where the node's end record is.
+    pub fn end_src(&self, id: NodeId) -> Option<SourceRef> {
+        let item = self.items.get(&(id, true)).copied().unwrap_or(0);
+        self.nodes[id as usize].end_src.unpack(item)
+    }
+
+    /// The start record, else the end record.
+    pub fn any_src(&self, id: NodeId) -> Option<SourceRef> {
+        self.start_src(id).or_else(|| self.end_src(id))
+    }
+
+    fn key(&mut self, s: &str) -> Key {
+        canonical_uuid(s).map_or_else(|| Key::Sym(self.strings.intern(s)), Key::Uuid)
+    }
+
+    /// The key of `s` if `s` was ever seen as an id (does not intern).
+    fn find_key(&self, s: &str) -> Option<Key> {
+        canonical_uuid(s).map_or_else(|| self.strings.get(s).map(Key::Sym), |u| Some(Key::Uuid(u)))
+    }
+
+    fn key_of(&self, n: &Node) -> Key {
+        if n.ext & UUID_TAG == 0 {
+            Key::Sym(Sym(n.ext))
+        } else {
+            Key::Uuid(self.uuids[(n.ext & !UUID_TAG) as usize])
+        }
+    }
+
+    /// The scope currently registered under a key.
+    fn get_id(&self, key: Key) -> Option<NodeId> {
+        match key {
+            Key::Sym(s) => self.ids.get(&s).copied(),
+            Key::Uuid(u) => {
+                let (nodes, uuids) = (&self.nodes, &self.uuids);
+                self.uuid_ids
+                    .find(hash_uuid(u), |&n| {
+                        uuids[(nodes[n as usize].ext & !UUID_TAG) as usize] == u
+                    })
+                    .copied()
+            }
+        }
+    }
+
+    /// Registers `id` (whose `ext` is `key`) as the scope for its key.
+    fn set_id(&mut self, key: Key, id: NodeId) {
+        match key {
+            Key::Sym(s) => {
+                self.ids.insert(s, id);
+            }
+            Key::Uuid(u) => {
+                let (nodes, uuids) = (&self.nodes, &self.uuids);
+                let uuid_of = |n: NodeId| uuids[(nodes[n as usize].ext & !UUID_TAG) as usize];
+                match self.uuid_ids.entry(
+                    hash_uuid(u),
+                    |&n| uuid_of(n) == u,
+                    |&n| hash_uuid(uuid_of(n)),
+                ) {
+                    hash_table::Entry::Occupied(mut e) => *e.get_mut() = id,
+                    hash_table::Entry::Vacant(e) => {
+                        e.insert(id);
+                    }
+                }
+            }
+        }
+    }
+
     /// The node currently registered under a producer id.
     pub fn lookup(&self, ext_id: &str) -> Option<NodeId> {
-        self.ids.get(&self.strings.get(ext_id)?).copied()
+        self.get_id(self.find_key(ext_id)?)
     }
 
     /// Run roots in arrival order: scopes with no parent, or whose parent was never seen.
@@ -175,19 +502,19 @@ impl Trace {
         self.roots
             .iter()
             .copied()
-            .filter(|&r| self.nodes[r as usize].is_root)
+            .filter(|&r| self.nodes[r as usize].is_root())
     }
 
     /// Marks outside any seen scope.
     pub fn loose_marks(&self) -> impl Iterator<Item = NodeId> + '_ {
         self.loose_marks.iter().copied().filter(|&m| {
-            let mut p = self.nodes[m as usize].parent;
+            let mut p = self.nodes[m as usize].parent();
             while let Some(id) = p {
                 let n = &self.nodes[id as usize];
-                if !n.placeholder {
+                if !n.placeholder() {
                     return false;
                 }
-                p = n.parent;
+                p = n.parent();
             }
             true
         })
@@ -196,9 +523,9 @@ impl Trace {
     /// The run root above a node (the node itself for a root).
     pub fn root_of(&self, mut id: NodeId) -> NodeId {
         let mut steps = 0usize;
-        while let Some(p) = self.nodes[id as usize].parent {
-            if self.nodes[id as usize].is_root
-                || self.nodes[p as usize].placeholder
+        while let Some(p) = self.nodes[id as usize].parent() {
+            if self.nodes[id as usize].is_root()
+                || self.nodes[p as usize].placeholder()
                 || steps > self.nodes.len()
             {
                 break;
@@ -215,7 +542,7 @@ impl Trace {
         let mut path = vec![id];
         let mut cur = id;
         while cur != root {
-            match self.nodes[cur as usize].parent {
+            match self.nodes[cur as usize].parent() {
                 Some(p) => {
                     path.push(p);
                     cur = p;
@@ -259,33 +586,73 @@ impl Trace {
         }
     }
 
-    fn new_node(&mut self, kind: NodeKind, ext_id: Sym, name: Sym) -> NodeId {
+    fn new_node(&mut self, kind: NodeKind, key: Key, name: Sym) -> NodeId {
         let id = self.nodes.len() as NodeId;
+        let ext = match key {
+            Key::Sym(s) => s.0,
+            Key::Uuid(u) => {
+                self.uuids.push(u);
+                (self.uuids.len() - 1) as u32 | UUID_TAG
+            }
+        };
         self.nodes.push(Node {
-            kind,
-            ext_id,
+            start: NO_TIME,
+            end: NO_TIME,
+            start_src: Src::NONE,
+            end_src: Src::NONE,
+            ext,
             name,
-            category: None,
-            parent: None,
-            children: Vec::new(),
-            start_us: None,
-            end_us: None,
-            has_start: false,
-            has_end: false,
-            placeholder: false,
-            container: false,
-            start_estimated: false,
-            model: None,
-            tool_call_id: None,
-            tokens: None,
-            error: None,
-            start_src: None,
-            end_src: None,
-            seq: self.events,
-            is_root: false,
-            unsorted: false,
+            parent: NONE,
+            first_child: NONE,
+            last_child: NONE,
+            next_sibling: NONE,
+            model: NONE,
+            tokens: NONE,
+            more: NONE,
+            category: 0,
+            kind,
+            flags: 0,
         });
         id
+    }
+
+    fn category_code(&mut self, c: &Category) -> u16 {
+        if let Some(i) = KNOWN_CATEGORIES.iter().position(|k| k == c) {
+            return i as u16 + 1;
+        }
+        let base = KNOWN_CATEGORIES.len() + 1;
+        if let Some(i) = self.other_categories.iter().position(|k| k == c) {
+            return (base + i) as u16;
+        }
+        if base + self.other_categories.len() > usize::from(u16::MAX) {
+            // 65k distinct made-up categories: the rest are shown as "unknown".
+            return KNOWN_CATEGORIES.len() as u16;
+        }
+        self.other_categories.push(c.clone());
+        (base + self.other_categories.len() - 1) as u16
+    }
+
+    fn more_mut(&mut self, id: NodeId) -> &mut More {
+        let n = &mut self.nodes[id as usize];
+        if n.more == NONE {
+            n.more = self.more.len() as u32;
+            self.more.push(More::default());
+        }
+        &mut self.more[n.more as usize]
+    }
+
+    fn set_src(&mut self, id: NodeId, end: bool, src: SourceRef) {
+        let n = &mut self.nodes[id as usize];
+        if end {
+            n.end_src = Src::pack(src);
+        } else {
+            n.start_src = Src::pack(src);
+        }
+        if src.item != 0 {
+            self.items.insert((id, end), src.item);
+        } else if !self.items.is_empty() {
+            self.items.remove(&(id, end));
+        }
     }
 
     /// Applies one event. Never fails: oddities become warnings, nothing is dropped.
@@ -295,9 +662,9 @@ impl Trace {
         self.generation += 1;
         // Marks are never looked up by id: skip interning their (unique) ids.
         let key = if ev.kind == EventKind::Mark {
-            self.strings.intern("")
+            Key::Sym(self.strings.intern(""))
         } else {
-            self.strings.intern(&ev.id)
+            self.key(&ev.id)
         };
         let name = self.strings.intern(&ev.name);
         // The node's time before this event: if the event moves it, its siblings are re-sorted.
@@ -306,18 +673,20 @@ impl Trace {
             EventKind::Mark => {
                 let id = self.new_node(NodeKind::Mark, key, name);
                 let n = &mut self.nodes[id as usize];
-                n.start_us = ts;
-                n.end_us = ts;
-                n.has_start = true;
-                n.has_end = true;
-                n.start_src = Some(ev.src);
-                n.category.clone_from(&ev.category);
+                n.start = pack_time(ts);
+                n.end = pack_time(ts);
+                n.set(flag::HAS_START | flag::HAS_END, true);
+                self.set_src(id, false, ev.src);
+                if let Some(c) = &ev.category {
+                    let code = self.category_code(c);
+                    self.nodes[id as usize].category = code;
+                }
                 id
             }
             EventKind::Start => {
-                let id = match self.ids.get(&key).copied() {
+                let id = match self.get_id(key) {
                     Some(n)
-                        if !self.nodes[n as usize].has_start
+                        if !self.nodes[n as usize].has_start()
                             && self.nodes[n as usize].kind == NodeKind::Scope =>
                     {
                         n
@@ -334,20 +703,20 @@ impl Trace {
                     }
                     None => self.new_node(NodeKind::Scope, key, name),
                 };
-                self.ids.insert(key, id);
+                self.set_id(key, id);
                 time_before = self.nodes[id as usize].sort_time();
                 let n = &mut self.nodes[id as usize];
-                n.has_start = true;
-                n.start_us = ts;
-                n.start_estimated = false;
-                n.start_src = Some(ev.src);
-                n.container |= ev.container;
+                n.set(flag::HAS_START, true);
+                n.start = pack_time(ts);
+                n.set(flag::START_ESTIMATED, false);
+                n.set(flag::CONTAINER, n.container() || ev.container);
+                self.set_src(id, false, ev.src);
                 id
             }
             EventKind::End => {
-                let id = match self.ids.get(&key).copied() {
+                let id = match self.get_id(key) {
                     Some(n)
-                        if !self.nodes[n as usize].has_end
+                        if !self.nodes[n as usize].has_end()
                             && self.nodes[n as usize].kind == NodeKind::Scope =>
                     {
                         n
@@ -358,36 +727,42 @@ impl Trace {
                             format!("duplicate end for id {:?}; kept as a second scope", &*ev.id),
                         );
                         let n = self.new_node(NodeKind::Scope, key, name);
-                        self.ids.insert(key, n);
+                        self.set_id(key, n);
                         n
                     }
                     None => {
                         let n = self.new_node(NodeKind::Scope, key, name);
-                        self.ids.insert(key, n);
+                        self.set_id(key, n);
                         n
                     }
                 };
                 time_before = self.nodes[id as usize].sort_time();
                 let n = &mut self.nodes[id as usize];
-                n.has_end = true;
-                n.end_us = ts;
-                n.end_src = Some(ev.src);
-                if !n.has_start {
+                n.set(flag::HAS_END, true);
+                n.end = pack_time(ts);
+                if !n.has_start() {
                     if let (Some(end), Some(d)) = (ts, ev.duration_us.map(clamp_time)) {
-                        n.start_us = Some(clamp_time(end.saturating_sub(d)));
-                        n.start_estimated = true;
+                        n.start = clamp_time(end.saturating_sub(d));
+                        n.set(flag::START_ESTIMATED, true);
                     }
                 }
+                self.set_src(id, true, ev.src);
                 if let Some(t) = ev.tokens {
-                    n.tokens = Some(Box::new(t));
+                    let n = &mut self.nodes[id as usize];
+                    if n.tokens == NONE {
+                        n.tokens = self.tokens.len() as u32;
+                        self.tokens.push(t);
+                    } else {
+                        self.tokens[n.tokens as usize] = t;
+                    }
                 }
                 id
             }
         };
-        let was_placeholder = self.nodes[id as usize].placeholder;
+        let was_placeholder = self.nodes[id as usize].placeholder();
         {
             let n = &mut self.nodes[id as usize];
-            n.placeholder = false;
+            n.set(flag::PLACEHOLDER, false);
             if n.name != name
                 && (ev.kind == EventKind::Start
                     || self.strings.resolve(n.name).is_empty()
@@ -395,45 +770,52 @@ impl Trace {
             {
                 n.name = name;
             }
-            if ev.category.is_some() && (n.category.is_none() || ev.kind == EventKind::Start) {
-                n.category.clone_from(&ev.category);
+            if let Some(c) = &ev.category {
+                if n.category == 0 || ev.kind == EventKind::Start {
+                    let code = self.category_code(c);
+                    self.nodes[id as usize].category = code;
+                }
             }
             if let Some(m) = &ev.model {
-                if !ev.model_is_fallback || n.model.is_none() {
-                    n.model = Some(self.strings.intern(m));
+                if !ev.model_is_fallback || self.nodes[id as usize].model == NONE {
+                    self.nodes[id as usize].model = self.strings.intern(m).0;
                 }
             }
             if let Some(t) = &ev.tool_call_id {
-                if n.tool_call_id.is_none() {
-                    n.tool_call_id = Some(self.strings.intern(t));
+                let more = self.more_mut(id);
+                if more.tool_call_id.is_none() {
+                    more.tool_call_id = Some(t.as_ref().into());
                 }
             }
             if let Failure::Error(text) = &ev.failure {
-                let n = &mut self.nodes[id as usize];
-                n.error = Some(text.as_ref().into());
+                self.more_mut(id).error = Some(text.as_ref().into());
+                self.nodes[id as usize].set(flag::HAS_ERROR, true);
             }
         }
         if was_placeholder {
             // A parent that arrived after its children: they stop being runs of their own.
-            for c in self.nodes[id as usize].children.clone() {
-                self.nodes[c as usize].is_root = false;
+            let mut c = self.nodes[id as usize].first_child;
+            while c != NONE {
+                let child = &mut self.nodes[c as usize];
+                child.set(flag::IS_ROOT, false);
+                c = child.next_sibling;
             }
         }
         match ev.parent.as_deref().filter(|p| !p.is_empty()) {
             Some(p) => self.link(id, p, ev.src),
-            None if self.nodes[id as usize].parent.is_none() => self.mark_root_if_run(id),
+            None if self.nodes[id as usize].parent == NONE => self.mark_root_if_run(id),
             None => {}
         }
         if self.nodes[id as usize].sort_time() != time_before {
-            if let Some(p) = self.nodes[id as usize].parent {
+            if let Some(p) = self.nodes[id as usize].parent() {
                 self.mark_unsorted(p);
             }
         }
     }
 
     fn mark_unsorted(&mut self, p: NodeId) {
-        if !self.nodes[p as usize].unsorted {
-            self.nodes[p as usize].unsorted = true;
+        if !self.nodes[p as usize].flag(flag::UNSORTED) {
+            self.nodes[p as usize].set(flag::UNSORTED, true);
             self.unsorted.push(p);
         }
     }
@@ -441,12 +823,21 @@ impl Trace {
     /// Puts children back in time order where out-of-order input disturbed it. Cheap when
     /// nothing is pending; call after applying a batch and before reading the tree.
     pub fn settle(&mut self) {
+        let mut kids = Vec::new();
         for p in std::mem::take(&mut self.unsorted) {
-            let mut kids = std::mem::take(&mut self.nodes[p as usize].children);
+            kids.clear();
+            kids.extend(self.children(p));
             kids.sort_by_cached_key(|&c| self.order_key(c));
+            for w in kids.windows(2) {
+                self.nodes[w[0] as usize].next_sibling = w[1];
+            }
             let n = &mut self.nodes[p as usize];
-            n.children = kids;
-            n.unsorted = false;
+            n.first_child = kids.first().copied().unwrap_or(NONE);
+            n.last_child = kids.last().copied().unwrap_or(NONE);
+            n.set(flag::UNSORTED, false);
+            if let Some(&last) = kids.last() {
+                self.nodes[last as usize].next_sibling = NONE;
+            }
         }
     }
 
@@ -457,9 +848,11 @@ impl Trace {
 
     fn mark_root_if_run(&mut self, id: NodeId) {
         let n = &self.nodes[id as usize];
-        let parent_unseen = n.parent.is_none_or(|p| self.nodes[p as usize].placeholder);
-        if n.kind == NodeKind::Scope && !n.placeholder && parent_unseen && !n.is_root {
-            self.nodes[id as usize].is_root = true;
+        let parent_unseen = n
+            .parent()
+            .is_none_or(|p| self.nodes[p as usize].placeholder());
+        if n.kind == NodeKind::Scope && !n.placeholder() && parent_unseen && !n.is_root() {
+            self.nodes[id as usize].set(flag::IS_ROOT, true);
             self.roots.push(id);
         } else if n.kind == NodeKind::Mark && parent_unseen {
             self.loose_marks.push(id);
@@ -467,8 +860,8 @@ impl Trace {
     }
 
     fn link(&mut self, child: NodeId, parent_key: &str, src: SourceRef) {
-        if let Some(existing) = self.nodes[child as usize].parent {
-            let same = self.str(self.nodes[existing as usize].ext_id) == parent_key;
+        if let Some(existing) = self.nodes[child as usize].parent() {
+            let same = self.ext_id(existing) == parent_key;
             if !same {
                 self.warn(
                     src,
@@ -477,8 +870,8 @@ impl Trace {
             }
             return;
         }
-        let pkey = self.strings.intern(parent_key);
-        if pkey == self.nodes[child as usize].ext_id {
+        let pkey = self.key(parent_key);
+        if pkey == self.key_of(&self.nodes[child as usize]) {
             self.warn(
                 src,
                 format!("scope {parent_key:?} is its own parent; shown as a root"),
@@ -486,18 +879,17 @@ impl Trace {
             self.mark_root_if_run(child);
             return;
         }
-        let parent = match self.ids.get(&pkey).copied() {
+        let parent = match self.get_id(pkey) {
             Some(p) if self.nodes[p as usize].kind == NodeKind::Scope => p,
             _ => {
-                let p = self.new_node(NodeKind::Scope, pkey, pkey);
-                self.nodes[p as usize].placeholder = true;
-                self.ids.insert(pkey, p);
+                let name = self.strings.intern(parent_key);
+                let p = self.new_node(NodeKind::Scope, pkey, name);
+                self.nodes[p as usize].set(flag::PLACEHOLDER, true);
+                self.set_id(pkey, p);
                 p
             }
         };
-        if !self.nodes[child as usize].children.is_empty()
-            && self.is_ancestor_or_self(child, parent)
-        {
+        if self.nodes[child as usize].has_children() && self.is_ancestor_or_self(child, parent) {
             self.warn(
                 src,
                 format!("parent {parent_key:?} would close a cycle; shown as a root"),
@@ -505,19 +897,23 @@ impl Trace {
             self.mark_root_if_run(child);
             return;
         }
-        self.nodes[child as usize].parent = Some(parent);
-        let kids = &self.nodes[parent as usize].children;
-        let out_of_order = kids
-            .last()
-            .is_some_and(|&last| self.order_key(last) > self.order_key(child));
-        self.nodes[parent as usize].children.push(child);
+        self.nodes[child as usize].parent = parent;
+        let last = self.nodes[parent as usize].last_child;
+        let out_of_order =
+            opt(last).is_some_and(|last| self.order_key(last) > self.order_key(child));
+        if last == NONE {
+            self.nodes[parent as usize].first_child = child;
+        } else {
+            self.nodes[last as usize].next_sibling = child;
+        }
+        self.nodes[parent as usize].last_child = child;
         if out_of_order {
             self.mark_unsorted(parent);
         }
-        if self.nodes[parent as usize].placeholder {
+        if self.nodes[parent as usize].placeholder() {
             self.mark_root_if_run(child);
         } else {
-            self.nodes[child as usize].is_root = false;
+            self.nodes[child as usize].set(flag::IS_ROOT, false);
         }
     }
 
@@ -533,13 +929,14 @@ impl Trace {
             if steps > self.nodes.len() {
                 return true;
             }
-            cur = self.nodes[c as usize].parent;
+            cur = self.nodes[c as usize].parent();
         }
         false
     }
 
-    fn order_key(&self, c: NodeId) -> (i64, u64) {
+    /// Sibling order: time, then arrival (node ids grow in arrival order).
+    fn order_key(&self, c: NodeId) -> (i64, NodeId) {
         let n = &self.nodes[c as usize];
-        (n.sort_time().unwrap_or(i64::MAX), n.seq)
+        (n.sort_time().unwrap_or(i64::MAX), c)
     }
 }

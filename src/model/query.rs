@@ -53,13 +53,13 @@ impl Timeline {
         let mut keyed: Vec<((i64, u8, u64), TimedEdge)> = Vec::new();
         for id in trace.preorder(root) {
             let n = trace.node(id);
-            if n.placeholder {
+            if n.placeholder() {
                 continue;
             }
             if n.kind == NodeKind::Mark {
-                if let Some(t) = n.start_us {
+                if let Some(t) = n.start_us() {
                     keyed.push((
-                        (t, 1, n.seq),
+                        (t, 1, u64::from(id)),
                         TimedEdge {
                             t,
                             node: id,
@@ -69,9 +69,9 @@ impl Timeline {
                 }
                 continue;
             }
-            if let Some(t) = n.start_us {
+            if let Some(t) = n.start_us() {
                 keyed.push((
-                    (t, 1, n.seq),
+                    (t, 1, u64::from(id)),
                     TimedEdge {
                         t,
                         node: id,
@@ -79,9 +79,9 @@ impl Timeline {
                     },
                 ));
             }
-            if let Some(t) = n.end_us.filter(|_| n.has_end) {
+            if let Some(t) = n.end_us().filter(|_| n.has_end()) {
                 keyed.push((
-                    (t, 0, u64::MAX - n.seq),
+                    (t, 0, u64::MAX - u64::from(id)),
                     TimedEdge {
                         t,
                         node: id,

@@ -139,7 +139,9 @@ impl Trace {
         let mut stack = vec![root];
         while let Some(id) = stack.pop() {
             out.push(id);
-            stack.extend(self.node(id).children.iter().rev());
+            let at = stack.len();
+            stack.extend(self.children(id));
+            stack[at..].reverse();
         }
         out
     }
@@ -152,9 +154,9 @@ impl Trace {
         let mut subtree: Vec<Option<Tokens>> = vec![None; order.len()];
         for (i, &id) in order.iter().enumerate().rev() {
             let n = self.node(id);
-            let s = combine_tokens(n.tokens.as_deref(), kids[i], n.is_llm());
+            let s = combine_tokens(self.tokens(id), kids[i], n.is_llm());
             subtree[i] = s;
-            if let Some(p) = n.parent.and_then(|p| pos.get(&p)) {
+            if let Some(p) = n.parent().and_then(|p| pos.get(&p)) {
                 kids[*p] = add_opt(kids[*p], s);
             }
         }
@@ -170,17 +172,17 @@ impl Trace {
         let mut max_t: Option<i64> = None;
         for &id in &order {
             let n = self.node(id);
-            if n.placeholder {
+            if n.placeholder() {
                 continue;
             }
             match n.kind {
                 NodeKind::Mark => s.marks += 1,
                 NodeKind::Scope => s.scopes += 1,
             }
-            if n.is_open() && !n.container {
+            if n.is_open() && !n.container() {
                 s.open_scopes += 1;
             }
-            if n.error.is_some() {
+            if n.has_error() {
                 s.errors += 1;
             }
             if n.is_tool() {
@@ -188,14 +190,14 @@ impl Trace {
             }
             if n.is_llm() {
                 s.llm_calls += 1;
-                let model = n.model.map_or(UNKNOWN_MODEL, |m| self.str(m)).to_owned();
+                let model = n.model().map_or(UNKNOWN_MODEL, |m| self.str(m)).to_owned();
                 let m = s.by_model.entry(model).or_default();
                 m.calls += 1;
-                if let Some(t) = &n.tokens {
+                if let Some(t) = self.tokens(id) {
                     m.tokens.add(t);
                 }
             }
-            for t in [n.start_us, n.end_us].into_iter().flatten() {
+            for t in [n.start_us(), n.end_us()].into_iter().flatten() {
                 min_t = Some(min_t.map_or(t, |m| m.min(t)));
                 max_t = Some(max_t.map_or(t, |m| m.max(t)));
             }
@@ -204,16 +206,16 @@ impl Trace {
             s.tokens.add(&t);
         }
         let r = self.node(root);
-        s.start_us = r.start_us.or(min_t);
-        let complete = if r.container && !r.has_end {
+        s.start_us = r.start_us().or(min_t);
+        let complete = if r.container() && !r.has_end() {
             s.open_scopes == 0
         } else {
-            r.has_end
+            r.has_end()
         };
         // An ended root with an unreadable end time has an unknown end, not a guessed one.
-        s.end_us = match (complete, r.has_end) {
+        s.end_us = match (complete, r.has_end()) {
             (false, _) => None,
-            (true, true) => r.end_us,
+            (true, true) => r.end_us(),
             (true, false) => max_t,
         };
         s.status = Some(if s.errors > 0 {

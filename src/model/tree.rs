@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use super::{NodeId, NodeKind, Trace};
+use crate::event::Category;
 use crate::text::{clean, format_duration_us};
 
 const MAX_INDENT: usize = 64;
@@ -37,33 +38,33 @@ impl Trace {
             }
             match n.kind {
                 NodeKind::Mark => out.push_str("mark"),
-                NodeKind::Scope if n.placeholder => out.push_str("missing"),
+                NodeKind::Scope if n.placeholder() => out.push_str("missing"),
                 NodeKind::Scope => {
-                    out.push_str(n.category.as_ref().map_or("scope", |c| c.as_str()));
+                    out.push_str(self.category(id).map_or("scope", Category::as_str));
                 }
             }
             let _ = write!(out, " {:?}", clean(self.str(n.name)));
-            if let Some(m) = n.model {
+            if let Some(m) = n.model() {
                 let _ = write!(out, " model={}", clean(self.str(m)));
             }
-            if let Some(t) = n.tool_call_id {
-                let _ = write!(out, " call={}", clean(self.str(t)));
+            if let Some(t) = self.tool_call_id(id) {
+                let _ = write!(out, " call={}", clean(t));
             }
-            match n.start_us {
+            match n.start_us() {
                 Some(s) => {
                     let _ = write!(out, " at={}", format_duration_us(s - base));
                 }
                 None => out.push_str(" at=?"),
             }
-            if n.kind == NodeKind::Scope && n.container && !n.has_end {
-                match stats.end_us.zip(n.start_us) {
+            if n.kind == NodeKind::Scope && n.container() && !n.has_end() {
+                match stats.end_us.zip(n.start_us()) {
                     Some((e, s)) => {
                         let _ = write!(out, " dur={}", format_duration_us(e - s));
                     }
                     None => out.push_str(" open"),
                 }
             } else if n.kind == NodeKind::Scope {
-                match (n.duration_us(), n.has_start, n.has_end) {
+                match (n.duration_us(), n.has_start(), n.has_end()) {
                     (Some(d), ..) => {
                         let _ = write!(out, " dur={}", format_duration_us(d));
                     }
@@ -72,7 +73,7 @@ impl Trace {
                     _ => {}
                 }
             }
-            if let Some(t) = &n.tokens {
+            if let Some(t) = self.tokens(id) {
                 let _ = write!(
                     out,
                     " tokens={}/{}/{}",
@@ -89,11 +90,13 @@ impl Trace {
                     );
                 }
             }
-            if let Some(e) = &n.error {
+            if let Some(e) = self.error(id) {
                 let _ = write!(out, " ERROR {:?}", clean(e));
             }
             out.push('\n');
-            stack.extend(n.children.iter().rev().map(|&c| (c, depth + 1)));
+            let at = stack.len();
+            stack.extend(self.children(id).map(|c| (c, depth + 1)));
+            stack[at..].reverse();
         }
         out
     }

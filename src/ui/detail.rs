@@ -111,12 +111,11 @@ fn kv(key: &'static str, value: String, style: Style) -> Line<'static> {
 fn fields(app: &App, id: NodeId, out: &mut Vec<Line<'static>>) {
     let t = &app.trace;
     let n = t.node(id);
-    let (glyph, color) = category_glyph(n.category.as_ref());
+    let (glyph, color) = category_glyph(t.category(id));
     let cat = match n.kind {
         NodeKind::Mark => "mark".to_owned(),
-        NodeKind::Scope => n
-            .category
-            .as_ref()
+        NodeKind::Scope => t
+            .category(id)
             .map_or_else(|| "scope".to_owned(), |c| clean(c.as_str()).into_owned()),
     };
     out.push(Line::from(vec![
@@ -126,7 +125,7 @@ fn fields(app: &App, id: NodeId, out: &mut Vec<Line<'static>>) {
             Style::new().add_modifier(Modifier::BOLD),
         ),
     ]));
-    if let Some(m) = n.model {
+    if let Some(m) = n.model() {
         out.push(kv("model", clean(t.str(m)).into_owned(), Style::new()));
     }
     let base = app
@@ -135,10 +134,15 @@ fn fields(app: &App, id: NodeId, out: &mut Vec<Line<'static>>) {
         .and_then(|rc| rc.timeline.span())
         .map_or(0, |s| s.0);
     let at = |us: i64| format!("{} (+{})", format_us(us), format_duration_us(us - base));
-    if let Some(s) = n.start_us {
+    if let Some(s) = n.start_us() {
         out.push(kv(
             "start",
-            at(s) + if n.start_estimated { " estimated" } else { "" },
+            at(s)
+                + if n.start_estimated() {
+                    " estimated"
+                } else {
+                    ""
+                },
             Style::new(),
         ));
     }
@@ -147,13 +151,10 @@ fn fields(app: &App, id: NodeId, out: &mut Vec<Line<'static>>) {
             Some(e) => out.push(kv("end", at(e), Style::new())),
             None => out.push(kv("end", "not yet".to_owned(), theme::OPEN)),
         }
-        if let Some(d) = app.end_of(id).zip(n.start_us).map(|(e, s)| e - s) {
+        if let Some(d) = app.end_of(id).zip(n.start_us()).map(|(e, s)| e - s) {
             out.push(kv("latency", format_duration_us(d), Style::new()));
         }
-        let has_scope_children = n
-            .children
-            .iter()
-            .any(|&c| t.node(c).kind == NodeKind::Scope);
+        let has_scope_children = t.children(id).any(|c| t.node(c).kind == NodeKind::Scope);
         if let Some(own) = t.self_time_us(id).filter(|_| has_scope_children) {
             out.push(kv(
                 "self time",
@@ -162,7 +163,7 @@ fn fields(app: &App, id: NodeId, out: &mut Vec<Line<'static>>) {
             ));
         }
     }
-    if let Some(tok) = &n.tokens {
+    if let Some(tok) = t.tokens(id) {
         let f = |v: Option<u64>| v.map_or_else(|| "-".to_owned(), format_count);
         let mut s = format!(
             "in {} · out {} · total {}",
@@ -183,7 +184,7 @@ fn fields(app: &App, id: NodeId, out: &mut Vec<Line<'static>>) {
     }
     // Subtree figure and where it came from (the counting rule is in ARCHITECTURE.md).
     if let Some(sub) = app.subtree_tokens(id).filter(|&s| s > 0) {
-        let own = n.tokens.as_deref().map(crate::event::Tokens::total_or_sum);
+        let own = t.tokens(id).map(crate::event::Tokens::total_or_sum);
         let source = match own {
             None => "summed from children",
             Some(o) if o == sub => "",
@@ -198,13 +199,13 @@ fn fields(app: &App, id: NodeId, out: &mut Vec<Line<'static>>) {
             ));
         }
     }
-    if let Some(c) = n.tool_call_id {
-        out.push(kv("tool call", clean(t.str(c)).into_owned(), Style::new()));
+    if let Some(c) = t.tool_call_id(id) {
+        out.push(kv("tool call", clean(c).into_owned(), Style::new()));
     }
-    let status = match (&n.error, n.is_open() && app.end_of(id).is_none()) {
+    let status = match (t.error(id), n.is_open() && app.end_of(id).is_none()) {
         (Some(e), _) => (format!("error: {}", clean(e)), theme::ERROR),
         (None, true) => ("open".to_owned(), theme::OPEN),
-        (None, false) if n.placeholder => {
+        (None, false) if n.placeholder() => {
             ("referenced as a parent, never seen".to_owned(), theme::DIM)
         }
         (None, false)
@@ -218,7 +219,11 @@ fn fields(app: &App, id: NodeId, out: &mut Vec<Line<'static>>) {
         (None, false) => ("ok".to_owned(), Style::new()),
     };
     out.push(kv("status", status.0, status.1));
-    if !n.children.is_empty() {
-        out.push(kv("children", n.children.len().to_string(), Style::new()));
+    if n.has_children() {
+        out.push(kv(
+            "children",
+            t.children(id).count().to_string(),
+            Style::new(),
+        ));
     }
 }

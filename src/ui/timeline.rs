@@ -62,17 +62,17 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         } else {
             Phase::Done
         };
-        let (_, color) = category_glyph(n.category.as_ref());
-        let style = if n.error.is_some() && phase == Phase::Done {
+        let (_, color) = category_glyph(app.trace.category(row.id));
+        let style = if n.has_error() && phase == Phase::Done {
             theme::ERROR
         } else {
             Style::new().fg(color)
         };
         if n.kind == NodeKind::Mark {
-            if let Some(t) = n.start_us {
+            if let Some(t) = n.start_us() {
                 buf[(scale.col(t), y)].set_char('◆').set_style(style);
             }
-        } else if let Some(s) = n.start_us.or(n.end_us) {
+        } else if let Some(s) = n.start_us().or(n.end_us()) {
             let e = match phase {
                 Phase::Open => cursor_t,
                 _ => app.end_of(row.id).unwrap_or(t1),

@@ -69,10 +69,10 @@ pub(super) fn row_line(app: &App, row: TreeRow, width: usize, show_model: bool) 
     };
     let (glyph, color) = match n.kind {
         NodeKind::Mark => ("◦", ratatui::style::Color::Gray),
-        NodeKind::Scope => category_glyph(n.category.as_ref()),
+        NodeKind::Scope => category_glyph(app.trace.category(row.id)),
     };
     let model = if show_model {
-        n.model
+        n.model()
             .map(|m| clean(app.trace.str(m)).into_owned())
             .unwrap_or_default()
     } else {
@@ -89,10 +89,10 @@ pub(super) fn row_line(app: &App, row: TreeRow, width: usize, show_model: bool) 
     let left_w = width.saturating_sub(right_w);
     let name_w = left_w.saturating_sub(depth * 2 + 4);
     let mut name = clean(app.trace.str(n.name)).into_owned();
-    if n.placeholder {
+    if n.placeholder() {
         name = format!("(missing) {name}");
     }
-    let mut name_style = if n.error.is_some() {
+    let mut name_style = if n.has_error() {
         theme::ERROR
     } else if phase == Phase::Open {
         theme::OPEN
@@ -115,7 +115,7 @@ pub(super) fn row_line(app: &App, row: TreeRow, width: usize, show_model: bool) 
         .run
         .as_ref()
         .is_some_and(|rc| rc.error_below.contains(&row.id));
-    let arrow = if below && n.error.is_none() {
+    let arrow = if below && !n.has_error() {
         format!("{}!", &arrow[..arrow.len() - 1])
     } else {
         arrow.to_owned()
@@ -124,7 +124,7 @@ pub(super) fn row_line(app: &App, row: TreeRow, width: usize, show_model: bool) 
         Span::raw("  ".repeat(depth)),
         Span::styled(
             arrow,
-            if below && n.error.is_none() {
+            if below && !n.has_error() {
                 theme::ERROR
             } else {
                 Style::new()
@@ -160,19 +160,19 @@ fn duration(app: &App, id: crate::model::NodeId, phase: Phase) -> (String, Style
         .filter(|_| app.scrubbing())
         .and_then(|rc| rc.timeline.edges.get(app.scrub))
         .map(|e| e.t);
-    let wall = app.end_of(id).zip(n.start_us).map(|(e, s)| e - s);
+    let wall = app.end_of(id).zip(n.start_us()).map(|(e, s)| e - s);
     match (phase, wall, cursor_t) {
         (Phase::Open, _, Some(t)) => (
             format!(
                 "{}…",
-                n.start_us
+                n.start_us()
                     .map_or_else(String::new, |s| format_duration_us(t - s))
             ),
             theme::OPEN,
         ),
         (_, Some(d), _) => (format_duration_us(d), Style::new()),
         _ if n.is_open() => ("open".to_owned(), theme::OPEN),
-        _ if n.has_end && !n.has_start => ("end only".to_owned(), theme::DIM),
+        _ if n.has_end() && !n.has_start() => ("end only".to_owned(), theme::DIM),
         _ => ("-".to_owned(), theme::DIM),
     }
 }
