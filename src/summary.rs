@@ -39,7 +39,7 @@ fn own_tokens_json(t: Option<&crate::event::Tokens>) -> Value {
 /// JSON for one run.
 pub fn run_json(trace: &Trace, id: NodeId, s: &RunStats) -> Value {
     let n = trace.node(id);
-    let cp = trace.critical_path(id);
+    let cp = trace.critical_path_with(id, s);
     let wall = s
         .duration_us()
         .or((cp.length_us > 0).then_some(cp.length_us));
@@ -90,7 +90,8 @@ pub fn run_json(trace: &Trace, id: NodeId, s: &RunStats) -> Value {
 
 /// The whole `summary --json` document.
 pub fn summary_json(trace: &Trace, formats: &[Format]) -> Value {
-    let (mut doc, runs) = summary_parts(trace, formats);
+    let runs = runs_by_start(trace);
+    let mut doc = summary_parts(trace, formats, &runs);
     doc["runs"] = runs
         .iter()
         .map(|(id, s)| run_json(trace, *id, s))
@@ -100,42 +101,62 @@ pub fn summary_json(trace: &Trace, formats: &[Format]) -> Value {
 }
 
 /// Writes the same document as [`summary_json`], compact, building one run's JSON at a time:
-/// the document of a gigabyte log would otherwise be held whole in memory.
+/// the document of a gigabyte log would otherwise be held whole in memory. The second half of
+/// the runs is built on a second thread (into a buffer) while this one builds the rest.
 pub fn write_summary_json(
     out: &mut dyn Write,
     trace: &Trace,
     formats: &[Format],
 ) -> io::Result<()> {
-    let (doc, runs) = summary_parts(trace, formats);
-    let Value::Object(map) = doc else {
-        unreachable!("summary_parts builds an object")
-    };
-    out.write_all(b"{")?;
-    for (i, (key, value)) in map.iter().enumerate() {
-        if i > 0 {
-            out.write_all(b",")?;
-        }
-        serde_json::to_writer(&mut *out, key)?;
-        out.write_all(b":")?;
-        if key == "runs" {
-            out.write_all(b"[")?;
-            for (j, (id, s)) in runs.iter().enumerate() {
-                if j > 0 {
-                    out.write_all(b",")?;
-                }
-                serde_json::to_writer(&mut *out, &run_json(trace, *id, s))?;
+    let runs = runs_by_start(trace);
+    let (first, second) = runs.split_at(runs.len() / 2);
+    std::thread::scope(|scope| {
+        let mut tail = Some(scope.spawn(|| -> io::Result<Vec<u8>> {
+            let mut buf = Vec::new();
+            for (id, s) in second {
+                buf.push(b',');
+                serde_json::to_writer(&mut buf, &run_json(trace, *id, s))?;
             }
-            out.write_all(b"]")?;
-        } else {
-            serde_json::to_writer(&mut *out, value)?;
+            Ok(buf)
+        }));
+        let Value::Object(map) = summary_parts(trace, formats, &runs) else {
+            unreachable!("summary_parts builds an object")
+        };
+        out.write_all(b"{")?;
+        for (i, (key, value)) in map.iter().enumerate() {
+            if i > 0 {
+                out.write_all(b",")?;
+            }
+            serde_json::to_writer(&mut *out, key)?;
+            out.write_all(b":")?;
+            if key == "runs" {
+                out.write_all(b"[")?;
+                for (j, (id, s)) in first.iter().enumerate() {
+                    if j > 0 {
+                        out.write_all(b",")?;
+                    }
+                    serde_json::to_writer(&mut *out, &run_json(trace, *id, s))?;
+                }
+                let tail = tail.take().map_or(Ok(Vec::new()), |t| {
+                    t.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
+                })?;
+                // The tail starts with a separator, unneeded when the first half is empty.
+                out.write_all(if first.is_empty() {
+                    tail.get(1..).unwrap_or(&[])
+                } else {
+                    &tail
+                })?;
+                out.write_all(b"]")?;
+            } else {
+                serde_json::to_writer(&mut *out, value)?;
+            }
         }
-    }
-    out.write_all(b"}\n")
+        out.write_all(b"}\n")
+    })
 }
 
 /// The document without its runs (a `null` placeholder keeps the key's place), and the runs.
-fn summary_parts(trace: &Trace, formats: &[Format]) -> (Value, Vec<(NodeId, RunStats)>) {
-    let runs = runs_by_start(trace);
+fn summary_parts(trace: &Trace, formats: &[Format], runs: &[(NodeId, RunStats)]) -> Value {
     let totals = Totals::of(runs.iter().map(|(_, s)| s));
     let by_model: serde_json::Map<String, Value> = totals
         .by_model
@@ -170,7 +191,7 @@ fn summary_parts(trace: &Trace, formats: &[Format]) -> (Value, Vec<(NodeId, RunS
             "by_status": totals.by_status.iter().map(|(k, v)| (k.as_str().to_owned(), json!(v))).collect::<serde_json::Map<_, _>>(),
         },
     });
-    (doc, runs)
+    doc
 }
 
 /// Percentile exemplars: each rank names the call that has it.

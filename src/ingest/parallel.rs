@@ -9,13 +9,12 @@ use std::ops::Range;
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::sync::{Arc, Mutex};
 
-use super::files::read_full;
 use crate::event::{Category, Event, EventKind, Failure, SourceRef, Tokens};
 use crate::formats::Format;
 use crate::model::Trace;
 
 /// Bytes per chunk: big enough to amortize hand-offs, small enough to stream progress.
-pub const CHUNK_BYTES: usize = 4 << 20;
+pub const CHUNK_BYTES: usize = 1 << 20;
 /// Files smaller than this are read on one thread.
 pub const MIN_PARALLEL_BYTES: u64 = 16 << 20;
 
@@ -193,9 +192,9 @@ pub fn load_file(
     trace: &mut Trace,
     progress: &mut dyn FnMut(u64),
 ) -> std::io::Result<()> {
-    let (job_tx, job_rx) = sync_channel::<(usize, Vec<u8>, u64)>(workers * 2);
+    let (job_tx, job_rx) = sync_channel::<(usize, Vec<u8>, u64)>(workers);
     let job_rx = Arc::new(Mutex::new(job_rx));
-    let (done_tx, done_rx) = sync_channel::<(usize, Parsed)>(workers * 2);
+    let (done_tx, done_rx) = sync_channel::<(usize, Parsed)>(workers);
     let buffers: Pool<Vec<u8>> = Pool(Mutex::new(Vec::new()));
     let parsed: Pool<Parsed> = Pool(Mutex::new(Vec::new()));
     std::thread::scope(|scope| -> std::io::Result<()> {
@@ -238,9 +237,11 @@ pub fn load_file(
             } else {
                 std::mem::take(&mut carry)
             };
+            // Read into spare capacity: no zeroing of a buffer about to be overwritten.
+            buf.reserve(chunk_bytes);
             let have = buf.len();
             buf.resize(have + chunk_bytes, 0);
-            let n = read_full(file, &mut buf[have..])?;
+            let n = super::files::read_full(file, &mut buf[have..])?;
             buf.truncate(have + n);
             if buf.is_empty() {
                 break;

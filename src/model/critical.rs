@@ -3,6 +3,7 @@
 //!
 //! All walks are iterative (hostile logs nest 10,000 deep) and O(n log n) per run.
 
+use super::stats::RunStats;
 use super::{NodeId, NodeKind, Trace};
 
 /// A half-open time interval in epoch µs.
@@ -39,15 +40,9 @@ impl Trace {
         Some((start, end))
     }
 
-    /// The run's span and its latest known time (which open scopes run to).
-    fn run_span(&self, root: NodeId) -> Option<Span> {
-        let order = self.preorder(root);
-        let last = order
-            .iter()
-            .flat_map(|&i| [self.node(i).start_us(), self.node(i).end_us()])
-            .flatten()
-            .max()?;
-        let stats = self.run_stats(root);
+    /// The run's span: its start to its end, or to its latest known time while open.
+    fn run_span(stats: &RunStats) -> Option<Span> {
+        let last = stats.last_us?;
         let start = stats.start_us?;
         Some((start, stats.end_us.unwrap_or(last).max(start)))
     }
@@ -73,7 +68,12 @@ impl Trace {
     /// that finished last is critical; before its start, the child that finished last before
     /// it; and so on, inside each critical child too. Open scopes run to the run's latest time.
     pub fn critical_path(&self, root: NodeId) -> CriticalPath {
-        let Some((lo, hi)) = self.run_span(root) else {
+        self.critical_path_with(root, &self.run_stats(root))
+    }
+
+    /// [`Trace::critical_path`] with the run's figures already at hand.
+    pub fn critical_path_with(&self, root: NodeId, stats: &RunStats) -> CriticalPath {
+        let Some((lo, hi)) = Self::run_span(stats) else {
             return CriticalPath::default();
         };
         let mut steps = Vec::new();
@@ -117,7 +117,7 @@ impl Trace {
     /// Stretches of the run's span in which no leaf scope (a scope with no scope below it:
     /// LLM calls, tool calls, other steps) was running, longest first, at least `min_us` long.
     pub fn idle_gaps(&self, root: NodeId, min_us: i64) -> Vec<Span> {
-        let Some((lo, hi)) = self.run_span(root) else {
+        let Some((lo, hi)) = Self::run_span(&self.run_stats(root)) else {
             return Vec::new();
         };
         let mut busy: Vec<Span> = self

@@ -4,7 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use super::{NodeId, NodeKind, Trace};
+use rustc_hash::FxHashMap;
+
+use super::{NodeId, NodeKind, Sym, Trace};
 
 /// The ranks reported.
 pub const RANKS: [(&str, f64); 4] = [("p50", 50.0), ("p95", 95.0), ("p99", 99.0), ("max", 100.0)];
@@ -66,65 +68,65 @@ pub struct Exemplars {
     pub by_name: BTreeMap<String, Group>,
 }
 
-#[derive(Default)]
-struct Samples {
-    latency: Vec<(i64, NodeId)>,
-    tokens: Vec<(i64, NodeId)>,
-}
-
 impl Trace {
-    /// Exemplars over every finished scope in the trace. O(n log n).
+    fn latency_sample(&self, id: NodeId) -> Option<i64> {
+        self.node(id).duration_us()
+    }
+
+    fn token_sample(&self, id: NodeId) -> Option<i64> {
+        self.tokens(id)
+            .map(|t| i64::try_from(t.total_or_sum()).unwrap_or(i64::MAX))
+    }
+
+    fn group(&self, ids: &[NodeId]) -> Group {
+        let samples = |f: &dyn Fn(NodeId) -> Option<i64>| {
+            Percentiles::of(ids.iter().filter_map(|&i| Some((f(i)?, i))).collect())
+        };
+        Group {
+            latency_us: samples(&|i| self.latency_sample(i)),
+            tokens: samples(&|i| self.token_sample(i)),
+        }
+    }
+
+    /// Exemplars over every finished scope in the trace. O(n log n). Calls are grouped by
+    /// interned symbol (4 bytes a call); samples are built one group at a time.
     pub fn exemplars(&self) -> Exemplars {
-        let mut by_model: BTreeMap<String, Samples> = BTreeMap::new();
-        let mut by_tool: BTreeMap<String, Samples> = BTreeMap::new();
-        let mut by_name: BTreeMap<String, Samples> = BTreeMap::new();
+        let mut by_model: FxHashMap<Option<Sym>, Vec<NodeId>> = FxHashMap::default();
+        let mut by_tool: FxHashMap<Sym, Vec<NodeId>> = FxHashMap::default();
+        let mut by_name: FxHashMap<Sym, Vec<NodeId>> = FxHashMap::default();
         for (i, n) in self.nodes().iter().enumerate() {
             if n.kind != NodeKind::Scope || n.placeholder() {
                 continue;
             }
             let id = i as NodeId;
-            let latency = n.duration_us();
-            let tokens = self
-                .tokens(id)
-                .map(|t| i64::try_from(t.total_or_sum()).unwrap_or(i64::MAX));
-            let add = |map: &mut BTreeMap<String, Samples>, key: &str| {
-                let s = map.entry(key.to_owned()).or_default();
-                if let Some(l) = latency {
-                    s.latency.push((l, id));
-                }
-                if let Some(t) = tokens {
-                    s.tokens.push((t, id));
-                }
-            };
             if n.is_llm() {
-                add(
-                    &mut by_model,
-                    n.model()
-                        .map_or(super::stats::UNKNOWN_MODEL, |m| self.str(m)),
-                );
+                by_model.entry(n.model()).or_default().push(id);
             }
             if n.is_tool() {
-                add(&mut by_tool, self.str(n.name));
+                by_tool.entry(n.name).or_default().push(id);
             }
-            add(&mut by_name, self.str(n.name));
+            by_name.entry(n.name).or_default().push(id);
         }
-        let done = |m: BTreeMap<String, Samples>| {
-            m.into_iter()
-                .map(|(k, s)| {
-                    (
-                        k,
-                        Group {
-                            latency_us: Percentiles::of(s.latency),
-                            tokens: Percentiles::of(s.tokens),
-                        },
-                    )
-                })
+        // Keys by text: a model literally named like the unknown-model label joins that group.
+        let done = |groups: Vec<(&str, Vec<NodeId>)>| {
+            let mut by_text: BTreeMap<String, Vec<NodeId>> = BTreeMap::new();
+            for (k, ids) in groups {
+                by_text.entry(k.to_owned()).or_default().extend(ids);
+            }
+            by_text
+                .into_iter()
+                .map(|(k, ids)| (k, self.group(&ids)))
                 .collect()
         };
         Exemplars {
-            by_model: done(by_model),
-            by_tool: done(by_tool),
-            by_name: done(by_name),
+            by_model: done(
+                by_model
+                    .into_iter()
+                    .map(|(m, v)| (m.map_or(super::stats::UNKNOWN_MODEL, |m| self.str(m)), v))
+                    .collect(),
+            ),
+            by_tool: done(by_tool.into_iter().map(|(k, v)| (self.str(k), v)).collect()),
+            by_name: done(by_name.into_iter().map(|(k, v)| (self.str(k), v)).collect()),
         }
     }
 }

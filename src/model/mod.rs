@@ -19,7 +19,7 @@ pub mod tree;
 use std::borrow::Cow;
 use std::hash::Hasher;
 
-use hashbrown::{HashTable, hash_table};
+use hashbrown::HashTable;
 use rustc_hash::{FxHashMap, FxHasher};
 
 pub use intern::{Interner, Sym};
@@ -286,9 +286,9 @@ pub struct Trace {
     /// Scopes by non-UUID producer id.
     ids: FxHashMap<Sym, NodeId>,
     /// Scopes by UUID: a table of node ids hashed by the node's UUID (4 bytes a slot).
-    uuid_ids: HashTable<NodeId>,
+    uuid_ids: HashTable<u32>,
     /// The UUID of each UUID-keyed node, indexed by its tagged `ext`.
-    uuids: Vec<u128>,
+    uuids: Vec<UuidEntry>,
     strings: Interner,
     /// Category names beyond the known ones, indexed by code − 12.
     other_categories: Vec<Category>,
@@ -311,6 +311,22 @@ pub struct Trace {
     pub generation: u64,
     /// Parents whose children may be out of time order until [`Trace::settle`].
     unsorted: Vec<NodeId>,
+}
+
+/// A UUID id and the scope currently registered under it. Nodes sharing the id (duplicates)
+/// share the entry; the hash table holds entry indices (4 bytes a slot), so a lookup touches
+/// the table and one entry, never a node.
+#[derive(Debug, Clone, Copy)]
+struct UuidEntry {
+    hi: u64,
+    lo: u64,
+    node: NodeId,
+}
+
+impl UuidEntry {
+    fn uuid(self) -> u128 {
+        (u128::from(self.hi) << 64) | u128::from(self.lo)
+    }
 }
 
 /// A producer id as the model keys it: canonical lowercase UUIDs as 128-bit numbers (no
@@ -381,7 +397,7 @@ impl Trace {
         if ext & UUID_TAG == 0 {
             Cow::Borrowed(self.strings.resolve(Sym(ext)))
         } else {
-            let u = uuid::Uuid::from_u128(self.uuids[(ext & !UUID_TAG) as usize]);
+            let u = uuid::Uuid::from_u128(self.uuids[(ext & !UUID_TAG) as usize].uuid());
             Cow::Owned(u.hyphenated().to_string())
         }
     }
@@ -450,22 +466,42 @@ impl Trace {
         if n.ext & UUID_TAG == 0 {
             Key::Sym(Sym(n.ext))
         } else {
-            Key::Uuid(self.uuids[(n.ext & !UUID_TAG) as usize])
+            Key::Uuid(self.uuids[(n.ext & !UUID_TAG) as usize].uuid())
         }
+    }
+
+    /// The entry of a UUID, if it was seen.
+    fn uuid_entry(&self, u: u128) -> Option<u32> {
+        let uuids = &self.uuids;
+        self.uuid_ids
+            .find(hash_uuid(u), |&e| uuids[e as usize].uuid() == u)
+            .copied()
+    }
+
+    /// The entry of a UUID, created (with no node registered) if new.
+    fn uuid_entry_or_insert(&mut self, u: u128) -> u32 {
+        if let Some(e) = self.uuid_entry(u) {
+            return e;
+        }
+        let e = self.uuids.len() as u32;
+        self.uuids.push(UuidEntry {
+            hi: (u >> 64) as u64,
+            lo: u as u64,
+            node: NONE,
+        });
+        let uuids = &self.uuids;
+        self.uuid_ids
+            .insert_unique(hash_uuid(u), e, |&e| hash_uuid(uuids[e as usize].uuid()));
+        e
     }
 
     /// The scope currently registered under a key.
     fn get_id(&self, key: Key) -> Option<NodeId> {
         match key {
             Key::Sym(s) => self.ids.get(&s).copied(),
-            Key::Uuid(u) => {
-                let (nodes, uuids) = (&self.nodes, &self.uuids);
-                self.uuid_ids
-                    .find(hash_uuid(u), |&n| {
-                        uuids[(nodes[n as usize].ext & !UUID_TAG) as usize] == u
-                    })
-                    .copied()
-            }
+            Key::Uuid(u) => self
+                .uuid_entry(u)
+                .and_then(|e| opt(self.uuids[e as usize].node)),
         }
     }
 
@@ -476,20 +512,19 @@ impl Trace {
                 self.ids.insert(s, id);
             }
             Key::Uuid(u) => {
-                let (nodes, uuids) = (&self.nodes, &self.uuids);
-                let uuid_of = |n: NodeId| uuids[(nodes[n as usize].ext & !UUID_TAG) as usize];
-                match self.uuid_ids.entry(
-                    hash_uuid(u),
-                    |&n| uuid_of(n) == u,
-                    |&n| hash_uuid(uuid_of(n)),
-                ) {
-                    hash_table::Entry::Occupied(mut e) => *e.get_mut() = id,
-                    hash_table::Entry::Vacant(e) => {
-                        e.insert(id);
-                    }
-                }
+                let e = self.uuid_entry_or_insert(u);
+                self.uuids[e as usize].node = id;
             }
         }
+    }
+
+    /// Sizes the id tables for about `scopes` more scopes (a guess from the file size), so
+    /// loading a large file does not rehash them over and over.
+    pub fn reserve_scopes(&mut self, scopes: usize) {
+        let uuids = &self.uuids;
+        self.uuid_ids
+            .reserve(scopes, |&e| hash_uuid(uuids[e as usize].uuid()));
+        self.uuids.reserve(scopes);
     }
 
     /// The node currently registered under a producer id.
@@ -590,10 +625,7 @@ impl Trace {
         let id = self.nodes.len() as NodeId;
         let ext = match key {
             Key::Sym(s) => s.0,
-            Key::Uuid(u) => {
-                self.uuids.push(u);
-                (self.uuids.len() - 1) as u32 | UUID_TAG
-            }
+            Key::Uuid(u) => self.uuid_entry_or_insert(u) | UUID_TAG,
         };
         self.nodes.push(Node {
             start: NO_TIME,

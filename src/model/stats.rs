@@ -76,6 +76,8 @@ pub struct RunStats {
     pub open_scopes: u64,
     pub tokens: TokenSum,
     pub by_model: BTreeMap<String, ModelStats>,
+    /// The latest time stamped anywhere in the run (what open scopes run to).
+    pub last_us: Option<i64>,
 }
 
 impl RunStats {
@@ -190,8 +192,12 @@ impl Trace {
             }
             if n.is_llm() {
                 s.llm_calls += 1;
-                let model = n.model().map_or(UNKNOWN_MODEL, |m| self.str(m)).to_owned();
-                let m = s.by_model.entry(model).or_default();
+                let model = n.model().map_or(UNKNOWN_MODEL, |m| self.str(m));
+                // Look up before inserting: no key allocation per call.
+                if !s.by_model.contains_key(model) {
+                    s.by_model.insert(model.to_owned(), ModelStats::default());
+                }
+                let m = s.by_model.get_mut(model).expect("inserted above");
                 m.calls += 1;
                 if let Some(t) = self.tokens(id) {
                     m.tokens.add(t);
@@ -206,6 +212,7 @@ impl Trace {
             s.tokens.add(&t);
         }
         let r = self.node(root);
+        s.last_us = max_t;
         s.start_us = r.start_us().or(min_t);
         let complete = if r.container() && !r.has_end() {
             s.open_scopes == 0
