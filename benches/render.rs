@@ -118,7 +118,7 @@ fn main() {
     println!(
         "built {} events, {} nodes in {:.2?}",
         trace.events,
-        trace.nodes().len(),
+        trace.node_count(),
         t.elapsed()
     );
     let t = Instant::now();

@@ -90,7 +90,7 @@ fn filter(trace: &Trace, data: &[u8]) {
         for r in trace.runs() {
             let _ = f.matches_run(trace, r);
         }
-        for id in 0..trace.nodes().len() as NodeId {
+        for id in trace.node_ids() {
             let _ = f.matches_node(trace, id);
         }
     }
@@ -231,7 +231,7 @@ pub fn exercise(trace: &mut Trace, formats: &[Format]) {
             let _ = trace_tui::model::diff::diff_runs(trace, first, trace, r);
         }
     }
-    for id in 0..trace.nodes().len() as NodeId {
+    for id in trace.node_ids() {
         let root = trace.root_of(id);
         let path = trace.path_to(id);
         assert_eq!(path.first(), Some(&root));
@@ -241,9 +241,7 @@ pub fn exercise(trace: &mut Trace, formats: &[Format]) {
         }
     }
     let _ = trace.exemplars();
-    let _ = latency_by(trace, 0..trace.nodes().len() as NodeId, |n| {
-        n.model().map(|m| trace.str(m))
-    });
+    let _ = latency_by(trace, trace.node_ids(), |n| n.model().map(|m| trace.str(m)));
     let _ = trace_tui::summary::summary_json(trace, formats);
     let mut out = Vec::new();
     trace_tui::summary::write_summary_json(&mut out, trace, formats).unwrap();
@@ -263,7 +261,8 @@ fn check_order(trace: &Trace) {
         let n = trace.node(c);
         (n.sort_time().unwrap_or(i64::MAX), c)
     };
-    for (p, n) in trace.nodes().iter().enumerate() {
+    for p in trace.node_ids() {
+        let n = trace.node(p);
         if n.kind == NodeKind::Mark {
             continue;
         }

@@ -101,24 +101,36 @@ pub fn summary_json(trace: &Trace, formats: &[Format]) -> Value {
 }
 
 /// Writes the same document as [`summary_json`], compact, building one run's JSON at a time:
-/// the document of a gigabyte log would otherwise be held whole in memory. The second half of
-/// the runs is built on a second thread (into a buffer) while this one builds the rest.
+/// the document of a gigabyte log would otherwise be held whole in memory. Runs go in blocks;
+/// a second thread builds every other block into a buffer while this one writes the rest, so
+/// at most a couple of blocks are held at once.
 pub fn write_summary_json(
     out: &mut dyn Write,
     trace: &Trace,
     formats: &[Format],
 ) -> io::Result<()> {
+    const BLOCK: usize = 256;
     let runs = runs_by_start(trace);
-    let (first, second) = runs.split_at(runs.len() / 2);
+    let blocks: Vec<&[(NodeId, RunStats)]> = runs.chunks(BLOCK).collect();
+    let block_json = |block: &[(NodeId, RunStats)], buf: &mut Vec<u8>| -> io::Result<()> {
+        for (id, s) in block {
+            buf.push(b',');
+            serde_json::to_writer(&mut *buf, &run_json(trace, *id, s))?;
+        }
+        Ok(())
+    };
     std::thread::scope(|scope| {
-        let mut tail = Some(scope.spawn(|| -> io::Result<Vec<u8>> {
-            let mut buf = Vec::new();
-            for (id, s) in second {
-                buf.push(b',');
-                serde_json::to_writer(&mut buf, &run_json(trace, *id, s))?;
+        let (tx, rx) = std::sync::mpsc::sync_channel::<io::Result<Vec<u8>>>(1);
+        let odd = blocks.iter().skip(1).step_by(2);
+        scope.spawn(move || {
+            for block in odd {
+                let mut buf = Vec::new();
+                let r = block_json(block, &mut buf).map(|()| buf);
+                if tx.send(r).is_err() {
+                    return;
+                }
             }
-            Ok(buf)
-        }));
+        });
         let Value::Object(map) = summary_parts(trace, formats, &runs) else {
             unreachable!("summary_parts builds an object")
         };
@@ -131,21 +143,24 @@ pub fn write_summary_json(
             out.write_all(b":")?;
             if key == "runs" {
                 out.write_all(b"[")?;
-                for (j, (id, s)) in first.iter().enumerate() {
-                    if j > 0 {
-                        out.write_all(b",")?;
+                let mut buf = Vec::new();
+                for (b, block) in blocks.iter().enumerate() {
+                    buf.clear();
+                    if b % 2 == 0 {
+                        block_json(block, &mut buf)?;
+                    } else {
+                        // The other thread hung up early only if it panicked (scope re-raises).
+                        buf = rx
+                            .recv()
+                            .map_err(|_| io::Error::other("summary worker stopped"))??;
                     }
-                    serde_json::to_writer(&mut *out, &run_json(trace, *id, s))?;
+                    // Every run is written with a leading separator; the first needs none.
+                    out.write_all(if b == 0 {
+                        buf.get(1..).unwrap_or(&[])
+                    } else {
+                        &buf
+                    })?;
                 }
-                let tail = tail.take().map_or(Ok(Vec::new()), |t| {
-                    t.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
-                })?;
-                // The tail starts with a separator, unneeded when the first half is empty.
-                out.write_all(if first.is_empty() {
-                    tail.get(1..).unwrap_or(&[])
-                } else {
-                    &tail
-                })?;
                 out.write_all(b"]")?;
             } else {
                 serde_json::to_writer(&mut *out, value)?;

@@ -44,7 +44,7 @@ fn runs(t: &Trace, filter: &str) -> Vec<String> {
 /// Names of the nodes (arena order) that match on their own.
 fn nodes(t: &Trace, filter: &str) -> Vec<String> {
     let filter = f(filter);
-    (0..t.nodes().len() as NodeId)
+    t.node_ids()
         .filter(|&id| filter.matches_node(t, id))
         .map(|id| t.str(t.node(id).name).to_owned())
         .collect()
@@ -68,7 +68,7 @@ fn status_filters() {
     assert_eq!(nodes(&t, "status:open"), ["codex", "shell"]);
     // 16 nodes (claude-code 6 scopes + 1 mark, research-agent 5 + 1, codex 3), minus the 2
     // errors and the 2 open ones.
-    assert_eq!(t.nodes().len(), 16);
+    assert_eq!(t.node_count(), 16);
     assert_eq!(nodes(&t, "status:ok").len(), 12);
 
     // greentic: one run, failed by draft_reply's timeout; harn: run A errors (search), B open.
@@ -194,7 +194,8 @@ fn tool_name_category_and_negation() {
     // An LLM call is not a tool, whatever its name.
     assert_eq!(nodes(&t, "tool:openai.*").len(), 0);
     // Per node, negation picks the web_search that did not fail.
-    let ok_search: Vec<NodeId> = (0..t.nodes().len() as NodeId)
+    let ok_search: Vec<NodeId> = t
+        .node_ids()
         .filter(|&id| f("tool:web_search -status:error").matches_node(&t, id))
         .collect();
     assert_eq!(ok_search.len(), 1);

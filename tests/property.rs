@@ -296,8 +296,8 @@ fn paired_logs_give_the_same_runs_in_any_event_order() {
         assert!(!expect.is_empty(), "{name}");
         assert_eq!(t.warnings_count, 0, "{name}: {:?}", t.warnings());
         assert!(
-            t.nodes()
-                .iter()
+            t.node_ids()
+                .map(|i| t.node(i))
                 .filter(|n| n.kind == NodeKind::Scope)
                 .all(|n| n.has_start() && n.has_end() && !n.placeholder()),
             "{name}: an unpaired scope"

@@ -83,7 +83,7 @@ impl StatsView {
 
     /// Whole-file figures: one pass over every node (only when the trace changed).
     pub fn compute_file(&mut self, trace: &Trace) {
-        let all = || (0..trace.nodes().len() as NodeId).filter(|&i| !trace.node(i).placeholder());
+        let all = || trace.node_ids().filter(|&i| !trace.node(i).placeholder());
         let llm_all = || all().filter(|&i| trace.node(i).is_llm());
         let mut slow: Vec<(i64, NodeId)> = all()
             .filter(|&i| trace.node(i).is_llm() || trace.node(i).is_tool())

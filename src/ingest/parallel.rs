@@ -370,11 +370,7 @@ mod tests {
             );
             assert_eq!(many.diagnostics(), one.diagnostics(), "chunk {chunk}");
             assert_eq!(many.dump(), one.dump(), "chunk {chunk}");
-            let src = |t: &Trace| {
-                (0..t.nodes().len() as u32)
-                    .map(|i| t.any_src(i))
-                    .collect::<Vec<_>>()
-            };
+            let src = |t: &Trace| t.node_ids().map(|i| t.any_src(i)).collect::<Vec<_>>();
             assert_eq!(
                 src(&many),
                 src(&one),

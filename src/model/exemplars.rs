@@ -94,11 +94,11 @@ impl Trace {
         let mut by_model: FxHashMap<Option<Sym>, Vec<NodeId>> = FxHashMap::default();
         let mut by_tool: FxHashMap<Sym, Vec<NodeId>> = FxHashMap::default();
         let mut by_name: FxHashMap<Sym, Vec<NodeId>> = FxHashMap::default();
-        for (i, n) in self.nodes().iter().enumerate() {
+        for id in self.node_ids() {
+            let n = self.node(id);
             if n.kind != NodeKind::Scope || n.placeholder() {
                 continue;
             }
-            let id = i as NodeId;
             if n.is_llm() {
                 by_model.entry(n.model()).or_default().push(id);
             }

@@ -122,28 +122,56 @@ const KNOWN_CATEGORIES: [Category; 11] = [
 const CAT_TOOL: u16 = 3;
 const CAT_LLM: u16 = 4;
 
-/// One scope (start/end pair) or mark, packed into 88 bytes: times and source positions
-/// inline, children as an intrusive list, rare fields (error text, tool-call id) in a side
-/// table. Read it through the accessors; [`Trace`] has the ones that need its tables.
+/// The part of every node (scope or mark) that is kept for all of them: 48 bytes.
 #[derive(Debug, Clone)]
-pub struct Node {
+struct Hot {
     start: i64,
-    end: i64,
     start_src: Src,
+    name: Sym,
+    parent: u32,
+    next_sibling: u32,
+    more: u32,
+    /// Index of the scope's [`Cold`] part; `NONE` for a mark.
+    scope: u32,
+    category: u16,
+    kind: NodeKind,
+    flags: u8,
+}
+
+/// What only scopes need: their end, id, children, model and tokens. 44 bytes.
+#[derive(Debug, Clone)]
+struct Cold {
+    end: i64,
     end_src: Src,
     /// The producer's id: a [`Sym`], or with [`UUID_TAG`] an index into `Trace::uuids`.
     ext: u32,
-    pub name: Sym,
-    parent: u32,
     first_child: u32,
     last_child: u32,
-    next_sibling: u32,
     model: u32,
     tokens: u32,
-    more: u32,
-    category: u16,
+}
+
+impl Cold {
+    const EMPTY: Self = Self {
+        end: NO_TIME,
+        end_src: Src::NONE,
+        ext: 0,
+        first_child: NONE,
+        last_child: NONE,
+        model: NONE,
+        tokens: NONE,
+    };
+}
+
+/// One scope (start/end pair) or mark, as read from a [`Trace`]: a view over its packed parts
+/// (48 bytes per mark, 92 per scope). Rare fields (error text, tool-call id) and the ones that
+/// need the trace's tables are on [`Trace`].
+#[derive(Debug, Clone, Copy)]
+pub struct Node<'a> {
     pub kind: NodeKind,
-    flags: u8,
+    pub name: Sym,
+    hot: &'a Hot,
+    cold: &'a Cold,
 }
 
 /// Rare per-node data, out of line.
@@ -165,7 +193,7 @@ fn pack_time(t: Option<i64>) -> i64 {
     t.map_or(NO_TIME, clamp_time)
 }
 
-impl Node {
+impl Hot {
     fn flag(&self, f: u8) -> bool {
         self.flags & f != 0
     }
@@ -178,20 +206,38 @@ impl Node {
         }
     }
 
-    pub fn start_us(&self) -> Option<i64> {
-        opt_time(self.start)
+    fn sort_time(&self, cold: &Cold) -> Option<i64> {
+        opt_time(self.start).or(if self.kind == NodeKind::Mark {
+            None
+        } else {
+            opt_time(cold.end)
+        })
+    }
+}
+
+impl Node<'_> {
+    fn flag(&self, f: u8) -> bool {
+        self.hot.flag(f)
     }
 
+    pub fn start_us(&self) -> Option<i64> {
+        opt_time(self.hot.start)
+    }
+
+    /// A mark's end is its time.
     pub fn end_us(&self) -> Option<i64> {
-        opt_time(self.end)
+        match self.kind {
+            NodeKind::Mark => self.start_us(),
+            NodeKind::Scope => opt_time(self.cold.end),
+        }
     }
 
     pub fn parent(&self) -> Option<NodeId> {
-        opt(self.parent)
+        opt(self.hot.parent)
     }
 
     pub fn model(&self) -> Option<Sym> {
-        opt(self.model).map(Sym)
+        opt(self.cold.model).map(Sym)
     }
 
     pub fn has_start(&self) -> bool {
@@ -223,11 +269,7 @@ impl Node {
     }
 
     pub fn has_children(&self) -> bool {
-        self.first_child != NONE
-    }
-
-    fn is_root(&self) -> bool {
-        self.flag(flag::IS_ROOT)
+        self.cold.first_child != NONE
     }
 
     /// A scope that started and has not ended.
@@ -236,11 +278,11 @@ impl Node {
     }
 
     pub fn is_llm(&self) -> bool {
-        self.kind == NodeKind::Scope && self.category == CAT_LLM
+        self.kind == NodeKind::Scope && self.hot.category == CAT_LLM
     }
 
     pub fn is_tool(&self) -> bool {
-        self.kind == NodeKind::Scope && self.category == CAT_TOOL
+        self.kind == NodeKind::Scope && self.hot.category == CAT_TOOL
     }
 
     /// Wall time, when both ends are known.
@@ -250,14 +292,14 @@ impl Node {
 
     /// The time the node sorts by: start, else end.
     pub fn sort_time(&self) -> Option<i64> {
-        self.start_us().or(self.end_us())
+        self.hot.sort_time(self.cold)
     }
 }
 
 /// A node's children in order (time order once [`Trace::settle`] ran).
 #[derive(Clone)]
 pub struct Children<'a> {
-    nodes: &'a [Node],
+    hot: &'a [Hot],
     next: u32,
 }
 
@@ -266,7 +308,7 @@ impl Iterator for Children<'_> {
 
     fn next(&mut self) -> Option<NodeId> {
         let id = opt(self.next)?;
-        self.next = self.nodes[id as usize].next_sibling;
+        self.next = self.hot[id as usize].next_sibling;
         Some(id)
     }
 }
@@ -282,7 +324,8 @@ pub struct Diagnostic {
 /// Everything read so far.
 #[derive(Debug, Default, Clone)]
 pub struct Trace {
-    nodes: Vec<Node>,
+    hot: Vec<Hot>,
+    cold: Vec<Cold>,
     /// Scopes by non-UUID producer id.
     ids: FxHashMap<Sym, NodeId>,
     /// Scopes by UUID: a table of node ids hashed by the node's UUID (4 bytes a slot).
@@ -371,12 +414,42 @@ impl Trace {
         self.files.get(file as usize).map_or("-", String::as_str)
     }
 
-    pub fn node(&self, id: NodeId) -> &Node {
-        &self.nodes[id as usize]
+    pub fn node(&self, id: NodeId) -> Node<'_> {
+        let hot = &self.hot[id as usize];
+        Node {
+            kind: hot.kind,
+            name: hot.name,
+            hot,
+            cold: self.cold_of(hot),
+        }
     }
 
-    pub fn nodes(&self) -> &[Node] {
-        &self.nodes
+    /// How many nodes there are; ids run from 0 to this.
+    pub fn node_count(&self) -> usize {
+        self.hot.len()
+    }
+
+    /// Every node id, in arrival order.
+    pub fn node_ids(&self) -> impl Iterator<Item = NodeId> + use<> {
+        0..self.hot.len() as NodeId
+    }
+
+    fn cold_of(&self, hot: &Hot) -> &Cold {
+        opt(hot.scope).map_or(&Cold::EMPTY, |i| &self.cold[i as usize])
+    }
+
+    fn cold(&self, id: NodeId) -> &Cold {
+        self.cold_of(&self.hot[id as usize])
+    }
+
+    /// The scope part of a node; marks have none, and are never given one.
+    fn cold_mut(&mut self, id: NodeId) -> &mut Cold {
+        let i = self.hot[id as usize].scope;
+        &mut self.cold[i as usize]
+    }
+
+    fn hm(&mut self, id: NodeId) -> &mut Hot {
+        &mut self.hot[id as usize]
     }
 
     pub fn str(&self, sym: Sym) -> &str {
@@ -386,14 +459,18 @@ impl Trace {
     /// The children of a node, in order.
     pub fn children(&self, id: NodeId) -> Children<'_> {
         Children {
-            nodes: &self.nodes,
-            next: self.nodes[id as usize].first_child,
+            hot: &self.hot,
+            next: self.cold(id).first_child,
         }
     }
 
     /// The producer's id of a node.
     pub fn ext_id(&self, id: NodeId) -> Cow<'_, str> {
-        let ext = self.nodes[id as usize].ext;
+        if self.hot[id as usize].kind == NodeKind::Mark {
+            // Marks are not registered under their ids.
+            return Cow::Borrowed("");
+        }
+        let ext = self.cold(id).ext;
         if ext & UUID_TAG == 0 {
             Cow::Borrowed(self.strings.resolve(Sym(ext)))
         } else {
@@ -404,7 +481,7 @@ impl Trace {
 
     /// The node's category, `None` for a generic mark.
     pub fn category(&self, id: NodeId) -> Option<&Category> {
-        match self.nodes[id as usize].category {
+        match self.hot[id as usize].category {
             0 => None,
             c if (c as usize) <= KNOWN_CATEGORIES.len() => Some(&KNOWN_CATEGORIES[c as usize - 1]),
             c => self
@@ -415,13 +492,13 @@ impl Trace {
 
     /// Token usage reported on the node itself.
     pub fn tokens(&self, id: NodeId) -> Option<&Tokens> {
-        opt(self.nodes[id as usize].tokens).map(|i| &self.tokens[i as usize])
+        opt(self.cold(id).tokens).map(|i| &self.tokens[i as usize])
     }
 
     /// The node's own error text.
     pub fn error(&self, id: NodeId) -> Option<&str> {
-        let n = &self.nodes[id as usize];
-        if !n.has_error() {
+        let n = &self.hot[id as usize];
+        if !n.flag(flag::HAS_ERROR) {
             return None;
         }
         Some(
@@ -432,20 +509,21 @@ impl Trace {
     }
 
     pub fn tool_call_id(&self, id: NodeId) -> Option<&str> {
-        opt(self.nodes[id as usize].more)
-            .and_then(|m| self.more[m as usize].tool_call_id.as_deref())
+        opt(self.hot[id as usize].more).and_then(|m| self.more[m as usize].tool_call_id.as_deref())
     }
 
     /// Where the node's start record is.
     pub fn start_src(&self, id: NodeId) -> Option<SourceRef> {
         let item = self.items.get(&(id, false)).copied().unwrap_or(0);
-        self.nodes[id as usize].start_src.unpack(item)
+        self.hot[id as usize].start_src.unpack(item)
     }
 
     /// Where the node's end record is.
     pub fn end_src(&self, id: NodeId) -> Option<SourceRef> {
         let item = self.items.get(&(id, true)).copied().unwrap_or(0);
-        self.nodes[id as usize].end_src.unpack(item)
+        (self.hot[id as usize].kind == NodeKind::Scope)
+            .then(|| self.cold(id).end_src.unpack(item))
+            .flatten()
     }
 
     /// The start record, else the end record.
@@ -462,11 +540,12 @@ impl Trace {
         canonical_uuid(s).map_or_else(|| self.strings.get(s).map(Key::Sym), |u| Some(Key::Uuid(u)))
     }
 
-    fn key_of(&self, n: &Node) -> Key {
-        if n.ext & UUID_TAG == 0 {
-            Key::Sym(Sym(n.ext))
+    fn key_of(&self, id: NodeId) -> Key {
+        let ext = self.cold(id).ext;
+        if ext & UUID_TAG == 0 {
+            Key::Sym(Sym(ext))
         } else {
-            Key::Uuid(self.uuids[(n.ext & !UUID_TAG) as usize].uuid())
+            Key::Uuid(self.uuids[(ext & !UUID_TAG) as usize].uuid())
         }
     }
 
@@ -537,19 +616,19 @@ impl Trace {
         self.roots
             .iter()
             .copied()
-            .filter(|&r| self.nodes[r as usize].is_root())
+            .filter(|&r| self.hot[r as usize].flag(flag::IS_ROOT))
     }
 
     /// Marks outside any seen scope.
     pub fn loose_marks(&self) -> impl Iterator<Item = NodeId> + '_ {
         self.loose_marks.iter().copied().filter(|&m| {
-            let mut p = self.nodes[m as usize].parent();
+            let mut p = opt(self.hot[m as usize].parent);
             while let Some(id) = p {
-                let n = &self.nodes[id as usize];
-                if !n.placeholder() {
+                let n = &self.hot[id as usize];
+                if !n.flag(flag::PLACEHOLDER) {
                     return false;
                 }
-                p = n.parent();
+                p = opt(n.parent);
             }
             true
         })
@@ -558,10 +637,10 @@ impl Trace {
     /// The run root above a node (the node itself for a root).
     pub fn root_of(&self, mut id: NodeId) -> NodeId {
         let mut steps = 0usize;
-        while let Some(p) = self.nodes[id as usize].parent() {
-            if self.nodes[id as usize].is_root()
-                || self.nodes[p as usize].placeholder()
-                || steps > self.nodes.len()
+        while let Some(p) = opt(self.hot[id as usize].parent) {
+            if self.hot[id as usize].flag(flag::IS_ROOT)
+                || self.hot[p as usize].flag(flag::PLACEHOLDER)
+                || steps > self.hot.len()
             {
                 break;
             }
@@ -577,7 +656,7 @@ impl Trace {
         let mut path = vec![id];
         let mut cur = id;
         while cur != root {
-            match self.nodes[cur as usize].parent() {
+            match opt(self.hot[cur as usize].parent) {
                 Some(p) => {
                     path.push(p);
                     cur = p;
@@ -622,25 +701,26 @@ impl Trace {
     }
 
     fn new_node(&mut self, kind: NodeKind, key: Key, name: Sym) -> NodeId {
-        let id = self.nodes.len() as NodeId;
-        let ext = match key {
-            Key::Sym(s) => s.0,
-            Key::Uuid(u) => self.uuid_entry_or_insert(u) | UUID_TAG,
+        let id = self.hot.len() as NodeId;
+        let scope = match kind {
+            NodeKind::Mark => NONE,
+            NodeKind::Scope => {
+                let ext = match key {
+                    Key::Sym(s) => s.0,
+                    Key::Uuid(u) => self.uuid_entry_or_insert(u) | UUID_TAG,
+                };
+                self.cold.push(Cold { ext, ..Cold::EMPTY });
+                (self.cold.len() - 1) as u32
+            }
         };
-        self.nodes.push(Node {
+        self.hot.push(Hot {
             start: NO_TIME,
-            end: NO_TIME,
             start_src: Src::NONE,
-            end_src: Src::NONE,
-            ext,
             name,
             parent: NONE,
-            first_child: NONE,
-            last_child: NONE,
             next_sibling: NONE,
-            model: NONE,
-            tokens: NONE,
             more: NONE,
+            scope,
             category: 0,
             kind,
             flags: 0,
@@ -665,7 +745,7 @@ impl Trace {
     }
 
     fn more_mut(&mut self, id: NodeId) -> &mut More {
-        let n = &mut self.nodes[id as usize];
+        let n = &mut self.hot[id as usize];
         if n.more == NONE {
             n.more = self.more.len() as u32;
             self.more.push(More::default());
@@ -674,11 +754,10 @@ impl Trace {
     }
 
     fn set_src(&mut self, id: NodeId, end: bool, src: SourceRef) {
-        let n = &mut self.nodes[id as usize];
         if end {
-            n.end_src = Src::pack(src);
+            self.cold_mut(id).end_src = Src::pack(src);
         } else {
-            n.start_src = Src::pack(src);
+            self.hm(id).start_src = Src::pack(src);
         }
         if src.item != 0 {
             self.items.insert((id, end), src.item);
@@ -704,22 +783,21 @@ impl Trace {
         let id = match ev.kind {
             EventKind::Mark => {
                 let id = self.new_node(NodeKind::Mark, key, name);
-                let n = &mut self.nodes[id as usize];
+                let n = self.hm(id);
                 n.start = pack_time(ts);
-                n.end = pack_time(ts);
                 n.set(flag::HAS_START | flag::HAS_END, true);
                 self.set_src(id, false, ev.src);
                 if let Some(c) = &ev.category {
                     let code = self.category_code(c);
-                    self.nodes[id as usize].category = code;
+                    self.hm(id).category = code;
                 }
                 id
             }
             EventKind::Start => {
                 let id = match self.get_id(key) {
                     Some(n)
-                        if !self.nodes[n as usize].has_start()
-                            && self.nodes[n as usize].kind == NodeKind::Scope =>
+                        if !self.hot[n as usize].flag(flag::HAS_START)
+                            && self.hot[n as usize].kind == NodeKind::Scope =>
                     {
                         n
                     }
@@ -736,20 +814,20 @@ impl Trace {
                     None => self.new_node(NodeKind::Scope, key, name),
                 };
                 self.set_id(key, id);
-                time_before = self.nodes[id as usize].sort_time();
-                let n = &mut self.nodes[id as usize];
+                time_before = self.node(id).sort_time();
+                let n = self.hm(id);
                 n.set(flag::HAS_START, true);
                 n.start = pack_time(ts);
                 n.set(flag::START_ESTIMATED, false);
-                n.set(flag::CONTAINER, n.container() || ev.container);
+                n.set(flag::CONTAINER, n.flag(flag::CONTAINER) || ev.container);
                 self.set_src(id, false, ev.src);
                 id
             }
             EventKind::End => {
                 let id = match self.get_id(key) {
                     Some(n)
-                        if !self.nodes[n as usize].has_end()
-                            && self.nodes[n as usize].kind == NodeKind::Scope =>
+                        if !self.hot[n as usize].flag(flag::HAS_END)
+                            && self.hot[n as usize].kind == NodeKind::Scope =>
                     {
                         n
                     }
@@ -768,86 +846,87 @@ impl Trace {
                         n
                     }
                 };
-                time_before = self.nodes[id as usize].sort_time();
-                let n = &mut self.nodes[id as usize];
-                n.set(flag::HAS_END, true);
-                n.end = pack_time(ts);
-                if !n.has_start() {
+                time_before = self.node(id).sort_time();
+                self.hm(id).set(flag::HAS_END, true);
+                self.cold_mut(id).end = pack_time(ts);
+                if !self.hot[id as usize].flag(flag::HAS_START) {
                     if let (Some(end), Some(d)) = (ts, ev.duration_us.map(clamp_time)) {
+                        let n = self.hm(id);
                         n.start = clamp_time(end.saturating_sub(d));
                         n.set(flag::START_ESTIMATED, true);
                     }
                 }
                 self.set_src(id, true, ev.src);
                 if let Some(t) = ev.tokens {
-                    let n = &mut self.nodes[id as usize];
-                    if n.tokens == NONE {
-                        n.tokens = self.tokens.len() as u32;
+                    let slot = self.cold(id).tokens;
+                    if slot == NONE {
+                        self.cold_mut(id).tokens = self.tokens.len() as u32;
                         self.tokens.push(t);
                     } else {
-                        self.tokens[n.tokens as usize] = t;
+                        self.tokens[slot as usize] = t;
                     }
                 }
                 id
             }
         };
-        let was_placeholder = self.nodes[id as usize].placeholder();
+        let was_placeholder = self.hot[id as usize].flag(flag::PLACEHOLDER);
+        self.hm(id).set(flag::PLACEHOLDER, false);
+        let old_name = self.hot[id as usize].name;
+        if old_name != name
+            && (ev.kind == EventKind::Start
+                || self.strings.resolve(old_name).is_empty()
+                || was_placeholder)
         {
-            let n = &mut self.nodes[id as usize];
-            n.set(flag::PLACEHOLDER, false);
-            if n.name != name
-                && (ev.kind == EventKind::Start
-                    || self.strings.resolve(n.name).is_empty()
-                    || was_placeholder)
+            self.hm(id).name = name;
+        }
+        if let Some(c) = &ev.category {
+            if self.hot[id as usize].category == 0 || ev.kind == EventKind::Start {
+                let code = self.category_code(c);
+                self.hm(id).category = code;
+            }
+        }
+        if let Some(m) = &ev.model {
+            // Marks carry no model (they have no scope part to hold one).
+            if ev.kind != EventKind::Mark && (!ev.model_is_fallback || self.cold(id).model == NONE)
             {
-                n.name = name;
+                let sym = self.strings.intern(m).0;
+                self.cold_mut(id).model = sym;
             }
-            if let Some(c) = &ev.category {
-                if n.category == 0 || ev.kind == EventKind::Start {
-                    let code = self.category_code(c);
-                    self.nodes[id as usize].category = code;
-                }
+        }
+        if let Some(t) = &ev.tool_call_id {
+            let more = self.more_mut(id);
+            if more.tool_call_id.is_none() {
+                more.tool_call_id = Some(t.as_ref().into());
             }
-            if let Some(m) = &ev.model {
-                if !ev.model_is_fallback || self.nodes[id as usize].model == NONE {
-                    self.nodes[id as usize].model = self.strings.intern(m).0;
-                }
-            }
-            if let Some(t) = &ev.tool_call_id {
-                let more = self.more_mut(id);
-                if more.tool_call_id.is_none() {
-                    more.tool_call_id = Some(t.as_ref().into());
-                }
-            }
-            if let Failure::Error(text) = &ev.failure {
-                self.more_mut(id).error = Some(text.as_ref().into());
-                self.nodes[id as usize].set(flag::HAS_ERROR, true);
-            }
+        }
+        if let Failure::Error(text) = &ev.failure {
+            self.more_mut(id).error = Some(text.as_ref().into());
+            self.hm(id).set(flag::HAS_ERROR, true);
         }
         if was_placeholder {
             // A parent that arrived after its children: they stop being runs of their own.
-            let mut c = self.nodes[id as usize].first_child;
+            let mut c = self.cold(id).first_child;
             while c != NONE {
-                let child = &mut self.nodes[c as usize];
+                let child = &mut self.hot[c as usize];
                 child.set(flag::IS_ROOT, false);
                 c = child.next_sibling;
             }
         }
         match ev.parent.as_deref().filter(|p| !p.is_empty()) {
             Some(p) => self.link(id, p, ev.src),
-            None if self.nodes[id as usize].parent == NONE => self.mark_root_if_run(id),
+            None if self.hot[id as usize].parent == NONE => self.mark_root_if_run(id),
             None => {}
         }
-        if self.nodes[id as usize].sort_time() != time_before {
-            if let Some(p) = self.nodes[id as usize].parent() {
+        if self.node(id).sort_time() != time_before {
+            if let Some(p) = opt(self.hot[id as usize].parent) {
                 self.mark_unsorted(p);
             }
         }
     }
 
     fn mark_unsorted(&mut self, p: NodeId) {
-        if !self.nodes[p as usize].flag(flag::UNSORTED) {
-            self.nodes[p as usize].set(flag::UNSORTED, true);
+        if !self.hot[p as usize].flag(flag::UNSORTED) {
+            self.hm(p).set(flag::UNSORTED, true);
             self.unsorted.push(p);
         }
     }
@@ -861,15 +940,17 @@ impl Trace {
             kids.extend(self.children(p));
             kids.sort_by_cached_key(|&c| self.order_key(c));
             for w in kids.windows(2) {
-                self.nodes[w[0] as usize].next_sibling = w[1];
+                self.hot[w[0] as usize].next_sibling = w[1];
             }
-            let n = &mut self.nodes[p as usize];
-            n.first_child = kids.first().copied().unwrap_or(NONE);
-            n.last_child = kids.last().copied().unwrap_or(NONE);
-            n.set(flag::UNSORTED, false);
             if let Some(&last) = kids.last() {
-                self.nodes[last as usize].next_sibling = NONE;
+                self.hot[last as usize].next_sibling = NONE;
             }
+            let first = kids.first().copied().unwrap_or(NONE);
+            let last = kids.last().copied().unwrap_or(NONE);
+            let c = self.cold_mut(p);
+            c.first_child = first;
+            c.last_child = last;
+            self.hm(p).set(flag::UNSORTED, false);
         }
     }
 
@@ -879,12 +960,15 @@ impl Trace {
     }
 
     fn mark_root_if_run(&mut self, id: NodeId) {
-        let n = &self.nodes[id as usize];
-        let parent_unseen = n
-            .parent()
-            .is_none_or(|p| self.nodes[p as usize].placeholder());
-        if n.kind == NodeKind::Scope && !n.placeholder() && parent_unseen && !n.is_root() {
-            self.nodes[id as usize].set(flag::IS_ROOT, true);
+        let n = &self.hot[id as usize];
+        let parent_unseen =
+            opt(n.parent).is_none_or(|p| self.hot[p as usize].flag(flag::PLACEHOLDER));
+        if n.kind == NodeKind::Scope
+            && !n.flag(flag::PLACEHOLDER)
+            && parent_unseen
+            && !n.flag(flag::IS_ROOT)
+        {
+            self.hm(id).set(flag::IS_ROOT, true);
             self.roots.push(id);
         } else if n.kind == NodeKind::Mark && parent_unseen {
             self.loose_marks.push(id);
@@ -892,7 +976,7 @@ impl Trace {
     }
 
     fn link(&mut self, child: NodeId, parent_key: &str, src: SourceRef) {
-        if let Some(existing) = self.nodes[child as usize].parent() {
+        if let Some(existing) = opt(self.hot[child as usize].parent) {
             let same = self.ext_id(existing) == parent_key;
             if !same {
                 self.warn(
@@ -903,7 +987,7 @@ impl Trace {
             return;
         }
         let pkey = self.key(parent_key);
-        if pkey == self.key_of(&self.nodes[child as usize]) {
+        if self.hot[child as usize].kind == NodeKind::Scope && pkey == self.key_of(child) {
             self.warn(
                 src,
                 format!("scope {parent_key:?} is its own parent; shown as a root"),
@@ -912,16 +996,16 @@ impl Trace {
             return;
         }
         let parent = match self.get_id(pkey) {
-            Some(p) if self.nodes[p as usize].kind == NodeKind::Scope => p,
+            Some(p) if self.hot[p as usize].kind == NodeKind::Scope => p,
             _ => {
                 let name = self.strings.intern(parent_key);
                 let p = self.new_node(NodeKind::Scope, pkey, name);
-                self.nodes[p as usize].set(flag::PLACEHOLDER, true);
+                self.hm(p).set(flag::PLACEHOLDER, true);
                 self.set_id(pkey, p);
                 p
             }
         };
-        if self.nodes[child as usize].has_children() && self.is_ancestor_or_self(child, parent) {
+        if self.node(child).has_children() && self.is_ancestor_or_self(child, parent) {
             self.warn(
                 src,
                 format!("parent {parent_key:?} would close a cycle; shown as a root"),
@@ -929,23 +1013,23 @@ impl Trace {
             self.mark_root_if_run(child);
             return;
         }
-        self.nodes[child as usize].parent = parent;
-        let last = self.nodes[parent as usize].last_child;
+        self.hm(child).parent = parent;
+        let last = self.cold(parent).last_child;
         let out_of_order =
             opt(last).is_some_and(|last| self.order_key(last) > self.order_key(child));
         if last == NONE {
-            self.nodes[parent as usize].first_child = child;
+            self.cold_mut(parent).first_child = child;
         } else {
-            self.nodes[last as usize].next_sibling = child;
+            self.hot[last as usize].next_sibling = child;
         }
-        self.nodes[parent as usize].last_child = child;
+        self.cold_mut(parent).last_child = child;
         if out_of_order {
             self.mark_unsorted(parent);
         }
-        if self.nodes[parent as usize].placeholder() {
+        if self.hot[parent as usize].flag(flag::PLACEHOLDER) {
             self.mark_root_if_run(child);
         } else {
-            self.nodes[child as usize].set(flag::IS_ROOT, false);
+            self.hm(child).set(flag::IS_ROOT, false);
         }
     }
 
@@ -958,17 +1042,16 @@ impl Trace {
                 return true;
             }
             steps += 1;
-            if steps > self.nodes.len() {
+            if steps > self.hot.len() {
                 return true;
             }
-            cur = self.nodes[c as usize].parent();
+            cur = opt(self.hot[c as usize].parent);
         }
         false
     }
 
     /// Sibling order: time, then arrival (node ids grow in arrival order).
     fn order_key(&self, c: NodeId) -> (i64, NodeId) {
-        let n = &self.nodes[c as usize];
-        (n.sort_time().unwrap_or(i64::MAX), c)
+        (self.node(c).sort_time().unwrap_or(i64::MAX), c)
     }
 }

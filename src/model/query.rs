@@ -171,7 +171,7 @@ pub struct LatencyRow {
 pub fn latency_by<'t>(
     trace: &'t Trace,
     nodes: impl IntoIterator<Item = NodeId>,
-    key: impl Fn(&'t Node) -> Option<&'t str>,
+    key: impl Fn(Node<'t>) -> Option<&'t str>,
 ) -> Vec<LatencyRow> {
     let mut groups: FxHashMap<&str, Vec<i64>> = FxHashMap::default();
     for id in nodes {
