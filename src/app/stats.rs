@@ -57,7 +57,7 @@ fn by_model(trace: &Trace, ids: impl Iterator<Item = NodeId>) -> Vec<Bar> {
         let e = m.entry(model_of(trace, id)).or_default();
         e.0 += trace
             .tokens(id)
-            .map_or(0, crate::event::Tokens::total_or_sum);
+            .map_or(0, |t| t.total_or_sum());
         e.1 += 1;
     }
     let mut bars: Vec<Bar> = m
@@ -144,7 +144,7 @@ impl StatsView {
                     label: clean(trace.str(n.name)).into_owned(),
                     value: trace
                         .tokens(i)
-                        .map_or(0, crate::event::Tokens::total_or_sum),
+                        .map_or(0, |t| t.total_or_sum()),
                     calls: 1,
                 }
             })
@@ -184,7 +184,7 @@ impl StatsView {
                     );
                     let tok = trace
                         .tokens(s.node)
-                        .map_or(0, crate::event::Tokens::total_or_sum)
+                        .map_or(0, |t| t.total_or_sum())
                         as f64;
                     let permille = |x: f64| (x * 1000.0).round().clamp(0.0, 1000.0) as u32;
                     (
@@ -210,7 +210,7 @@ fn cumulative(trace: &Trace, calls: &[NodeId], span: Option<(i64, i64)>) -> (Vec
                 n.end_us().or(n.start_us())?,
                 trace
                     .tokens(i)
-                    .map_or(0, crate::event::Tokens::total_or_sum),
+                    .map_or(0, |t| t.total_or_sum()),
             ))
         })
         .collect();

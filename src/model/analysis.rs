@@ -145,7 +145,7 @@ impl TokenTable {
 
     fn self_and_source(&self, trace: &Trace, id: NodeId) -> (Option<Tokens>, Source) {
         let n = trace.node(id);
-        self_and_source(trace.tokens(id), n.is_llm(), self.kids(trace, id))
+        self_and_source(trace.tokens(id).as_ref(), n.is_llm(), self.kids(trace, id))
     }
 }
 
@@ -188,7 +188,7 @@ pub fn self_tokens(trace: &Trace, id: NodeId) -> Option<Tokens> {
     let n = trace.node(id);
     let own = trace.tokens(id)?;
     if n.is_llm() || !n.has_children() {
-        return Some(*own);
+        return Some(own);
     }
     let order = trace.preorder(id);
     TokenTable::new(trace, &order).self_and_source(trace, id).0

@@ -174,11 +174,57 @@ pub struct Node<'a> {
     cold: &'a Cold,
 }
 
+/// A call's token usage in 24 bytes: five counts as `u32` with a presence mask. A count
+/// that does not fit (hostile input, or a truly huge figure) sends the whole record to the
+/// trace's `wide_tokens` table instead, so no figure is ever cut.
+#[derive(Debug, Clone, Copy)]
+struct PackedTokens {
+    v: [u32; 5],
+    /// Bit i: field i was reported. `WIDE`: `v[0]` indexes `wide_tokens`.
+    present: u8,
+}
+
+const WIDE: u8 = 1 << 7;
+
+impl PackedTokens {
+    fn fields(t: &Tokens) -> [Option<u64>; 5] {
+        [t.input, t.output, t.total, t.cache_read, t.cache_write]
+    }
+
+    /// Packs `t`, or `None` when a count needs more than 32 bits.
+    fn pack(t: &Tokens) -> Option<Self> {
+        let mut p = Self {
+            v: [0; 5],
+            present: 0,
+        };
+        for (i, f) in Self::fields(t).into_iter().enumerate() {
+            if let Some(x) = f {
+                p.v[i] = u32::try_from(x).ok()?;
+                p.present |= 1 << i;
+            }
+        }
+        Some(p)
+    }
+
+    fn unpack(self) -> Tokens {
+        let f = |i: usize| (self.present & (1 << i) != 0).then(|| u64::from(self.v[i]));
+        Tokens {
+            input: f(0),
+            output: f(1),
+            total: f(2),
+            cache_read: f(3),
+            cache_write: f(4),
+        }
+    }
+}
+
 /// Rare per-node data, out of line.
 #[derive(Debug, Clone, Default)]
 struct More {
     error: Option<Box<str>>,
-    tool_call_id: Option<Box<str>>,
+    /// Byte range of the tool-call id in `Trace::tool_ids` (one arena: ids are unique per
+    /// call, so interning them would only add a table).
+    tool_call_id: Option<(u64, u32)>,
 }
 
 fn opt(v: u32) -> Option<u32> {
@@ -336,7 +382,9 @@ pub struct Trace {
     /// Category names beyond the known ones, indexed by code − 12.
     other_categories: Vec<Category>,
     more: Vec<More>,
-    tokens: Vec<Tokens>,
+    tokens: Vec<PackedTokens>,
+    wide_tokens: Vec<Tokens>,
+    tool_ids: String,
     /// Greentic step indices of nodes whose source is an element of a document.
     items: FxHashMap<(NodeId, bool), u32>,
     roots: Vec<NodeId>,
@@ -491,8 +539,23 @@ impl Trace {
     }
 
     /// Token usage reported on the node itself.
-    pub fn tokens(&self, id: NodeId) -> Option<&Tokens> {
-        opt(self.cold(id).tokens).map(|i| &self.tokens[i as usize])
+    pub fn tokens(&self, id: NodeId) -> Option<Tokens> {
+        let p = self.tokens[opt(self.cold(id).tokens)? as usize];
+        Some(if p.present & WIDE == 0 {
+            p.unpack()
+        } else {
+            self.wide_tokens[p.v[0] as usize]
+        })
+    }
+
+    fn pack_tokens(&mut self, t: &Tokens) -> PackedTokens {
+        PackedTokens::pack(t).unwrap_or_else(|| {
+            self.wide_tokens.push(*t);
+            PackedTokens {
+                v: [(self.wide_tokens.len() - 1) as u32, 0, 0, 0, 0],
+                present: WIDE,
+            }
+        })
     }
 
     /// The node's own error text.
@@ -509,7 +572,9 @@ impl Trace {
     }
 
     pub fn tool_call_id(&self, id: NodeId) -> Option<&str> {
-        opt(self.hot[id as usize].more).and_then(|m| self.more[m as usize].tool_call_id.as_deref())
+        let (start, len) = self.more[opt(self.hot[id as usize].more)? as usize].tool_call_id?;
+        let start = start as usize;
+        self.tool_ids.get(start..start + len as usize)
     }
 
     /// Where the node's start record is.
@@ -858,12 +923,13 @@ impl Trace {
                 }
                 self.set_src(id, true, ev.src);
                 if let Some(t) = ev.tokens {
+                    let packed = self.pack_tokens(&t);
                     let slot = self.cold(id).tokens;
                     if slot == NONE {
                         self.cold_mut(id).tokens = self.tokens.len() as u32;
-                        self.tokens.push(t);
+                        self.tokens.push(packed);
                     } else {
-                        self.tokens[slot as usize] = t;
+                        self.tokens[slot as usize] = packed;
                     }
                 }
                 id
@@ -894,9 +960,16 @@ impl Trace {
             }
         }
         if let Some(t) = &ev.tool_call_id {
+            let start = self.tool_ids.len() as u64;
             let more = self.more_mut(id);
             if more.tool_call_id.is_none() {
-                more.tool_call_id = Some(t.as_ref().into());
+                // Ids are short; a longer one is cut at a character boundary.
+                let mut end = t.len().min(u32::MAX as usize);
+                while !t.is_char_boundary(end) {
+                    end -= 1;
+                }
+                more.tool_call_id = Some((start, end as u32));
+                self.tool_ids.push_str(&t[..end]);
             }
         }
         if let Failure::Error(text) = &ev.failure {

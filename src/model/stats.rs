@@ -158,7 +158,7 @@ impl Trace {
         let mut subtree: Vec<Option<Tokens>> = vec![None; order.len()];
         for (i, &id) in order.iter().enumerate().rev() {
             let n = self.node(id);
-            let s = combine_tokens(self.tokens(id), kids[i], n.is_llm());
+            let s = combine_tokens(self.tokens(id).as_ref(), kids[i], n.is_llm());
             subtree[i] = s;
             if let Some(p) = n.parent().and_then(|p| pos.get(&p)) {
                 kids[*p] = add_opt(kids[*p], s);
@@ -207,7 +207,7 @@ impl Trace {
                 let m = &mut s.by_model[at].1;
                 m.calls += 1;
                 if let Some(t) = self.tokens(id) {
-                    m.tokens.add(t);
+                    m.tokens.add(&t);
                 }
             }
             for t in [n.start_us(), n.end_us()].into_iter().flatten() {

@@ -184,7 +184,7 @@ fn fields(app: &App, id: NodeId, out: &mut Vec<Line<'static>>) {
     }
     // Subtree figure and where it came from (the counting rule is in ARCHITECTURE.md).
     if let Some(sub) = app.subtree_tokens(id).filter(|&s| s > 0) {
-        let own = t.tokens(id).map(crate::event::Tokens::total_or_sum);
+        let own = t.tokens(id).map(|t| t.total_or_sum());
         let source = match own {
             None => "summed from children",
             Some(o) if o == sub => "",
