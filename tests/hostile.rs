@@ -228,3 +228,57 @@ fn a_late_time_moves_a_scope_among_its_siblings() {
     let names: Vec<&str> = t.children(r).map(|c| t.str(t.node(c).name)).collect();
     assert_eq!(names, ["e", "c", "a"]);
 }
+
+/// Token counts are packed into 32 bits when they fit; a larger figure must come back exactly,
+/// and a small one next to it must be unaffected.
+#[test]
+fn token_counts_beyond_32_bits_are_kept_exactly() {
+    use trace_tui::event::{Event, EventKind, Tokens};
+    let mut t = Trace::new();
+    let big = Tokens {
+        input: Some(5_000_000_000),
+        output: Some(7),
+        total: None,
+        cache_read: Some(u64::MAX),
+        cache_write: None,
+    };
+    let small = Tokens {
+        input: Some(u64::from(u32::MAX)),
+        output: None,
+        total: Some(0),
+        cache_read: None,
+        cache_write: Some(3),
+    };
+    for (id, tokens) in [("a", big), ("b", small)] {
+        t.apply(&Event::new(EventKind::Start, id, "call"));
+        let mut end = Event::new(EventKind::End, id, "call");
+        end.tokens = Some(tokens);
+        t.apply(&end);
+    }
+    assert_eq!(t.tokens(t.lookup("a").unwrap()), Some(big));
+    assert_eq!(t.tokens(t.lookup("b").unwrap()), Some(small));
+}
+
+/// Canonical UUIDs are kept as 128-bit numbers, anything else as text: either way the id reads
+/// back byte for byte, and ids that differ only in case are different scopes.
+#[test]
+fn ids_read_back_exactly_whatever_their_form() {
+    use trace_tui::event::{Event, EventKind};
+    let ids = [
+        "019efaca-0889-70db-95a7-e859c9eedc45",
+        "019EFACA-0889-70DB-95A7-E859C9EEDC45",
+        "{019efaca-0889-70db-95a7-e859c9eedc45}",
+        "019efaca088970db95a7e859c9eedc45",
+        "019efaca-0889-70db-95a7-e859c9eedc4",
+        "not-a-uuid",
+    ];
+    let mut t = Trace::new();
+    for id in ids {
+        t.apply(&Event::new(EventKind::Start, id, "s"));
+    }
+    assert_eq!(t.runs().count(), ids.len());
+    for id in ids {
+        let n = t.lookup(id).unwrap_or_else(|| panic!("{id} not found"));
+        assert_eq!(t.ext_id(n), id);
+    }
+}
