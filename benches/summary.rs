@@ -1,17 +1,18 @@
 //! Whole-file load + summary throughput on a synthetic NeMo-Relay-shaped ATOF log.
 //!
 //! ```text
-//! cargo bench --bench summary                      # 200 MB
-//! TRACE_BENCH_MB=1000 cargo bench --bench summary  # 1 GB
+//! cargo bench --bench summary                          # 10 MB, 100 MB and 1 GB
+//! TRACE_BENCH_MB=200 cargo bench --bench summary       # one size
+//! TRACE_BENCH_PHASES=1 cargo bench --bench summary     # plus where the load time goes
 //! ```
 //!
 //! The log comes from [`trace_tui::synth`] and is cached under `target/bench-data/` with its
-//! expected figures next to it. Measured, median of 3 runs each, file in the page cache:
-//! `wc -l` (the byte-scan floor), the library path (`ingest::files::load` +
-//! `summary::summary_json`) in process, and the release binary `trace-tui summary --json` under
-//! `/usr/bin/time -f %M` for peak RSS. Both summaries are checked against the generator's
-//! totals; a mismatch prints FAIL and exits 1. A phase breakdown (read, split, parse, model)
-//! shows where the load time goes.
+//! expected figures next to it. For each size, file in the page cache, medians of 3 runs:
+//! `wc -l` (the byte-scan floor); the release binary `trace-tui summary --json` under
+//! `/usr/bin/time -f %M` for wall time and peak RSS, its totals checked against the
+//! generator's (a mismatch prints FAIL and exits 1); and the explorer's peak RSS, measured in a
+//! child copy of this bench that loads the file, builds the app and draws every view on a
+//! `TestBackend`. One table shows how time and memory grow with the file.
 //!
 //! MB here is 10^6 bytes; RSS is in MiB.
 
@@ -33,95 +34,108 @@ const SEED: u64 = 42;
 const RUNS: usize = 3;
 const CHUNK: usize = 1 << 20;
 
+/// Set in a child copy of this bench: open the file as the explorer does and report peak RSS.
+const CHILD_VAR: &str = "TRACE_BENCH_TUI_CHILD";
+
+struct Row {
+    mb: f64,
+    events: u64,
+    wc: Duration,
+    summary: Option<Duration>,
+    summary_rss: Option<u64>,
+    tui_rss: Option<u64>,
+}
+
 fn main() {
+    if let Some(path) = std::env::var_os(CHILD_VAR) {
+        tui_child(Path::new(&path));
+        return;
+    }
     // `cargo test --all-targets` runs benches without `--bench`: stay quick there.
     if !std::env::args().any(|a| a == "--bench") {
         println!("summary bench: skipped outside `cargo bench`");
         return;
     }
-    let mb: u64 = std::env::var("TRACE_BENCH_MB")
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(200);
-    let (path, exp) = bench_file(mb);
-    let bytes = exp.bytes as f64;
+    let sizes: Vec<u64> = std::env::var("TRACE_BENCH_MB")
+        .unwrap_or_else(|_| "10,100,1000".into())
+        .split(',')
+        .filter_map(|v| v.trim().parse().ok())
+        .collect();
     let mut ok = true;
-
-    let wc_out = Command::new("wc")
-        .arg("-l")
-        .arg(&path)
-        .output()
-        .expect("run wc -l");
-    let wc_lines: u64 = String::from_utf8_lossy(&wc_out.stdout)
-        .split_whitespace()
-        .next()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0);
-    if wc_lines != exp.events {
-        println!(
-            "FAIL wc -l counted {wc_lines} lines, generator wrote {}",
-            exp.events
-        );
-        ok = false;
-    }
-    let wc = median(|| {
-        let t = Instant::now();
-        let st = Command::new("wc")
+    let mut rows = Vec::new();
+    for &mb in &sizes {
+        let (path, exp) = bench_file(mb);
+        let wc_out = Command::new("wc")
             .arg("-l")
             .arg(&path)
-            .stdout(Stdio::null())
-            .status()
+            .output()
             .expect("run wc -l");
-        assert!(st.success());
-        t.elapsed()
-    });
+        let wc_lines: u64 = String::from_utf8_lossy(&wc_out.stdout)
+            .split_whitespace()
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        if wc_lines != exp.events {
+            println!(
+                "FAIL wc -l counted {wc_lines} lines, generator wrote {}",
+                exp.events
+            );
+            ok = false;
+        }
+        let wc = median(|| {
+            let t = Instant::now();
+            let st = Command::new("wc")
+                .arg("-l")
+                .arg(&path)
+                .stdout(Stdio::null())
+                .status()
+                .expect("run wc -l");
+            assert!(st.success());
+            t.elapsed()
+        });
+        let (summary, summary_rss) = binary_run(&path, &exp, &mut ok);
+        let tui_rss = tui_run(&path);
+        rows.push(Row {
+            mb: exp.bytes as f64 / 1e6,
+            events: exp.events,
+            wc,
+            summary,
+            summary_rss,
+            tui_rss,
+        });
+        if std::env::var_os("TRACE_BENCH_PHASES").is_some() {
+            phases(&path, &exp);
+        }
+    }
 
-    let mut summary = Value::Null;
-    let lib = median(|| {
-        let t = Instant::now();
-        let (trace, formats) =
-            trace_tui::ingest::files::load(std::slice::from_ref(&path), None, &mut |_| {})
-                .expect("load");
-        summary = trace_tui::summary::summary_json(&trace, &formats);
-        let d = t.elapsed();
-        drop(trace);
-        d
-    });
-    ok &= report_check("library load + summary_json", &exp, &summary);
-
-    let (bin_wall, rss_kib) = binary_run(&path, &exp, &mut ok);
-
-    let secs = lib.as_secs_f64();
     println!();
     println!(
-        "| size MB | events | wc -l s | trace-tui s | ratio | MB/s | events/s | binary s | peak RSS MiB | RSS % of file |"
+        "| file MB | events | wc -l s | summary --json s | × wc -l | MB/s | summary peak RSS MiB | % of file | explorer peak RSS MiB | % of file |"
     );
     println!("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-    let rss_mib = rss_kib.map(|k| k as f64 / 1024.0);
+    let secs = |d: Option<Duration>| d.map_or(f64::NAN, |d| d.as_secs_f64());
+    let mib = |k: Option<u64>| k.map_or(f64::NAN, |k| k as f64 / 1024.0);
+    for r in &rows {
+        let share = |k: Option<u64>| mib(k) * 1024.0 * 1024.0 / (r.mb * 1e6) * 100.0;
+        println!(
+            "| {:.0} | {} | {:.3} | {:.3} | {:.1} | {:.0} | {:.0} | {:.1}% | {:.0} | {:.1}% |",
+            r.mb,
+            r.events,
+            r.wc.as_secs_f64(),
+            secs(r.summary),
+            secs(r.summary) / r.wc.as_secs_f64(),
+            r.mb / secs(r.summary),
+            mib(r.summary_rss),
+            share(r.summary_rss),
+            mib(r.tui_rss),
+            share(r.tui_rss),
+        );
+    }
     println!(
-        "| {:.1} | {} | {:.3} | {:.3} | {:.1}× | {:.0} | {:.2} M | {} | {} | {} |",
-        bytes / 1e6,
-        exp.events,
-        wc.as_secs_f64(),
-        secs,
-        secs / wc.as_secs_f64(),
-        bytes / 1e6 / secs,
-        exp.events as f64 / secs / 1e6,
-        bin_wall.map_or_else(|| "-".into(), |d| format!("{:.3}", d.as_secs_f64())),
-        rss_mib.map_or_else(|| "-".into(), |m| format!("{m:.0}")),
-        rss_mib.map_or_else(
-            || "-".into(),
-            |m| format!("{:.0}%", m * 1024.0 * 1024.0 / bytes * 100.0)
-        ),
+        "(medians of {RUNS} runs, file in the page cache; `summary --json` is the release binary's \
+         wall time and peak RSS from /usr/bin/time; the explorer column opens the file as the TUI \
+         does, builds its views and draws each at 160x45 on a TestBackend)"
     );
-    println!(
-        "({} runs, {} LLM calls, {} tool calls; medians of {RUNS}; `trace-tui s` is the in-process library path, \
-         `binary s` the release binary's wall time)",
-        exp.runs, exp.llm_calls, exp.tool_calls
-    );
-
-    phases(&path, &exp, lib);
-
     println!(
         "\n{}",
         if ok {
@@ -132,6 +146,48 @@ fn main() {
     );
     if !ok {
         std::process::exit(1);
+    }
+}
+
+/// Runs this bench again as a child that opens `path` as the explorer would; its peak RSS.
+fn tui_run(path: &Path) -> Option<u64> {
+    let exe = std::env::current_exe().ok()?;
+    let out = Command::new(exe).env(CHILD_VAR, path).output().ok()?;
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("peak_kib "))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// The explorer's work on `path` without a terminal: load, build the app, draw every view.
+fn tui_child(path: &Path) {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use trace_tui::app::{Action, App, View, update};
+    let (trace, formats) =
+        trace_tui::ingest::files::load(&[path.to_path_buf()], None, &mut |_| {}).expect("load");
+    let mut app = App::new(trace, formats, "bench", false);
+    let mut term = Terminal::new(TestBackend::new(160, 45)).expect("terminal");
+    update(&mut app, Action::Resize(160, 45));
+    for view in [View::Explorer, View::Timeline, View::Tokens, View::Explorer] {
+        update(&mut app, Action::ShowView(view));
+        for a in [
+            Action::Down,
+            Action::Down,
+            Action::ExpandAll,
+            Action::PageDown,
+        ] {
+            update(&mut app, a);
+            term.draw(|f| trace_tui::ui::render(f, &app)).expect("draw");
+        }
+    }
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let peak = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok());
+    if let Some(k) = peak {
+        println!("peak_kib {k}");
     }
 }
 
@@ -273,7 +329,14 @@ fn chunks(path: &Path, mut f: impl FnMut(&[u8])) {
 }
 
 /// Cumulative stages of the load path, each a median of `RUNS`; differences show each cost.
-fn phases(path: &Path, exp: &Expected, full: Duration) {
+fn phases(path: &Path, exp: &Expected) {
+    let full = median(|| {
+        let t = Instant::now();
+        let (trace, formats) =
+            trace_tui::ingest::files::load(&[path.to_path_buf()], None, &mut |_| {}).expect("load");
+        std::hint::black_box(trace_tui::summary::summary_json(&trace, &formats));
+        t.elapsed()
+    });
     let read = median(|| {
         let t = Instant::now();
         let mut n = 0usize;

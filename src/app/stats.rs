@@ -55,9 +55,7 @@ fn by_model(trace: &Trace, ids: impl Iterator<Item = NodeId>) -> Vec<Bar> {
     let mut m: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
     for id in ids {
         let e = m.entry(model_of(trace, id)).or_default();
-        e.0 += trace
-            .tokens(id)
-            .map_or(0, |t| t.total_or_sum());
+        e.0 += trace.tokens(id).map_or(0, |t| t.total_or_sum());
         e.1 += 1;
     }
     let mut bars: Vec<Bar> = m
@@ -142,9 +140,7 @@ impl StatsView {
                 let n = trace.node(i);
                 Bar {
                     label: clean(trace.str(n.name)).into_owned(),
-                    value: trace
-                        .tokens(i)
-                        .map_or(0, |t| t.total_or_sum()),
+                    value: trace.tokens(i).map_or(0, |t| t.total_or_sum()),
                     calls: 1,
                 }
             })
@@ -182,10 +178,7 @@ impl StatsView {
                             .category(s.node)
                             .map_or("scope", crate::event::Category::as_str)
                     );
-                    let tok = trace
-                        .tokens(s.node)
-                        .map_or(0, |t| t.total_or_sum())
-                        as f64;
+                    let tok = trace.tokens(s.node).map_or(0, |t| t.total_or_sum()) as f64;
                     let permille = |x: f64| (x * 1000.0).round().clamp(0.0, 1000.0) as u32;
                     (
                         label,
@@ -208,9 +201,7 @@ fn cumulative(trace: &Trace, calls: &[NodeId], span: Option<(i64, i64)>) -> (Vec
             let n = trace.node(i);
             Some((
                 n.end_us().or(n.start_us())?,
-                trace
-                    .tokens(i)
-                    .map_or(0, |t| t.total_or_sum()),
+                trace.tokens(i).map_or(0, |t| t.total_or_sum()),
             ))
         })
         .collect();

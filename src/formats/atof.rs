@@ -11,43 +11,45 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::usage::{error_text, is_error_status, tokens_from_usage, tokens_in};
+use super::usage::{TokensInProbe, UsageProbe, error_text, is_error_status};
 use super::{Format, ParseError, Reader, time};
 use crate::event::{Category, Event, EventKind, Failure, SourceRef, Tokens};
 
 #[derive(Deserialize)]
 struct Line<'a> {
     #[serde(borrow)]
-    kind: Option<Cow<'a, str>>,
+    kind: Option<Str<'a>>,
     #[serde(borrow)]
-    uuid: Option<Cow<'a, str>>,
+    uuid: Option<Str<'a>>,
     #[serde(borrow)]
-    parent_uuid: Option<Cow<'a, str>>,
+    parent_uuid: Option<Str<'a>>,
     #[serde(borrow)]
     timestamp: Option<&'a RawValue>,
     #[serde(borrow)]
-    name: Option<Cow<'a, str>>,
+    name: Option<Str<'a>>,
     #[serde(borrow)]
-    scope_category: Option<Cow<'a, str>>,
+    scope_category: Option<Str<'a>>,
     #[serde(borrow)]
-    category: Option<Cow<'a, str>>,
+    category: Option<Str<'a>>,
     #[serde(borrow)]
-    scope_type: Option<Cow<'a, str>>,
+    scope_type: Option<Str<'a>>,
     #[serde(borrow, default)]
-    category_profile: ObjOr<Profile<'a>>,
+    category_profile: ObjOr<Box<Profile<'a>>>,
     /// `input` / `output` are the pre-0.1 draft's names for the payload.
     #[serde(borrow, default, alias = "input", alias = "output")]
-    data: ObjOr<DataProbe<'a>>,
-    #[serde(default)]
-    metadata: ObjOr<MetaProbe>,
-    status: Option<Value>,
+    data: ObjOr<Box<DataProbe<'a>>>,
+    #[serde(borrow, default)]
+    metadata: ObjOr<Box<MetaProbe<'a>>>,
+    #[serde(borrow)]
+    status: Option<Lv<'a>>,
     #[serde(borrow, default)]
     model_name: LStr<'a>,
     #[serde(borrow, default)]
     tool_call_id: LStr<'a>,
     #[serde(borrow, default)]
     annotated_response: ObjOr<Annotated<'a>>,
-    error: Option<Value>,
+    #[serde(borrow)]
+    error: Option<Lv<'a>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -65,60 +67,149 @@ struct Profile<'a> {
 /// Where a usage object or a model id can sit inside `data`, `metadata` or a profile.
 #[derive(Deserialize, Default)]
 struct Annotated<'a> {
-    usage: Option<Value>,
+    usage: Option<UsageProbe>,
     #[serde(borrow, default)]
     model: LStr<'a>,
 }
 
 #[derive(Deserialize, Default)]
 struct DataProbe<'a> {
-    usage: Option<Value>,
-    token_usage: Option<Value>,
+    usage: Option<UsageProbe>,
+    token_usage: Option<UsageProbe>,
     #[serde(rename = "usageMetadata")]
-    usage_metadata: Option<Value>,
+    usage_metadata: Option<UsageProbe>,
     #[serde(borrow, default)]
     response: ObjOr<Annotated<'a>>,
     #[serde(borrow, default)]
     annotated_response: ObjOr<Annotated<'a>>,
     #[serde(borrow, default)]
     content: ObjOr<Annotated<'a>>,
-    error: Option<Value>,
+    #[serde(borrow)]
+    error: Option<Lv<'a>>,
     #[serde(rename = "type", borrow, default)]
     kind: LStr<'a>,
     #[serde(borrow, default)]
     model: LStr<'a>,
-    status: Option<Value>,
-    rejected: Option<Value>,
+    #[serde(borrow)]
+    status: Option<Lv<'a>>,
+    #[serde(borrow)]
+    rejected: Option<Lv<'a>>,
     #[serde(borrow, default)]
     rejection_reason: LStr<'a>,
 }
 
 #[derive(Deserialize, Default)]
-struct MetaProbe {
-    #[serde(rename = "otel.status_code")]
-    otel_status_code: Option<Value>,
-    #[serde(rename = "otel_status_code")]
-    otel_status_code_flat: Option<Value>,
-    #[serde(rename = "otel.status_description")]
-    otel_status_description: Option<Value>,
-    #[serde(rename = "otel_status_description")]
-    otel_status_description_flat: Option<Value>,
-    status: Option<Value>,
-    error: Option<Value>,
-    #[serde(rename = "nemo_relay.log.severity")]
-    severity: Option<Value>,
-    #[serde(rename = "nemo_relay_log_severity")]
-    severity_flat: Option<Value>,
-    usage: Option<Value>,
-    token_usage: Option<Value>,
-    response: Option<Value>,
-    annotated_response: Option<Value>,
+struct MetaProbe<'a> {
+    #[serde(rename = "otel.status_code", borrow)]
+    otel_status_code: Option<Lv<'a>>,
+    #[serde(rename = "otel_status_code", borrow)]
+    otel_status_code_flat: Option<Lv<'a>>,
+    #[serde(rename = "otel.status_description", borrow)]
+    otel_status_description: Option<Lv<'a>>,
+    #[serde(rename = "otel_status_description", borrow)]
+    otel_status_description_flat: Option<Lv<'a>>,
+    #[serde(borrow)]
+    status: Option<Lv<'a>>,
+    #[serde(borrow)]
+    error: Option<Lv<'a>>,
+    #[serde(rename = "nemo_relay.log.severity", borrow)]
+    severity: Option<Lv<'a>>,
+    #[serde(rename = "nemo_relay_log_severity", borrow)]
+    severity_flat: Option<Lv<'a>>,
+    usage: Option<UsageProbe>,
+    token_usage: Option<UsageProbe>,
+    response: Option<TokensInProbe>,
+    annotated_response: Option<TokensInProbe>,
+}
+
+/// A JSON value exactly as `Value` reads it, except that a string is kept borrowed: most
+/// probed values are strings, and only objects and arrays are built.
+enum Lv<'a> {
+    Str(Cow<'a, str>),
+    /// Never a `Value::String`.
+    Other(Value),
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Lv<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Lv<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("any valid JSON value")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Lv::Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Lv::Str(Cow::Owned(v.to_owned())))
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(Lv::Other(Value::Bool(v)))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(Lv::Other(Value::from(v)))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(Lv::Other(Value::from(v)))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(Lv::Other(
+                    serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number),
+                ))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(Lv::Other(Value::Null))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                Value::deserialize(serde::de::value::SeqAccessDeserializer::new(seq)).map(Lv::from)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
+                // Not always an object: serde_json's raw-value envelope
+                // (`{"$serde_json::private::RawValue": "\"text\""}`) reads as the value inside.
+                Value::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(Lv::from)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl From<Value> for Lv<'_> {
+    fn from(v: Value) -> Self {
+        match v {
+            Value::String(s) => Lv::Str(Cow::Owned(s)),
+            other => Lv::Other(other),
+        }
+    }
+}
+
+impl Lv<'_> {
+    fn as_str(&self) -> Option<&str> {
+        match self {
+            Lv::Str(s) => Some(s),
+            Lv::Other(_) => None,
+        }
+    }
+
+    fn error_text(&self) -> Option<String> {
+        match self {
+            Lv::Str(s) => Some(s.as_ref().to_owned()),
+            Lv::Other(v) => error_text(v),
+        }
+    }
 }
 
 /// A probe struct when the value is an object; any other JSON value is skipped as `None`.
 /// One pass over the line: payloads are scanned once and never materialized.
-/// Boxed: serde moves values by copy through every layer, and the probes are large.
-struct ObjOr<T>(Option<Box<T>>);
+/// The large probes go in as `ObjOr<Box<_>>`: serde moves values by copy through every
+/// layer, and measured, a box per object beats copying them.
+struct ObjOr<T>(Option<T>);
 
 impl<T> Default for ObjOr<T> {
     fn default() -> Self {
@@ -139,7 +230,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for ObjOr<T> {
                 map: A,
             ) -> Result<Self::Value, A::Error> {
                 T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
-                    .map(|t| ObjOr(Some(Box::new(t))))
+                    .map(|t| ObjOr(Some(t)))
             }
             fn visit_seq<A: serde::de::SeqAccess<'de>>(
                 self,
@@ -168,6 +259,30 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for ObjOr<T> {
             }
         }
         d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+/// A string, borrowed when unescaped; anything else is an error, as for `Cow<str>`.
+/// (`Option<Cow<str>>` would always copy: serde borrows only for a bare `Cow` field.)
+struct Str<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Str<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                // The words of serde's `String` visitor, which `Cow<str>` used.
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Str(Cow::Owned(v.to_owned())))
+            }
+        }
+        d.deserialize_string(V)
     }
 }
 
@@ -227,8 +342,9 @@ impl<'de: 'a, 'a> Deserialize<'de> for LStr<'a> {
 }
 
 impl<'a> LStr<'a> {
-    fn get(self) -> Option<Cow<'a, str>> {
-        self.0.filter(|s| !s.is_empty())
+    /// The string unless empty; leaves `None` behind.
+    fn take(&mut self) -> Option<Cow<'a, str>> {
+        self.0.take().filter(|s| !s.is_empty())
     }
 }
 
@@ -245,13 +361,14 @@ impl Reader for AtofReader {
     ) -> Result<(), ParseError> {
         // One UTF-8 check for the whole line; the parser then never re-validates substrings.
         let text = std::str::from_utf8(record).map_err(|_| ParseError::Utf8)?;
-        let line: Line<'_> = serde_json::from_str(text)
+        let mut line: Line<'_> = serde_json::from_str(text)
             .map_err(|e| ParseError::from_json(&e, Format::Atof, record))?;
         let kind_str = line
             .kind
-            .as_deref()
+            .as_ref()
+            .map(|k| &*k.0)
             .ok_or_else(|| ParseError::shape(Format::Atof, "missing `kind`"))?;
-        let kind = match (kind_str, line.scope_category.as_deref()) {
+        let kind = match (kind_str, line.scope_category.as_ref().map(|c| &*c.0)) {
             ("scope", Some("start")) | ("ScopeStart", _) => EventKind::Start,
             ("scope", Some("end")) | ("ScopeEnd", _) => EventKind::End,
             ("scope", other) => {
@@ -277,58 +394,76 @@ impl Reader for AtofReader {
         };
         let id = line
             .uuid
-            .ok_or_else(|| ParseError::shape(Format::Atof, "missing `uuid`"))?;
-        let mut ev = Event::new(kind, id, line.name.unwrap_or(Cow::Borrowed("")));
+            .ok_or_else(|| ParseError::shape(Format::Atof, "missing `uuid`"))?
+            .0;
+        let name = line.name.map_or(Cow::Borrowed(""), |n| n.0);
+        let mut ev = Event::new(kind, id, name);
         ev.src = src;
-        ev.parent = line.parent_uuid.filter(|p| !p.is_empty());
+        ev.parent = line.parent_uuid.map(|p| p.0).filter(|p| !p.is_empty());
         ev.ts_us = line.timestamp.and_then(time::timestamp_us);
         ev.category = line
             .category
             .or(line.scope_type)
-            .map(|c| Category::parse(&c));
+            .map(|c| Category::parse(&c.0));
         if kind != EventKind::Mark && ev.category.is_none() {
             ev.category = Some(Category::Unknown);
         }
 
-        let profile = line.category_profile.0.map(|b| *b).unwrap_or_default();
-        ev.tool_call_id = profile.tool_call_id.get().or(line.tool_call_id.get());
-        ev.model = profile.model_name.get().or(line.model_name.get());
-        let data = line.data.0.map(|b| *b).unwrap_or_default();
+        let mut profile = line.category_profile.0;
+        let profile_tool = profile.as_mut().and_then(|p| p.tool_call_id.take());
+        ev.tool_call_id = profile_tool.or(line.tool_call_id.take());
+        let profile_model = profile.as_mut().and_then(|p| p.model_name.take());
+        ev.model = profile_model.or(line.model_name.take());
+        let mut data = line.data.0;
 
         match kind {
             EventKind::Start => {
                 if ev.model.is_none() && ev.category == Some(Category::Llm) {
                     ev.model = profile
-                        .annotated_request
-                        .0
-                        .and_then(|a| a.model.get())
-                        .or_else(|| data.model.get())
-                        .or_else(|| data.content.0.and_then(|c| c.model.get()));
+                        .as_mut()
+                        .and_then(|p| p.annotated_request.0.as_mut())
+                        .and_then(|a| a.model.take())
+                        .or_else(|| data.as_mut().and_then(|d| d.model.take()))
+                        .or_else(|| {
+                            data.as_mut()
+                                .and_then(|d| d.content.0.as_mut())
+                                .and_then(|c| c.model.take())
+                        });
                 }
             }
             EventKind::End | EventKind::Mark => {
-                let annotated = profile
-                    .annotated_response
-                    .0
-                    .or(line.annotated_response.0)
-                    .map(|b| *b)
-                    .unwrap_or_default();
-                let meta = line.metadata.0.map(|b| *b).unwrap_or_default();
-                let annotated_usage = annotated.usage.as_ref().and_then(tokens_from_usage);
+                let mut annotated = profile
+                    .as_mut()
+                    .and_then(|p| p.annotated_response.0.as_mut())
+                    .or(line.annotated_response.0.as_mut());
+                let annotated_usage = annotated
+                    .as_ref()
+                    .and_then(|a| a.usage.as_ref())
+                    .and_then(|u| u.0);
                 if ev.model.is_none() {
-                    ev.model = annotated.model.get().or_else(|| data.model.clone().get());
+                    ev.model = annotated
+                        .as_mut()
+                        .and_then(|a| a.model.take())
+                        .or_else(|| data.as_mut().and_then(|d| d.model.take()));
                     ev.model_is_fallback = ev.model.is_some();
                 }
+                let (no_data, no_meta);
+                let data = if let Some(d) = &data {
+                    &**d
+                } else {
+                    no_data = DataProbe::default();
+                    &no_data
+                };
+                let meta = if let Some(m) = &line.metadata.0 {
+                    &**m
+                } else {
+                    no_meta = MetaProbe::default();
+                    &no_meta
+                };
                 if kind == EventKind::End {
-                    ev.tokens = annotated_usage.or_else(|| data_tokens(&data, &meta));
+                    ev.tokens = annotated_usage.or_else(|| data_tokens(data, meta));
                 }
-                ev.failure = failure(
-                    line.status.as_ref(),
-                    line.error.as_ref(),
-                    &data,
-                    &meta,
-                    kind,
-                );
+                ev.failure = failure(line.status.as_ref(), line.error.as_ref(), data, meta, kind);
             }
         }
         out(ev);
@@ -336,40 +471,40 @@ impl Reader for AtofReader {
     }
 }
 
-fn str_of(v: Option<&Value>) -> Option<&str> {
-    v.and_then(Value::as_str).filter(|s| !s.is_empty())
+fn str_of<'v>(v: Option<&'v Lv<'_>>) -> Option<&'v str> {
+    v.and_then(Lv::as_str).filter(|s| !s.is_empty())
 }
 
-fn data_tokens(d: &DataProbe<'_>, meta: &MetaProbe) -> Option<Tokens> {
+fn data_tokens(d: &DataProbe<'_>, meta: &MetaProbe<'_>) -> Option<Tokens> {
     [&d.usage, &d.token_usage, &d.usage_metadata]
         .into_iter()
         .flatten()
-        .find_map(tokens_from_usage)
+        .find_map(|u| u.0)
         .or_else(|| {
             [&d.response.0, &d.annotated_response.0, &d.content.0]
                 .into_iter()
                 .flatten()
-                .find_map(|a| a.usage.as_ref().and_then(tokens_from_usage))
+                .find_map(|a| a.usage.as_ref().and_then(|u| u.0))
         })
         .or_else(|| {
             [&meta.usage, &meta.token_usage]
                 .into_iter()
                 .flatten()
-                .find_map(tokens_from_usage)
+                .find_map(|u| u.0)
         })
         .or_else(|| {
             [&meta.response, &meta.annotated_response]
                 .into_iter()
                 .flatten()
-                .find_map(tokens_in)
+                .find_map(|t| t.0)
         })
 }
 
 fn failure<'a>(
-    top_status: Option<&Value>,
-    top_error: Option<&Value>,
+    top_status: Option<&Lv<'_>>,
+    top_error: Option<&Lv<'_>>,
     d: &DataProbe<'_>,
-    meta: &MetaProbe,
+    meta: &MetaProbe<'_>,
     kind: EventKind,
 ) -> Failure<'a> {
     let description = str_of(meta.otel_status_description.as_ref())
@@ -377,10 +512,10 @@ fn failure<'a>(
     let otel_error = [&meta.otel_status_code, &meta.otel_status_code_flat]
         .into_iter()
         .any(|c| str_of(c.as_ref()).is_some_and(|c| c.eq_ignore_ascii_case("error")));
-    let status_word = |v: Option<&Value>| -> Option<String> {
+    let status_word = |v: Option<&Lv<'_>>| -> Option<String> {
         match v? {
-            Value::String(s) if is_error_status(s) => Some(s.clone()),
-            Value::Object(o) => {
+            Lv::Str(s) if is_error_status(s) => Some(s.as_ref().to_owned()),
+            Lv::Other(Value::Object(o)) => {
                 let code = o.get("code").or_else(|| o.get("status"));
                 let bad = code.and_then(Value::as_str).is_some_and(is_error_status)
                     || code.and_then(Value::as_i64) == Some(2);
@@ -394,9 +529,9 @@ fn failure<'a>(
             _ => None,
         }
     };
-    let data_error = d.error.as_ref().and_then(error_text);
+    let data_error = d.error.as_ref().and_then(Lv::error_text);
     let data_is_error_body = d.kind.0.as_deref() == Some("error");
-    let rejected = d.rejected.as_ref().and_then(Value::as_bool) == Some(true);
+    let rejected = matches!(d.rejected, Some(Lv::Other(Value::Bool(true))));
     let severity_error = [&meta.severity, &meta.severity_flat]
         .into_iter()
         .any(|s| str_of(s.as_ref()).is_some_and(|s| s.eq_ignore_ascii_case("error")));
@@ -408,7 +543,7 @@ fn failure<'a>(
                 .or_else(|| data_error.clone())
                 .unwrap_or_default(),
         )
-    } else if let Some(e) = top_error.and_then(error_text) {
+    } else if let Some(e) = top_error.and_then(Lv::error_text) {
         Some(e)
     } else if let Some(w) = status_word(top_status) {
         Some(
@@ -421,12 +556,12 @@ fn failure<'a>(
         Some(
             data_error
                 .clone()
-                .or_else(|| meta.error.as_ref().and_then(error_text))
+                .or_else(|| meta.error.as_ref().and_then(Lv::error_text))
                 .unwrap_or(w),
         )
     } else if let Some(e) = data_error {
         Some(e)
-    } else if let Some(e) = meta.error.as_ref().and_then(error_text) {
+    } else if let Some(e) = meta.error.as_ref().and_then(Lv::error_text) {
         Some(e)
     } else if data_is_error_body {
         Some("provider returned an error body".to_owned())
@@ -575,5 +710,94 @@ mod tests {
             read(r#"{"kind":"mark","uuid":"a\"b","name":"x\ny"}"#).unwrap()[0]
                 .starts_with("Mark id=a\"b")
         );
+    }
+
+    fn end(extra: &str) -> String {
+        format!(
+            r#"{{"kind":"scope","uuid":"u","timestamp":1,"name":"n","scope_category":"end","category":"llm"{extra}}}"#
+        )
+    }
+
+    fn tokens_of(extra: &str) -> String {
+        let got = read(&end(extra)).unwrap();
+        let i = got[0].find("tokens=").unwrap();
+        got[0][i..].to_owned()
+    }
+
+    #[test]
+    fn usage_probe_in_a_line() {
+        // Floats, digit strings, alias priority and the recomputed total.
+        assert_eq!(
+            tokens_of(
+                r#","data":{"usage":{"input":1,"prompt_tokens":"10","completion_tokens":2.0,"total":5}}"#
+            ),
+            "tokens=Some((Some(10), Some(2), Some(12), None, None)) fail=None"
+        );
+        // Repeated keys inside a usage object: the last one counts, as in a JSON map.
+        assert_eq!(
+            tokens_of(r#","data":{"usage":{"input":1,"input":"x","output":3,"output":4}}"#),
+            "tokens=Some((None, Some(4), Some(4), None, None)) fail=None"
+        );
+        // A usage that is not an object is skipped, never an error.
+        assert_eq!(
+            tokens_of(
+                r#","data":{"usage":[1,2],"token_usage":"lots","usageMetadata":{"promptTokenCount":7}}"#
+            ),
+            "tokens=Some((Some(7), None, Some(7), None, None)) fail=None"
+        );
+        assert_eq!(
+            tokens_of(
+                r#","data":{"usage":7},"metadata":{"response":{"content":{"usage":{"output":2}}}}"#
+            ),
+            "tokens=Some((None, Some(2), Some(2), None, None)) fail=None"
+        );
+        // A repeated probed field is an error, as it always was.
+        assert!(matches!(
+            read(&end(r#","data":{"usage":{},"usage":{}}"#)),
+            Err(ParseError::Shape { .. })
+        ));
+        // So is a value serde_json cannot read, anywhere under a probed field.
+        assert!(read(&end(r#","data":{"usage":{"junk":1e400}}"#)).is_err());
+        assert!(read(&end(r#","data":{"junk":1e400}"#)).is_ok());
+    }
+
+    #[test]
+    fn probed_values_of_any_type() {
+        for v in [
+            "null",
+            "true",
+            "2",
+            "-1.5",
+            r#""""#,
+            "[]",
+            r#"{"code":2}"#,
+            r#"{"a":[{}]}"#,
+        ] {
+            let extra = format!(
+                r#","status":{v},"error":{v},"data":{{"error":{v},"status":{v},"rejected":{v}}},"metadata":{{"otel.status_code":{v},"status":{v},"error":{v},"nemo_relay.log.severity":{v},"response":{v}}}"#
+            );
+            assert!(read(&end(&extra)).is_ok(), "{v}");
+        }
+        assert!(
+            read(&end(r#","status":{"code":"ERROR","message":"m"}"#)).unwrap()[0]
+                .ends_with("fail=Error(\"m\")")
+        );
+        assert!(
+            read(&end(r#","error":{"detail":[1]}"#)).unwrap()[0]
+                .ends_with(r#"fail=Error("{\"detail\":[1]}")"#)
+        );
+    }
+
+    #[test]
+    fn unescaped_strings_are_borrowed() {
+        let l = r#"{"kind":"mark","uuid":"a","parent_uuid":"p","name":"n","category_profile":{"model_name":"m"}}"#;
+        AtofReader
+            .read(l.as_bytes(), SourceRef::default(), &mut |e| {
+                assert!(matches!(e.id, Cow::Borrowed("a")));
+                assert!(matches!(e.parent, Some(Cow::Borrowed("p"))));
+                assert!(matches!(e.name, Cow::Borrowed("n")));
+                assert!(matches!(e.model, Some(Cow::Borrowed("m"))));
+            })
+            .unwrap();
     }
 }

@@ -13,7 +13,13 @@ pub fn timestamp_us(raw: &RawValue) -> Option<i64> {
     let text = raw.get();
     match text.as_bytes().first()? {
         b'"' => {
-            let s: std::borrow::Cow<'_, str> = serde_json::from_str(text).ok()?;
+            // The common case has no escapes: read it in place (serde never borrows a `Cow`
+            // inside a `RawValue`, so decoding it would allocate on every line).
+            let s: std::borrow::Cow<'_, str> =
+                match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+                    Some(inner) if !inner.contains('\\') => std::borrow::Cow::Borrowed(inner),
+                    _ => serde_json::from_str(text).ok()?,
+                };
             parse_rfc3339_us(&s).or_else(|| s.trim().parse::<i64>().ok())
         }
         b'-' | b'0'..=b'9' => text.parse::<i64>().ok().or_else(|| {

@@ -14,7 +14,7 @@ use crate::formats::Format;
 use crate::model::Trace;
 
 /// Bytes per chunk: big enough to amortize hand-offs, small enough to stream progress.
-pub const CHUNK_BYTES: usize = 1 << 20;
+pub const CHUNK_BYTES: usize = 256 << 10;
 /// Files smaller than this are read on one thread.
 pub const MIN_PARALLEL_BYTES: u64 = 16 << 20;
 

@@ -111,7 +111,13 @@ impl Trace {
         let done = |groups: Vec<(&str, Vec<NodeId>)>| {
             let mut by_text: BTreeMap<String, Vec<NodeId>> = BTreeMap::new();
             for (k, ids) in groups {
-                by_text.entry(k.to_owned()).or_default().extend(ids);
+                // Moved, not copied: these lists hold every call of the trace.
+                match by_text.entry(k.to_owned()) {
+                    std::collections::btree_map::Entry::Vacant(e) => {
+                        e.insert(ids);
+                    }
+                    std::collections::btree_map::Entry::Occupied(mut e) => e.get_mut().extend(ids),
+                }
             }
             by_text
                 .into_iter()
