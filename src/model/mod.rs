@@ -424,7 +424,8 @@ impl UuidEntry {
 /// string kept), anything else interned.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Key {
-    Uuid(u128),
+    /// Index of the UUID's entry in `Trace::uuids` (one entry per distinct UUID).
+    Uuid(u32),
     Sym(Sym),
 }
 
@@ -597,12 +598,18 @@ impl Trace {
     }
 
     fn key(&mut self, s: &str) -> Key {
-        canonical_uuid(s).map_or_else(|| Key::Sym(self.strings.intern(s)), Key::Uuid)
+        match canonical_uuid(s) {
+            Some(u) => Key::Uuid(self.uuid_entry_or_insert(u)),
+            None => Key::Sym(self.strings.intern(s)),
+        }
     }
 
     /// The key of `s` if `s` was ever seen as an id (does not intern).
     fn find_key(&self, s: &str) -> Option<Key> {
-        canonical_uuid(s).map_or_else(|| self.strings.get(s).map(Key::Sym), |u| Some(Key::Uuid(u)))
+        match canonical_uuid(s) {
+            Some(u) => self.uuid_entry(u).map(Key::Uuid),
+            None => self.strings.get(s).map(Key::Sym),
+        }
     }
 
     fn key_of(&self, id: NodeId) -> Key {
@@ -610,7 +617,7 @@ impl Trace {
         if ext & UUID_TAG == 0 {
             Key::Sym(Sym(ext))
         } else {
-            Key::Uuid(self.uuids[(ext & !UUID_TAG) as usize].uuid())
+            Key::Uuid(ext & !UUID_TAG)
         }
     }
 
@@ -643,9 +650,7 @@ impl Trace {
     fn get_id(&self, key: Key) -> Option<NodeId> {
         match key {
             Key::Sym(s) => self.ids.get(&s).copied(),
-            Key::Uuid(u) => self
-                .uuid_entry(u)
-                .and_then(|e| opt(self.uuids[e as usize].node)),
+            Key::Uuid(e) => opt(self.uuids[e as usize].node),
         }
     }
 
@@ -655,10 +660,7 @@ impl Trace {
             Key::Sym(s) => {
                 self.ids.insert(s, id);
             }
-            Key::Uuid(u) => {
-                let e = self.uuid_entry_or_insert(u);
-                self.uuids[e as usize].node = id;
-            }
+            Key::Uuid(e) => self.uuids[e as usize].node = id,
         }
     }
 
@@ -772,7 +774,7 @@ impl Trace {
             NodeKind::Scope => {
                 let ext = match key {
                     Key::Sym(s) => s.0,
-                    Key::Uuid(u) => self.uuid_entry_or_insert(u) | UUID_TAG,
+                    Key::Uuid(e) => e | UUID_TAG,
                 };
                 self.cold.push(Cold { ext, ..Cold::EMPTY });
                 (self.cold.len() - 1) as u32
