@@ -86,7 +86,8 @@ fn every_record_reads_back_as_exactly_its_line() {
         .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
         .count();
 
-    let (one, _) = trace_tui::ingest::files::load(&[path.clone()], None, &mut |_| {}).unwrap();
+    let (one, _) =
+        trace_tui::ingest::files::load(std::slice::from_ref(&path), None, &mut |_| {}).unwrap();
     assert_eq!(one.skipped, 0);
     // Each record is one event; each event's record is some node's start or end source.
     assert_eq!(one.events as usize, records);
