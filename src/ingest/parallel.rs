@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
+use std::io::Read;
 use std::ops::Range;
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::sync::{Arc, Mutex};
@@ -239,10 +240,9 @@ pub fn load_file(
             };
             // Read into spare capacity: no zeroing of a buffer about to be overwritten.
             buf.reserve(chunk_bytes);
-            let have = buf.len();
-            buf.resize(have + chunk_bytes, 0);
-            let n = super::files::read_full(file, &mut buf[have..])?;
-            buf.truncate(have + n);
+            let n = Read::by_ref(file)
+                .take(chunk_bytes as u64)
+                .read_to_end(&mut buf)?;
             if buf.is_empty() {
                 break;
             }
