@@ -285,7 +285,7 @@ fn follow_summary(files: &[PathBuf], format: Option<Format>, json: bool) -> Resu
                     eprintln!("trace-tui: {}", trace_tui::text::clean(&s));
                 }
                 // Only background loads send these; the follower never does.
-                IngestMsg::Progress { .. } | IngestMsg::Loaded(_) => {}
+                IngestMsg::Progress { .. } | IngestMsg::Preview(_) | IngestMsg::Loaded(_) => {}
             }
         }
         for (id, s) in done.take_new(&trace) {

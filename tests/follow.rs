@@ -52,7 +52,9 @@ impl Feed {
                 self.resets += 1;
             }
             IngestMsg::Status(s) => self.statuses.push(s),
-            IngestMsg::Progress { .. } | IngestMsg::Loaded(_) => panic!("the follower never loads"),
+            IngestMsg::Progress { .. } | IngestMsg::Preview(_) | IngestMsg::Loaded(_) => {
+                panic!("the follower never loads")
+            }
         }
     }
 

@@ -678,3 +678,70 @@ fn tokens_view_lists_the_critical_path_and_context_growth() {
     // Two LLM calls with 812 and 1500 input tokens.
     assert!(screen.contains("Context growth · peak 1.5k in"), "{screen}");
 }
+
+/// A big file shows its first runs from a preview while it loads; when the full trace
+/// arrives, the run and the node the user selected meanwhile stay selected (the preview's node
+/// ids are a prefix of the full trace's).
+#[test]
+fn preview_then_full_load_keeps_the_users_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.jsonl");
+    let mut bytes = Vec::new();
+    trace_tui::synth::generate(5, trace_tui::synth::Target::Events(20_000), &mut bytes).unwrap();
+    std::fs::write(&path, &bytes).unwrap();
+
+    let preview = trace_tui::ingest::files::preview(std::slice::from_ref(&path), None).unwrap();
+    let (full, formats) =
+        trace_tui::ingest::files::load(std::slice::from_ref(&path), None, &mut |_| {}).unwrap();
+    assert!(preview.trace.events > 0 && preview.trace.events < full.events);
+    for id in preview.trace.node_ids() {
+        let (p, f) = (preview.trace.node(id), full.node(id));
+        assert_eq!(preview.trace.ext_id(id), full.ext_id(id), "node {id}");
+        assert_eq!(preview.trace.str(p.name), full.str(f.name), "node {id}");
+        assert_eq!(p.kind, f.kind, "node {id}");
+    }
+
+    let mut app = App::new(Trace::new(), Vec::new(), "big.jsonl", false);
+    let preview_runs = preview.trace.runs().count();
+    keys(
+        &mut app,
+        [
+            Action::Ingest(IngestMsg::Progress {
+                done: 0,
+                total: bytes.len() as u64,
+            }),
+            Action::Ingest(IngestMsg::Preview(Box::new(preview))),
+        ],
+    );
+    let screen = text(&draw(&mut app, 120, 40));
+    assert!(
+        screen.contains(&format!("Runs {preview_runs} ")),
+        "{screen}"
+    );
+    assert!(screen.lines().last().unwrap().contains("indexing"));
+    app.focus = Pane::Runs;
+    keys(&mut app, [Action::Down, Action::Down]);
+    app.focus = Pane::Tree;
+    keys(&mut app, [Action::Down, Action::Down, Action::Down]);
+    draw(&mut app, 120, 40);
+    let (run, node) = (app.runs.selected.unwrap(), app.tree.selected.unwrap());
+    let (run_id, node_id) = (
+        app.trace.ext_id(run).into_owned(),
+        app.trace.ext_id(node).into_owned(),
+    );
+
+    let loaded = trace_tui::ingest::Loaded {
+        trace: full,
+        formats,
+    };
+    keys(
+        &mut app,
+        [Action::Ingest(IngestMsg::Loaded(Box::new(loaded)))],
+    );
+    let screen = text(&draw(&mut app, 120, 40));
+    assert!(!screen.lines().last().unwrap().contains("indexing"));
+    assert_eq!(app.runs.selected, Some(run));
+    assert_eq!(app.tree.selected, Some(node));
+    assert_eq!(app.trace.ext_id(run), run_id);
+    assert_eq!(app.trace.ext_id(node), node_id);
+}

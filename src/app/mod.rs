@@ -185,6 +185,8 @@ pub struct App {
     run_stale: bool,
     stats_stale: bool,
     seen_runs: FxHashSet<NodeId>,
+    /// The trace is a load's preview; the full trace will extend it.
+    previewing: bool,
     /// Trace generation the whole-file figures were computed at.
     stats_generation: Option<u64>,
 }
@@ -224,6 +226,7 @@ impl App {
             run_stale: true,
             stats_stale: true,
             seen_runs: FxHashSet::default(),
+            previewing: false,
             stats_generation: None,
         };
         app.refresh();

@@ -406,8 +406,23 @@ impl App {
                 self.runs_stale = true;
             }
             IngestMsg::Progress { done, total } => self.progress = Some((done, total)),
+            IngestMsg::Preview(preview) => {
+                // Only onto an empty screen: a preview never replaces real data.
+                if self.trace.events == 0 {
+                    self.forget_view();
+                    self.trace = preview.trace;
+                    self.formats = preview.formats;
+                    self.previewing = true;
+                }
+            }
             IngestMsg::Loaded(loaded) => {
-                self.forget_view();
+                if std::mem::take(&mut self.previewing) {
+                    // The preview's node ids are a prefix of the full trace's: what the user
+                    // selected, expanded or marked while it loaded stays where it is.
+                    self.forget_derived();
+                } else {
+                    self.forget_view();
+                }
                 self.trace = loaded.trace;
                 self.formats = loaded.formats;
                 self.progress = None;
@@ -424,14 +439,22 @@ impl App {
 
     /// Drops everything derived from the trace (it is about to be replaced).
     fn forget_view(&mut self) {
-        self.runs.cache.clear();
         self.runs.selected = None;
         self.tree.selected = None;
         self.tree.expanded.clear();
         self.tree.collapsed.clear();
         self.seen_runs.clear();
         self.payloads.clear();
+        self.diff_mark = None;
+        self.forget_derived();
+    }
+
+    /// Drops what is computed from the trace, keeping the user's place (selections, expanded
+    /// nodes), for a trace that extends the current one.
+    fn forget_derived(&mut self) {
+        self.runs.cache.clear();
         self.run = None;
+        self.exemplar_cache = None;
         self.runs_stale = true;
         self.run_stale = true;
     }

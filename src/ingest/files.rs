@@ -300,6 +300,42 @@ impl Sink for Renumber<'_> {
 }
 
 /// How often a background load reports progress.
+/// Inputs at least this big get a [`preview`] while they load.
+pub const PREVIEW_MIN_BYTES: u64 = 4 << 20;
+/// How much of the first file the preview decodes.
+const PREVIEW_BYTES: usize = 1 << 20;
+
+/// The first complete records of the first input file (up to 1 MiB), decoded exactly as the
+/// full load decodes them first. `None` when there is nothing line-based to show (an unknown
+/// dialect, a greentic document, no complete line).
+pub fn preview(paths: &[PathBuf], forced: Option<Format>) -> Option<super::Loaded> {
+    let sets = expand(paths).ok()?;
+    let path = sets.first()?.parts.first()?;
+    let name = path.display().to_string();
+    let mut head = Vec::with_capacity(PREVIEW_BYTES);
+    File::open(path)
+        .ok()?
+        .take(PREVIEW_BYTES as u64)
+        .read_to_end(&mut head)
+        .ok()?;
+    let format = forced.or_else(|| sniff(&head[..head.len().min(64 * 1024)], Some(&name)))?;
+    if format == Format::Greentic {
+        return None;
+    }
+    let complete = memchr::memrchr(b'\n', &head)? + 1;
+    let mut trace = Trace::new();
+    trace.add_file(name.clone());
+    let mut d = Decoder::new(0, Some(name), Some(format));
+    // No `finish`: the last line fed is complete, and a reader's end-of-input work belongs to
+    // the real end of the input.
+    d.feed(&head[..complete], &mut trace);
+    trace.settle();
+    (trace.events > 0).then(|| super::Loaded {
+        trace,
+        formats: vec![format],
+    })
+}
+
 const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// Loads `paths` on a background thread, reporting progress, then sends the whole trace.
@@ -323,6 +359,11 @@ pub fn spawn_load(
             let mut done = 0u64;
             let mut last = std::time::Instant::now();
             let _ = tx.send(IngestMsg::Progress { done, total });
+            if total >= PREVIEW_MIN_BYTES {
+                if let Some(p) = preview(&paths, format) {
+                    let _ = tx.send(IngestMsg::Preview(Box::new(p)));
+                }
+            }
             let result = load(&paths, format, &mut |n| {
                 done += n;
                 if last.elapsed() >= PROGRESS_EVERY {

@@ -87,6 +87,10 @@ pub enum IngestMsg {
     Status(String),
     /// Bytes indexed so far out of the total, while a file is loaded in the background.
     Progress { done: u64, total: u64 },
+    /// The first records of a big input, decoded while the rest is indexed, so the screen shows
+    /// runs at once. Its node ids are a prefix of the full trace's: the full load applies the
+    /// same records first, in the same order.
+    Preview(Box<Loaded>),
     /// A background load finished: the whole trace at once.
     Loaded(Box<Loaded>),
 }
