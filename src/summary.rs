@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use crate::formats::Format;
 use crate::formats::time::format_us;
+use crate::model::exemplars::{Group, Percentiles, RANKS};
 use crate::model::stats::{RunStats, TokenSum, Totals};
 use crate::model::{NodeId, Trace};
 use crate::text::{clean, format_duration_us};
@@ -92,6 +93,7 @@ pub fn run_json(trace: &Trace, id: NodeId, s: &RunStats) -> Value {
 pub fn summary_json(trace: &Trace, formats: &[Format]) -> Value {
     let runs = runs_by_start(trace);
     let mut doc = summary_parts(trace, formats, &runs);
+    doc["exemplars"] = exemplars_json(trace);
     doc["runs"] = runs
         .iter()
         .map(|(id, s)| run_json(trace, *id, s))
@@ -162,6 +164,8 @@ pub fn write_summary_json(
                     })?;
                 }
                 out.write_all(b"]")?;
+            } else if key == "exemplars" {
+                write_exemplars(out, trace)?;
             } else {
                 serde_json::to_writer(&mut *out, value)?;
             }
@@ -195,7 +199,7 @@ fn summary_parts(trace: &Trace, formats: &[Format], runs: &[(NodeId, RunStats)])
         "warnings_count": trace.warnings_count,
         "warnings": trace.warnings().iter().map(diag).collect::<Vec<_>>(),
         "runs": null,
-        "exemplars": exemplars_json(trace),
+        "exemplars": null,
         "totals": {
             "runs": totals.runs,
             "llm_calls": totals.llm_calls,
@@ -211,8 +215,47 @@ fn summary_parts(trace: &Trace, formats: &[Format], runs: &[(NodeId, RunStats)])
 
 /// Percentile exemplars: each rank names the call that has it.
 pub fn exemplars_json(trace: &Trace) -> Value {
-    use crate::model::exemplars::{Group, Percentiles, RANKS};
     let ex = trace.exemplars();
+    let groups = |m: &std::collections::BTreeMap<String, Group>| -> Value {
+        m.iter()
+            .map(|(k, g)| (k.clone(), group_json(trace, g)))
+            .collect::<serde_json::Map<_, _>>()
+            .into()
+    };
+    json!({"by_model": groups(&ex.by_model), "by_tool": groups(&ex.by_tool), "by_name": groups(&ex.by_name)})
+}
+
+/// Writes the same object as [`exemplars_json`], one group at a time: by-name groups can be
+/// as many as the runs (harn names a session's root after the session).
+fn write_exemplars(out: &mut dyn Write, trace: &Trace) -> io::Result<()> {
+    let ex = trace.exemplars();
+    // Keys in the order a `serde_json::Map` sorts them.
+    let parts = [
+        ("by_model", &ex.by_model),
+        ("by_name", &ex.by_name),
+        ("by_tool", &ex.by_tool),
+    ];
+    out.write_all(b"{")?;
+    for (i, (key, groups)) in parts.into_iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        serde_json::to_writer(&mut *out, key)?;
+        out.write_all(b":{")?;
+        for (j, (name, g)) in groups.iter().enumerate() {
+            if j > 0 {
+                out.write_all(b",")?;
+            }
+            serde_json::to_writer(&mut *out, name)?;
+            out.write_all(b":")?;
+            serde_json::to_writer(&mut *out, &group_json(trace, g))?;
+        }
+        out.write_all(b"}")?;
+    }
+    out.write_all(b"}")
+}
+
+fn group_json(trace: &Trace, g: &Group) -> Value {
     let pct = |p: &Percentiles, scale: f64| -> Value {
         let mut o = serde_json::Map::new();
         for ((rank, _), e) in RANKS.iter().zip(&p.ranks) {
@@ -224,19 +267,8 @@ pub fn exemplars_json(trace: &Trace) -> Value {
         }
         Value::Object(o)
     };
-    let groups = |m: &std::collections::BTreeMap<String, Group>| -> Value {
-        m.iter()
-            .map(|(k, g)| {
-                (
-                    k.clone(),
-                    json!({"count": g.latency_us.count.max(g.tokens.count),
-                           "latency_ms": pct(&g.latency_us, 1000.0), "tokens": pct(&g.tokens, 1.0)}),
-                )
-            })
-            .collect::<serde_json::Map<_, _>>()
-            .into()
-    };
-    json!({"by_model": groups(&ex.by_model), "by_tool": groups(&ex.by_tool), "by_name": groups(&ex.by_name)})
+    json!({"count": g.latency_us.count.max(g.tokens.count),
+           "latency_ms": pct(&g.latency_us, 1000.0), "tokens": pct(&g.tokens, 1.0)})
 }
 
 /// Writes rows as left-aligned columns (numbers right-aligned), two spaces apart.

@@ -253,6 +253,27 @@ fn streamed_json_is_the_same_document() {
     }
 }
 
+/// Enough runs for several blocks on both summary threads (runs are written in blocks of 256).
+#[test]
+fn streamed_json_of_many_runs_is_the_same_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("many.jsonl");
+    let mut bytes = Vec::new();
+    trace_tui::synth::generate(3, trace_tui::synth::Target::Events(80_000), &mut bytes).unwrap();
+    std::fs::write(&file, bytes).unwrap();
+    let (trace, formats) = load(&[file], None, &mut |_| {}).unwrap();
+    assert!(
+        trace.runs().count() > 3 * 256,
+        "{} runs",
+        trace.runs().count()
+    );
+    let doc = trace_tui::summary::summary_json(&trace, &formats);
+    let mut out = Vec::new();
+    trace_tui::summary::write_summary_json(&mut out, &trace, &formats).unwrap();
+    let streamed: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(streamed, doc);
+}
+
 fn memchr_count(bytes: &[u8]) -> usize {
     bytes.split(|&b| b == b'\n').count() - 1
 }

@@ -143,7 +143,8 @@ struct Hot {
 struct Cold {
     end: i64,
     end_src: Src,
-    /// The producer's id: a [`Sym`], or with [`UUID_TAG`] an index into `Trace::uuids`.
+    /// The producer's id: an index into `Trace::str_ids`, or with [`UUID_TAG`] into
+    /// `Trace::uuids`.
     ext: u32,
     first_child: u32,
     last_child: u32,
@@ -373,7 +374,10 @@ pub struct Trace {
     hot: Vec<Hot>,
     cold: Vec<Cold>,
     /// Scopes by non-UUID producer id.
-    ids: FxHashMap<Sym, NodeId>,
+    ids: HashTable<u32>,
+    /// Non-UUID ids: their text in one arena, and the node registered under each.
+    str_ids: Vec<StrEntry>,
+    id_text: String,
     /// Scopes by UUID: a table of node ids hashed by the node's UUID (4 bytes a slot).
     uuid_ids: HashTable<u32>,
     /// The UUID of each UUID-keyed node, indexed by its tagged `ext`.
@@ -420,13 +424,29 @@ impl UuidEntry {
     }
 }
 
+/// A non-UUID id: its bytes in `Trace::id_text`, and the scope registered under it. One arena
+/// instead of an interned `Arc<str>` per id: harn's synthetic ids are one per scope.
+#[derive(Debug, Clone, Copy)]
+struct StrEntry {
+    start: u64,
+    len: u32,
+    node: NodeId,
+}
+
+fn hash_str(s: &str) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(s.as_bytes());
+    h.finish()
+}
+
 /// A producer id as the model keys it: canonical lowercase UUIDs as 128-bit numbers (no
 /// string kept), anything else interned.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Key {
     /// Index of the UUID's entry in `Trace::uuids` (one entry per distinct UUID).
     Uuid(u32),
-    Sym(Sym),
+    /// Index of the id's entry in `Trace::str_ids` (one per distinct id).
+    Str(u32),
 }
 
 /// The UUID in `s` when `s` is exactly its canonical lowercase hyphenated form, so the id
@@ -521,7 +541,7 @@ impl Trace {
         }
         let ext = self.cold(id).ext;
         if ext & UUID_TAG == 0 {
-            Cow::Borrowed(self.strings.resolve(Sym(ext)))
+            Cow::Borrowed(self.str_id(ext))
         } else {
             let u = uuid::Uuid::from_u128(self.uuids[(ext & !UUID_TAG) as usize].uuid());
             Cow::Owned(u.hyphenated().to_string())
@@ -600,25 +620,67 @@ impl Trace {
     fn key(&mut self, s: &str) -> Key {
         match canonical_uuid(s) {
             Some(u) => Key::Uuid(self.uuid_entry_or_insert(u)),
-            None => Key::Sym(self.strings.intern(s)),
+            None => Key::Str(self.str_entry_or_insert(s)),
         }
     }
 
-    /// The key of `s` if `s` was ever seen as an id (does not intern).
+    /// The key of `s` if `s` was ever seen as an id (adds nothing).
     fn find_key(&self, s: &str) -> Option<Key> {
         match canonical_uuid(s) {
             Some(u) => self.uuid_entry(u).map(Key::Uuid),
-            None => self.strings.get(s).map(Key::Sym),
+            None => self.str_entry(s).map(Key::Str),
         }
     }
 
     fn key_of(&self, id: NodeId) -> Key {
         let ext = self.cold(id).ext;
         if ext & UUID_TAG == 0 {
-            Key::Sym(Sym(ext))
+            Key::Str(ext)
         } else {
             Key::Uuid(ext & !UUID_TAG)
         }
+    }
+
+    /// The text of a non-UUID id entry.
+    fn str_id(&self, e: u32) -> &str {
+        let StrEntry { start, len, .. } = self.str_ids[e as usize];
+        let start = start as usize;
+        &self.id_text[start..start + len as usize]
+    }
+
+    /// The entry of a non-UUID id, if it was seen.
+    fn str_entry(&self, s: &str) -> Option<u32> {
+        self.ids
+            .find(hash_str(s), |&e| self.str_id(e) == s)
+            .copied()
+    }
+
+    /// The entry of a non-UUID id, created (with no node registered) if new. Ids longer than
+    /// 4 GiB are cut (at a character boundary); such an id would not fit on any screen.
+    fn str_entry_or_insert(&mut self, s: &str) -> u32 {
+        let mut end = s.len().min(u32::MAX as usize);
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        let s = &s[..end];
+        if let Some(e) = self.str_entry(s) {
+            return e;
+        }
+        let e = self.str_ids.len() as u32;
+        self.str_ids.push(StrEntry {
+            start: self.id_text.len() as u64,
+            len: s.len() as u32,
+            node: NONE,
+        });
+        self.id_text.push_str(s);
+        let (entries, text) = (&self.str_ids, &self.id_text);
+        let text_of = |e: u32| {
+            let StrEntry { start, len, .. } = entries[e as usize];
+            &text[start as usize..start as usize + len as usize]
+        };
+        self.ids
+            .insert_unique(hash_str(s), e, |&e| hash_str(text_of(e)));
+        e
     }
 
     /// The entry of a UUID, if it was seen.
@@ -649,7 +711,7 @@ impl Trace {
     /// The scope currently registered under a key.
     fn get_id(&self, key: Key) -> Option<NodeId> {
         match key {
-            Key::Sym(s) => self.ids.get(&s).copied(),
+            Key::Str(e) => opt(self.str_ids[e as usize].node),
             Key::Uuid(e) => opt(self.uuids[e as usize].node),
         }
     }
@@ -657,9 +719,7 @@ impl Trace {
     /// Registers `id` (whose `ext` is `key`) as the scope for its key.
     fn set_id(&mut self, key: Key, id: NodeId) {
         match key {
-            Key::Sym(s) => {
-                self.ids.insert(s, id);
-            }
+            Key::Str(e) => self.str_ids[e as usize].node = id,
             Key::Uuid(e) => self.uuids[e as usize].node = id,
         }
     }
@@ -767,17 +827,18 @@ impl Trace {
         }
     }
 
-    fn new_node(&mut self, kind: NodeKind, key: Key, name: Sym) -> NodeId {
+    /// A new node: a scope when it has a key, else a mark.
+    fn new_node(&mut self, key: Option<Key>, name: Sym) -> NodeId {
         let id = self.hot.len() as NodeId;
-        let scope = match kind {
-            NodeKind::Mark => NONE,
-            NodeKind::Scope => {
+        let (kind, scope) = match key {
+            None => (NodeKind::Mark, NONE),
+            Some(key) => {
                 let ext = match key {
-                    Key::Sym(s) => s.0,
+                    Key::Str(e) => e,
                     Key::Uuid(e) => e | UUID_TAG,
                 };
                 self.cold.push(Cold { ext, ..Cold::EMPTY });
-                (self.cold.len() - 1) as u32
+                (NodeKind::Scope, (self.cold.len() - 1) as u32)
             }
         };
         self.hot.push(Hot {
@@ -838,18 +899,13 @@ impl Trace {
         self.events += 1;
         let ts = ev.ts_us.map(clamp_time);
         self.generation += 1;
-        // Marks are never looked up by id: skip interning their (unique) ids.
-        let key = if ev.kind == EventKind::Mark {
-            Key::Sym(self.strings.intern(""))
-        } else {
-            self.key(&ev.id)
-        };
         let name = self.strings.intern(&ev.name);
         // The node's time before this event: if the event moves it, its siblings are re-sorted.
         let mut time_before = None;
         let id = match ev.kind {
+            // Marks are never looked up by id: their (unique) ids are not kept.
             EventKind::Mark => {
-                let id = self.new_node(NodeKind::Mark, key, name);
+                let id = self.new_node(None, name);
                 let n = self.hm(id);
                 n.start = pack_time(ts);
                 n.set(flag::HAS_START | flag::HAS_END, true);
@@ -861,6 +917,7 @@ impl Trace {
                 id
             }
             EventKind::Start => {
+                let key = self.key(&ev.id);
                 let id = match self.get_id(key) {
                     Some(n)
                         if !self.hot[n as usize].flag(flag::HAS_START)
@@ -876,9 +933,9 @@ impl Trace {
                                 &*ev.id
                             ),
                         );
-                        self.new_node(NodeKind::Scope, key, name)
+                        self.new_node(Some(key), name)
                     }
-                    None => self.new_node(NodeKind::Scope, key, name),
+                    None => self.new_node(Some(key), name),
                 };
                 self.set_id(key, id);
                 time_before = self.node(id).sort_time();
@@ -891,6 +948,7 @@ impl Trace {
                 id
             }
             EventKind::End => {
+                let key = self.key(&ev.id);
                 let id = match self.get_id(key) {
                     Some(n)
                         if !self.hot[n as usize].flag(flag::HAS_END)
@@ -903,12 +961,12 @@ impl Trace {
                             ev.src,
                             format!("duplicate end for id {:?}; kept as a second scope", &*ev.id),
                         );
-                        let n = self.new_node(NodeKind::Scope, key, name);
+                        let n = self.new_node(Some(key), name);
                         self.set_id(key, n);
                         n
                     }
                     None => {
-                        let n = self.new_node(NodeKind::Scope, key, name);
+                        let n = self.new_node(Some(key), name);
                         self.set_id(key, n);
                         n
                     }
@@ -1074,7 +1132,7 @@ impl Trace {
             Some(p) if self.hot[p as usize].kind == NodeKind::Scope => p,
             _ => {
                 let name = self.strings.intern(parent_key);
-                let p = self.new_node(NodeKind::Scope, pkey, name);
+                let p = self.new_node(Some(pkey), name);
                 self.hm(p).set(flag::PLACEHOLDER, true);
                 self.set_id(pkey, p);
                 p
