@@ -429,6 +429,8 @@ impl UuidEntry {
 #[derive(Debug, Clone, Copy)]
 struct StrEntry {
     start: u64,
+    /// Kept so that growing the table never re-reads (and re-hashes) the text.
+    hash: u64,
     len: u32,
     node: NodeId,
 }
@@ -650,8 +652,11 @@ impl Trace {
 
     /// The entry of a non-UUID id, if it was seen.
     fn str_entry(&self, s: &str) -> Option<u32> {
+        let h = hash_str(s);
         self.ids
-            .find(hash_str(s), |&e| self.str_id(e) == s)
+            .find(h, |&e| {
+                self.str_ids[e as usize].hash == h && self.str_id(e) == s
+            })
             .copied()
     }
 
@@ -667,19 +672,17 @@ impl Trace {
             return e;
         }
         let e = self.str_ids.len() as u32;
+        let hash = hash_str(s);
         self.str_ids.push(StrEntry {
             start: self.id_text.len() as u64,
+            hash,
             len: s.len() as u32,
             node: NONE,
         });
         self.id_text.push_str(s);
-        let (entries, text) = (&self.str_ids, &self.id_text);
-        let text_of = |e: u32| {
-            let StrEntry { start, len, .. } = entries[e as usize];
-            &text[start as usize..start as usize + len as usize]
-        };
+        let entries = &self.str_ids;
         self.ids
-            .insert_unique(hash_str(s), e, |&e| hash_str(text_of(e)));
+            .insert_unique(hash, e, |&e| entries[e as usize].hash);
         e
     }
 
@@ -857,8 +860,23 @@ impl Trace {
     }
 
     fn category_code(&mut self, c: &Category) -> u16 {
-        if let Some(i) = KNOWN_CATEGORIES.iter().position(|k| k == c) {
-            return i as u16 + 1;
+        let known = match c {
+            Category::Agent => 1,
+            Category::Function => 2,
+            Category::Tool => CAT_TOOL,
+            Category::Llm => CAT_LLM,
+            Category::Retriever => 5,
+            Category::Embedder => 6,
+            Category::Reranker => 7,
+            Category::Guardrail => 8,
+            Category::Evaluator => 9,
+            Category::Custom => 10,
+            Category::Unknown => 11,
+            Category::Other(_) => 0,
+        };
+        if known != 0 {
+            debug_assert_eq!(KNOWN_CATEGORIES[known as usize - 1], *c);
+            return known;
         }
         let base = KNOWN_CATEGORIES.len() + 1;
         if let Some(i) = self.other_categories.iter().position(|k| k == c) {
