@@ -6,14 +6,33 @@ use serde_json::{Value, json};
 
 use crate::formats::Format;
 use crate::formats::time::format_us;
-use crate::model::exemplars::{Group, Percentiles, RANKS};
+use crate::model::exemplars::{Exemplars, Group, Percentiles, RANKS};
 use crate::model::stats::{RunStats, TokenSum, Totals};
 use crate::model::{NodeId, Trace};
 use crate::text::{clean, format_duration_us};
 
-/// Runs with their figures, ordered by start time (unknown starts last, then arrival).
+/// Runs with their figures, ordered by start time (unknown starts last, then arrival). With
+/// many runs, the second half's figures are computed on another thread.
 pub fn runs_by_start(trace: &Trace) -> Vec<(NodeId, RunStats)> {
-    let mut runs: Vec<(NodeId, RunStats)> = trace.runs().map(|r| (r, trace.run_stats(r))).collect();
+    const PARALLEL_FROM: usize = 1024;
+    let roots: Vec<NodeId> = trace.runs().collect();
+    let stats = |ids: &[NodeId]| -> Vec<(NodeId, RunStats)> {
+        ids.iter().map(|&r| (r, trace.run_stats(r))).collect()
+    };
+    let mut runs = if roots.len() < PARALLEL_FROM {
+        stats(&roots)
+    } else {
+        let (a, b) = roots.split_at(roots.len() / 2);
+        std::thread::scope(|scope| {
+            let tail = scope.spawn(|| stats(b));
+            let mut head = stats(a);
+            head.extend(
+                tail.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            );
+            head
+        })
+    };
     runs.sort_by_key(|(id, s)| (s.start_us.is_none(), s.start_us, *id));
     runs
 }
@@ -112,7 +131,16 @@ pub fn write_summary_json(
     formats: &[Format],
 ) -> io::Result<()> {
     const BLOCK: usize = 256;
-    let runs = runs_by_start(trace);
+    // The exemplars (all calls of the trace) on one thread while the runs' figures take both.
+    let (runs, ex) = std::thread::scope(|scope| {
+        let ex = scope.spawn(|| trace.exemplars());
+        let runs = runs_by_start(trace);
+        (
+            runs,
+            ex.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        )
+    });
     let blocks: Vec<&[(NodeId, RunStats)]> = runs.chunks(BLOCK).collect();
     let block_json = |block: &[(NodeId, RunStats)], buf: &mut Vec<u8>| -> io::Result<()> {
         for (id, s) in block {
@@ -165,7 +193,7 @@ pub fn write_summary_json(
                 }
                 out.write_all(b"]")?;
             } else if key == "exemplars" {
-                write_exemplars(out, trace)?;
+                write_exemplars(out, trace, &ex)?;
             } else {
                 serde_json::to_writer(&mut *out, value)?;
             }
@@ -227,8 +255,7 @@ pub fn exemplars_json(trace: &Trace) -> Value {
 
 /// Writes the same object as [`exemplars_json`], one group at a time: by-name groups can be
 /// as many as the runs (harn names a session's root after the session).
-fn write_exemplars(out: &mut dyn Write, trace: &Trace) -> io::Result<()> {
-    let ex = trace.exemplars();
+fn write_exemplars(out: &mut dyn Write, trace: &Trace, ex: &Exemplars) -> io::Result<()> {
     // Keys in the order a `serde_json::Map` sorts them.
     let parts = [
         ("by_model", &ex.by_model),
