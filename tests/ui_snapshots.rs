@@ -745,3 +745,72 @@ fn preview_then_full_load_keeps_the_users_place() {
     assert_eq!(app.trace.ext_id(run), run_id);
     assert_eq!(app.trace.ext_id(node), node_id);
 }
+
+/// Every node of odd inputs (placeholders, end-only scopes, loose marks, cycles, duplicate
+/// ids, unknown categories, errors) selected in turn and drawn in every view, at a normal and a
+/// tiny size: nothing in the views may panic on what the model accepts.
+#[test]
+fn every_node_of_odd_inputs_draws_in_every_view() {
+    let mut hostile = String::new();
+    for (i, line) in [
+        r#"{"kind":"scope","scope_category":"end","uuid":"e1","parent_uuid":"p0","timestamp":5,"name":"end first","category":"tool"}"#,
+        r#"{"kind":"scope","scope_category":"start","uuid":"e1","parent_uuid":"p0","timestamp":9,"name":"late start","category":"tool"}"#,
+        r#"{"kind":"scope","scope_category":"start","uuid":"c1","parent_uuid":"c2","timestamp":1,"name":"cycle a","category":"weird"}"#,
+        r#"{"kind":"scope","scope_category":"start","uuid":"c2","parent_uuid":"c1","timestamp":2,"name":"cycle b","category":"llm"}"#,
+        r#"{"kind":"scope","scope_category":"start","uuid":"d","timestamp":3,"name":"dup"}"#,
+        r#"{"kind":"scope","scope_category":"start","uuid":"d","timestamp":4,"name":"dup again"}"#,
+        r#"{"kind":"scope","scope_category":"end","uuid":"d","timestamp":2,"name":"dup","status":"error"}"#,
+        r#"{"kind":"mark","uuid":"m","parent_uuid":"nowhere","timestamp":7,"name":"loose"}"#,
+        r#"{"kind":"mark","uuid":"m2","parent_uuid":"d","name":"no time"}"#,
+        r#"{"kind":"scope","scope_category":"end","uuid":"z","timestamp":-9223372036854775808,"name":"min time","category":"llm","data":{"usage":{"prompt_tokens":18446744073709551615}}}"#,
+    ]
+    .iter()
+    .enumerate()
+    {
+        hostile.push_str(line);
+        hostile.push_str(if i % 2 == 0 { "\r\n" } else { "\n" });
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let odd = dir.path().join("hostile.jsonl");
+    std::fs::write(&odd, hostile).unwrap();
+    for file in [
+        odd,
+        PathBuf::from("tests/fixtures/atof-odd.jsonl"),
+        PathBuf::from("tests/fixtures/analysis.jsonl"),
+    ] {
+        let (trace, formats) =
+            trace_tui::ingest::files::load(std::slice::from_ref(&file), None, &mut |_| {}).unwrap();
+        let runs = trace.runs().count();
+        let nodes = trace.node_count();
+        let mut app = App::new(trace, formats, "odd", false);
+        for run in 0..runs {
+            app.focus = Pane::Runs;
+            keys(&mut app, [Action::Top]);
+            keys(&mut app, (0..run).map(|_| Action::Down));
+            // Scrub through the run from its first event to past its last.
+            keys(
+                &mut app,
+                [Action::ShowView(View::Timeline), Action::ScrubStart],
+            );
+            for _ in 0..40 {
+                keys(&mut app, [Action::ScrubBy(1)]);
+                draw(&mut app, 120, 40);
+            }
+            keys(
+                &mut app,
+                [Action::ScrubEnd, Action::ShowView(View::Explorer)],
+            );
+            app.focus = Pane::Tree;
+            keys(&mut app, [Action::Top, Action::ExpandAll]);
+            for _ in 0..nodes.min(200) {
+                for view in [View::Explorer, View::Timeline, View::Tokens] {
+                    keys(&mut app, [Action::ShowView(view)]);
+                    for (w, h) in [(120, 40), (40, 10)] {
+                        draw(&mut app, w, h);
+                    }
+                }
+                keys(&mut app, [Action::ShowView(View::Explorer), Action::Down]);
+            }
+        }
+    }
+}
