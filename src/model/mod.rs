@@ -1,7 +1,8 @@
 //! The pure accumulator: normalized events in, runs as scope trees out.
 //!
 //! [`Trace::apply`] is the only way events enter. It does no IO and reads no clock. External
-//! ids map to dense [`NodeId`]s in an arena; children are id lists. Out-of-order input is
+//! ids map to dense [`NodeId`]s in a packed arena (layout in ARCHITECTURE.md); children are
+//! intrusive lists in time order. Out-of-order input is
 //! absorbed: an end before its start fills one node from both sides, a child before its
 //! parent hangs under a placeholder that the parent later fills, a duplicate start becomes a
 //! second node, and parent cycles are refused at the link that would close them.
@@ -442,7 +443,7 @@ fn hash_str(s: &str) -> u64 {
 }
 
 /// A producer id as the model keys it: canonical lowercase UUIDs as 128-bit numbers (no
-/// string kept), anything else interned.
+/// string kept), anything else as text in one arena.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Key {
     /// Index of the UUID's entry in `Trace::uuids` (one entry per distinct UUID).
