@@ -220,6 +220,11 @@ impl PackedTokens {
     }
 }
 
+// The layout is the memory budget (ARCHITECTURE.md): keep it from growing unnoticed.
+const _: () = assert!(std::mem::size_of::<Hot>() == 48);
+const _: () = assert!(std::mem::size_of::<Cold>() == 48);
+const _: () = assert!(std::mem::size_of::<PackedTokens>() == 24);
+
 /// Rare per-node data, out of line.
 #[derive(Debug, Clone, Default)]
 struct More {
