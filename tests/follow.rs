@@ -312,3 +312,66 @@ fn the_log_is_never_written_or_truncated() {
     append(&p, &format!("{}\n", scope("late", None, 0, "start")));
     feed.until("the appended line", |t| t.events == 29);
 }
+
+/// A big ATOF file already written when following starts is caught up on both cores: the
+/// model gets exactly what a static load of the same lines gives (events, tree, diagnostics
+/// with their line numbers); the partial last line waits for its newline, and appended lines
+/// continue the numbering and offsets.
+#[test]
+fn big_file_is_caught_up_in_parallel_then_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = Vec::new();
+    trace_tui::synth::generate(
+        9,
+        trace_tui::synth::Target::Bytes(
+            trace_tui::ingest::parallel::MIN_PARALLEL_BYTES + (1 << 20),
+        ),
+        &mut bytes,
+    )
+    .unwrap();
+    // A bad line in the middle, to compare where diagnostics point.
+    let mid = bytes.len() / 2 + memchr::memchr(b'\n', &bytes[bytes.len() / 2..]).unwrap() + 1;
+    bytes.splice(mid..mid, b"not json\n".iter().copied());
+    let whole = dir.path().join("whole.jsonl");
+    std::fs::write(&whole, &bytes).unwrap();
+    let (expected, _) =
+        trace_tui::ingest::files::load(std::slice::from_ref(&whole), None, &mut |_| {}).unwrap();
+    let lines = memchr::memchr_iter(b'\n', &bytes).count() as u64;
+
+    let p = dir.path().join("events.jsonl");
+    let last = scope("tail", None, 1, "start");
+    let (head, rest) = last.split_at(30);
+    let mut text = bytes.clone();
+    text.extend_from_slice(head.as_bytes());
+    std::fs::write(&p, &text).unwrap();
+
+    let mut feed = Feed::new(vec![Target::File(p.clone())]);
+    feed.until("the catch-up", |t| {
+        t.events + t.skipped == expected.events + expected.skipped
+    });
+    feed.settle();
+    assert_eq!(
+        (feed.trace.events, feed.trace.skipped),
+        (expected.events, expected.skipped)
+    );
+    assert_eq!(feed.trace.skipped, 1);
+    assert_eq!(feed.trace.diagnostics(), expected.diagnostics());
+    assert_eq!(feed.trace.dump(), expected.dump());
+
+    append(
+        &p,
+        &format!("{rest}\n{}\n", scope("tail2", None, 2, "start")),
+    );
+    feed.until("appended lines", |t| t.events == expected.events + 2);
+    let tail = feed
+        .trace
+        .start_src(feed.trace.lookup("tail").unwrap())
+        .unwrap();
+    assert_eq!((tail.line, tail.offset), (lines + 1, bytes.len() as u64));
+    let tail2 = feed
+        .trace
+        .start_src(feed.trace.lookup("tail2").unwrap())
+        .unwrap();
+    assert_eq!(tail2.line, lines + 2);
+    assert_eq!(feed.resets, 0);
+}

@@ -18,7 +18,7 @@ use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::time::Duration;
 
 use super::files::{mtime_us, rotated_parts, rotation_key};
-use super::{Batch, Decoder, IngestMsg};
+use super::{Batch, Decoder, IngestMsg, Sink};
 use crate::formats::{Format, sniff};
 
 /// The fallback poll period, and the longest a change waits when inotify is silent.
@@ -360,6 +360,16 @@ impl Follower {
         if len == t.offset {
             return Ok(());
         }
+        if t.offset == 0 && len >= super::parallel::MIN_PARALLEL_BYTES {
+            self.catch_up(i, len)?;
+        }
+        let t = &mut self.tails[i];
+        let Some(f) = t.file.as_mut() else {
+            return Ok(());
+        };
+        if len == t.offset {
+            return Ok(());
+        }
         if f.seek(SeekFrom::Start(t.offset)).is_err() {
             return Ok(());
         }
@@ -388,6 +398,78 @@ impl Follower {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// A big ATOF file found already written: its whole lines are parsed on both cores, as
+    /// `files::load` does, and streamed out in batches; then the decoder continues after them
+    /// (a partial last line still waits for its newline). Anything else is read as usual.
+    fn catch_up(&mut self, i: usize, len: u64) -> Result<(), Restart> {
+        let workers = std::thread::available_parallelism()
+            .map_or(1, std::num::NonZeroUsize::get)
+            .min(4);
+        let Follower {
+            tails,
+            batch,
+            tx,
+            format,
+            ..
+        } = self;
+        let t = &mut tails[i];
+        let (Some(f), Some(d)) = (t.file.as_mut(), t.decoder.as_mut()) else {
+            return Ok(());
+        };
+        if workers < 2 {
+            return Ok(());
+        }
+        let known = d.format();
+        let dialect = known.or(*format).or_else(|| {
+            let mut head = vec![0u8; len.min(64 * 1024) as usize];
+            f.seek(SeekFrom::Start(0))
+                .and_then(|_| f.read_exact(&mut head))
+                .ok()?;
+            sniff(
+                &head,
+                t.parts.last().map(|p| p.display().to_string()).as_deref(),
+            )
+        });
+        if dialect != Some(Format::Atof) {
+            return Ok(());
+        }
+        // Whole lines only: up to the last newline (looked for in the last MiB).
+        let window = len.min(1 << 20);
+        let mut tail = vec![0u8; window as usize];
+        if f.seek(SeekFrom::Start(len - window))
+            .and_then(|_| f.read_exact(&mut tail))
+            .is_err()
+        {
+            return Ok(());
+        }
+        let Some(nl) = memchr::memrchr(b'\n', &tail) else {
+            return Ok(());
+        };
+        let end = len - window + nl as u64 + 1;
+        if f.seek(SeekFrom::Start(0)).is_err() {
+            return Ok(());
+        }
+        if known.is_none() {
+            batch.formats.push(Format::Atof);
+        }
+        let mut sink = Flushing { batch, tx };
+        let lines = super::parallel::load(
+            f,
+            end,
+            Format::Atof,
+            d.file(),
+            workers,
+            super::parallel::CHUNK_BYTES,
+            &mut sink,
+            &mut |_| {},
+        )
+        // Some events may already be out: start over rather than guess where we are.
+        .map_err(|_| Restart)?;
+        d.resume_at(Format::Atof, end, lines);
+        t.offset = end;
         Ok(())
     }
 
@@ -428,6 +510,26 @@ impl Follower {
 /// Waits for a watcher notification or the poll interval, then swallows the rest of a burst so
 /// it costs one read. Without a native watcher the channel is closed: sleep the interval
 /// instead of spinning.
+/// Collects events into the follower's batch, sending it whenever it is full.
+struct Flushing<'a> {
+    batch: &'a mut Batch,
+    tx: &'a SyncSender<IngestMsg>,
+}
+
+impl Sink for Flushing<'_> {
+    fn event(&mut self, ev: crate::event::Event<'_>) {
+        self.batch.event(ev);
+        if self.batch.events.len() >= BATCH_EVENTS {
+            // A closed receiver is noticed by the follow loop; the load just runs out.
+            let _ = self.tx.send(IngestMsg::Batch(std::mem::take(self.batch)));
+        }
+    }
+
+    fn skip(&mut self, file: u16, line: u64, message: String) {
+        self.batch.skip(file, line, message);
+    }
+}
+
 fn wait_for_wake(wake: &Receiver<()>) {
     match wake.recv_timeout(POLL_INTERVAL) {
         Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => std::thread::sleep(POLL_INTERVAL),

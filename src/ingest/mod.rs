@@ -140,6 +140,16 @@ impl Decoder {
         self.file
     }
 
+    /// Continues after the first `offset` bytes (`lines` whole lines) of the input were decoded
+    /// elsewhere (the parallel loader) as `format`.
+    pub fn resume_at(&mut self, format: Format, offset: u64, lines: u64) {
+        if self.reader.is_none() {
+            self.format = Some(format);
+            self.reader = Some(format.reader());
+        }
+        self.splitter = LineSplitter::resume(offset, lines);
+    }
+
     /// Continues with a new file index (next part of a rotated set); line numbers restart.
     pub fn next_part(&mut self, file: u16) {
         self.file = file;

@@ -10,8 +10,10 @@ use std::ops::Range;
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::sync::{Arc, Mutex};
 
+use super::Sink;
 use crate::event::{Category, Event, EventKind, Failure, SourceRef, Tokens};
 use crate::formats::Format;
+#[cfg(test)]
 use crate::model::Trace;
 
 /// Bytes per chunk: big enough to amortize hand-offs, small enough to stream progress.
@@ -87,8 +89,8 @@ impl Parsed {
         self.recs.push(rec);
     }
 
-    /// Applies the chunk to `trace`; `line_base` is the number of lines before the chunk.
-    fn apply(&self, trace: &mut Trace, file: u16, line_base: u64) {
+    /// Hands the chunk's events to `sink`; `line_base` is the number of lines before it.
+    fn apply(&self, sink: &mut dyn Sink, file: u16, line_base: u64) {
         use std::borrow::Cow::Borrowed;
         for r in &self.recs {
             let mut ev = Event::new(
@@ -116,10 +118,10 @@ impl Parsed {
                 len: r.len,
                 item: 0,
             };
-            trace.apply(&ev);
+            sink.event(ev);
         }
         for (line, msg) in &self.skips {
-            trace.skip(file, line_base + line, msg.clone());
+            sink.skip(file, line_base + line, msg.clone());
         }
     }
 }
@@ -183,22 +185,49 @@ fn parse_chunk(format: Format, bytes: &[u8], base: u64, out: &mut Parsed) {
     out.lines = line_no;
 }
 
-/// Reads `file` (already positioned at 0) on `workers` threads and applies it to `trace` in order.
+/// Reads `file` (already positioned at 0) on `workers` threads and hands its events to `sink`
+/// in file order. Returns the number of lines read.
 pub fn load_file(
     file: &mut File,
     format: Format,
     file_idx: u16,
     workers: usize,
     chunk_bytes: usize,
-    trace: &mut Trace,
+    sink: &mut dyn Sink,
     progress: &mut dyn FnMut(u64),
-) -> std::io::Result<()> {
+) -> std::io::Result<u64> {
+    load(
+        file,
+        u64::MAX,
+        format,
+        file_idx,
+        workers,
+        chunk_bytes,
+        sink,
+        progress,
+    )
+}
+
+/// [`load_file`] for the first `limit` bytes only.
+#[allow(clippy::too_many_arguments)]
+pub fn load(
+    file: &mut File,
+    limit: u64,
+    format: Format,
+    file_idx: u16,
+    workers: usize,
+    chunk_bytes: usize,
+    sink: &mut dyn Sink,
+    progress: &mut dyn FnMut(u64),
+) -> std::io::Result<u64> {
+    let mut file = Read::take(file, limit);
+    let file = &mut file;
     let (job_tx, job_rx) = sync_channel::<(usize, Vec<u8>, u64)>(workers);
     let job_rx = Arc::new(Mutex::new(job_rx));
     let (done_tx, done_rx) = sync_channel::<(usize, Parsed)>(workers);
     let buffers: Pool<Vec<u8>> = Pool(Mutex::new(Vec::new()));
     let parsed: Pool<Parsed> = Pool(Mutex::new(Vec::new()));
-    std::thread::scope(|scope| -> std::io::Result<()> {
+    std::thread::scope(|scope| -> std::io::Result<u64> {
         for _ in 0..workers {
             let job_rx = Arc::clone(&job_rx);
             let done_tx = done_tx.clone();
@@ -267,9 +296,11 @@ pub fn load_file(
                     Ok(()) => break,
                     Err(std::sync::mpsc::TrySendError::Full(j)) => {
                         job = j;
-                        applier.take_one(&done_rx, trace, file_idx, progress);
+                        applier.take_one(&done_rx, sink, file_idx, progress);
                     }
-                    Err(std::sync::mpsc::TrySendError::Disconnected(_)) => return Ok(()),
+                    Err(std::sync::mpsc::TrySendError::Disconnected(_)) => {
+                        return Ok(applier.line_base);
+                    }
                 }
             }
             idx += 1;
@@ -280,9 +311,9 @@ pub fn load_file(
         }
         drop(job_tx);
         while applier.next < idx {
-            applier.take_one(&done_rx, trace, file_idx, progress);
+            applier.take_one(&done_rx, sink, file_idx, progress);
         }
-        Ok(())
+        Ok(applier.line_base)
     })
 }
 
@@ -298,7 +329,7 @@ impl Applier<'_> {
     fn take_one(
         &mut self,
         rx: &Receiver<(usize, Parsed)>,
-        trace: &mut Trace,
+        sink: &mut dyn Sink,
         file: u16,
         progress: &mut dyn FnMut(u64),
     ) {
@@ -306,7 +337,7 @@ impl Applier<'_> {
             self.pending.insert(i, p);
         }
         while let Some(p) = self.pending.remove(&self.next) {
-            p.apply(trace, file, self.line_base);
+            p.apply(sink, file, self.line_base);
             self.line_base += p.lines;
             progress(p.bytes);
             self.spare.put(p);

@@ -29,6 +29,16 @@ impl LineSplitter {
         }
     }
 
+    /// A splitter that continues a stream whose first `offset` bytes, `lines` whole lines,
+    /// were read elsewhere.
+    pub fn resume(offset: u64, lines: u64) -> Self {
+        Self {
+            rest: Vec::new(),
+            rest_offset: offset,
+            next_line: lines + 1,
+        }
+    }
+
     /// Feeds bytes; calls `line(bytes, line_no, offset)` for each complete line (without `\n`/`\r\n`).
     pub fn push(&mut self, bytes: &[u8], line: &mut dyn FnMut(&[u8], u64, u64)) {
         // Stream offset of bytes[0].
