@@ -172,8 +172,22 @@ impl Follower {
         if std::env::var_os(POLL_ONLY_VAR).is_some() {
             return None;
         }
-        let mut w = notify::recommended_watcher(move |_res: notify::Result<notify::Event>| {
-            let _ = wake.send(());
+        let mut w = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+            use notify::event::{AccessKind, AccessMode, EventKind};
+            // Our own opens and reads are reported too: they must not wake us again.
+            let ours = res.as_ref().is_ok_and(|e| {
+                matches!(
+                    e.kind,
+                    EventKind::Access(
+                        AccessKind::Open(_)
+                            | AccessKind::Read
+                            | AccessKind::Close(AccessMode::Read)
+                    )
+                )
+            });
+            if !ours {
+                let _ = wake.send(());
+            }
         })
         .ok()?;
         for t in &self.targets {
