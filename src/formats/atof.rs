@@ -12,7 +12,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::usage::{TokensInProbe, UsageProbe, error_text, is_error_status};
-use super::{Format, ParseError, Reader, time};
+use super::{Format, ParseError, Reader, Str, time};
 use crate::event::{Category, Event, EventKind, Failure, SourceRef, Tokens};
 
 #[derive(Deserialize)]
@@ -259,30 +259,6 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for ObjOr<T> {
             }
         }
         d.deserialize_any(V(std::marker::PhantomData))
-    }
-}
-
-/// A string, borrowed when unescaped; anything else is an error, as for `Cow<str>`.
-/// (`Option<Cow<str>>` would always copy: serde borrows only for a bare `Cow` field.)
-struct Str<'a>(Cow<'a, str>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Str<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                // The words of serde's `String` visitor, which `Cow<str>` used.
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Str(Cow::Borrowed(v)))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Str(Cow::Owned(v.to_owned())))
-            }
-        }
-        d.deserialize_string(V)
     }
 }
 

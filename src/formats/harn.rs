@@ -15,7 +15,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::usage::{count, error_text, is_error_status, tokens_from_usage};
-use super::{Format, ParseError, Reader};
+use super::{Format, ParseError, Reader, Str};
 use crate::event::{Category, Event, EventKind, Failure, SourceRef};
 
 #[derive(Deserialize)]
@@ -23,17 +23,17 @@ struct Envelope<'a> {
     index: Option<Value>,
     emitted_at_ms: Option<Value>,
     #[serde(rename = "type", borrow)]
-    kind: Option<Cow<'a, str>>,
+    kind: Option<Str<'a>>,
     #[serde(borrow)]
-    session_id: Option<Cow<'a, str>>,
+    session_id: Option<Str<'a>>,
     iteration: Option<Value>,
     model: Option<Value>,
     iteration_info: Option<Value>,
     turn_info: Option<Value>,
     #[serde(borrow)]
-    tool_call_id: Option<Cow<'a, str>>,
+    tool_call_id: Option<Str<'a>>,
     #[serde(borrow)]
-    tool_name: Option<Cow<'a, str>>,
+    tool_name: Option<Str<'a>>,
     status: Option<Value>,
     error: Option<Value>,
     error_category: Option<Value>,

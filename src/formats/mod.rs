@@ -214,6 +214,37 @@ fn name_hint(file_name: Option<&str>) -> Option<Format> {
     }
 }
 
+/// A string, borrowed when unescaped; anything else is an error, as for `Cow<str>`.
+/// (`Option<Cow<str>>` would always copy: serde borrows only for a bare `Cow` field.)
+pub(crate) struct Str<'a>(pub(crate) std::borrow::Cow<'a, str>);
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for Str<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Str<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                // The words of serde's `String` visitor, which `Cow<str>` used.
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Str(std::borrow::Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Str(std::borrow::Cow::Owned(v.to_owned())))
+            }
+        }
+        d.deserialize_string(V)
+    }
+}
+
+impl std::ops::Deref for Str<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
