@@ -26,6 +26,7 @@ use trace_tui::ingest::IngestMsg;
 use trace_tui::ingest::follow::{POLL_INTERVAL, POLL_ONLY_VAR, Target, spawn};
 use trace_tui::model::Trace;
 use trace_tui::runtime::FRAME;
+use trace_tui::synth::Rng;
 
 /// The explorer's queue length (src/main.rs `FOLLOW_QUEUE`).
 const QUEUE: usize = 64;
@@ -38,23 +39,6 @@ const CHILD_ARG: &str = "--poll-only-child";
 
 /// A scope's start or end: the scope's uuid and whether it is the end.
 type Key = (String, bool);
-
-/// xorshift64, seeded: the same lines and intervals every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    /// Uniform in `lo..=hi`.
-    fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.next() % (hi - lo + 1)
-    }
-}
 
 /// A directory of our own under the system temp dir, removed on drop (also on panic).
 struct Scratch(PathBuf);
@@ -105,7 +89,7 @@ struct LineGen {
 impl LineGen {
     fn new(seed: u64, salt: u32) -> Self {
         Self {
-            rng: Rng(seed),
+            rng: Rng::new(seed),
             salt,
             scopes: 0,
             line: 0,
@@ -325,7 +309,7 @@ fn latency(label: &str, goal: (&str, f64, f64)) {
     let written: Arc<Mutex<HashMap<Key, Instant>>> = Arc::default();
     let table = Arc::clone(&written);
     let writer = std::thread::spawn(move || {
-        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        let mut rng = Rng::new(0x2545_f491_4f6c_dd1d);
         let mut bytes = 0;
         for _ in 0..LATENCY_LINES {
             std::thread::sleep(Duration::from_millis(rng.range(5, 15)));
@@ -390,7 +374,7 @@ fn burst(n: usize, halves: bool) {
     let bytes: usize = generated.iter().map(|(_, l)| l.len()).sum();
     let texts: Vec<String> = generated.iter().map(|(_, l)| l.clone()).collect();
     let writer = std::thread::spawn(move || {
-        let mut rng = Rng(0xdead_beef_cafe_f00d);
+        let mut rng = Rng::new(0xdead_beef_cafe_f00d);
         let mut writes = 0usize;
         let mut chunk = Vec::with_capacity(BURST_CHUNK + 4096);
         let first = Instant::now();

@@ -238,7 +238,7 @@ fn diff(
 }
 
 /// With `TRACE_TUI_PHASES` set, prints elapsed time and resident memory after a phase to
-/// stderr (used by the benchmarks to see where time and memory go).
+/// stderr, to see where a summary's time and memory go (README, "Performance").
 fn phase_report(phase: &str, since: std::time::Instant) {
     if std::env::var_os("TRACE_TUI_PHASES").is_none() {
         return;

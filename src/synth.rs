@@ -228,11 +228,13 @@ pub fn generate<W: Write>(seed: u64, target: Target, out: W) -> io::Result<Expec
     Ok(g.exp)
 }
 
-/// xorshift64*: tiny, fast and good enough for test data.
-struct Rng(u64);
+/// xorshift64*: tiny, fast and good enough for test data (tests and benches reuse it for
+/// their own seeded choices).
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
 
 impl Rng {
-    fn new(seed: u64) -> Self {
+    pub fn new(seed: u64) -> Self {
         // SplitMix64 step so small seeds still start from a well-mixed, non-zero state.
         let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -240,7 +242,7 @@ impl Rng {
         Self((z ^ (z >> 31)) | 1)
     }
 
-    fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x >> 12;
         x ^= x << 25;
@@ -250,12 +252,12 @@ impl Rng {
     }
 
     /// Uniform in `0..n` (`n > 0`).
-    fn below(&mut self, n: u64) -> u64 {
-        ((u128::from(self.next()) * u128::from(n)) >> 64) as u64
+    pub fn below(&mut self, n: u64) -> u64 {
+        ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
     }
 
     /// Uniform in `lo..=hi`.
-    fn range(&mut self, lo: u64, hi: u64) -> u64 {
+    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
         lo + self.below(hi - lo + 1)
     }
 
@@ -450,7 +452,11 @@ impl<W: Write> Gen<W> {
 
     fn uuid(&mut self) -> String {
         let ms = (self.now_us / 1000) as u64;
-        let (a, b, c) = (self.rng.next(), self.rng.next(), self.rng.next());
+        let (a, b, c) = (
+            self.rng.next_u64(),
+            self.rng.next_u64(),
+            self.rng.next_u64(),
+        );
         format!(
             "{:08x}-{:04x}-7{:03x}-{:04x}-{:012x}",
             (ms >> 16) & 0xFFFF_FFFF,

@@ -9,23 +9,7 @@ use trace_tui::event::Event;
 use trace_tui::formats::Format;
 use trace_tui::ingest::{Batch, Decoder};
 use trace_tui::model::{Diagnostic, NodeKind, Trace};
-use trace_tui::synth::{Target, generate};
-
-/// xorshift64: a seeded, dependency-free generator; every run splits the same way.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+use trace_tui::synth::{Rng, Target, generate};
 
 /// Feeds `bytes` to a sniffing decoder in pieces ending at `cuts` (ascending), then finishes.
 fn read_cut(bytes: &[u8], cuts: &[usize]) -> Trace {
@@ -132,7 +116,7 @@ fn inputs() -> Vec<Input> {
 
 #[test]
 fn the_tree_is_the_same_whole_or_in_random_pieces() {
-    let mut rng = Rng(0x5eed_1234_abcd);
+    let mut rng = Rng::new(0x5eed_1234_abcd);
     let mut splittings = 0;
     for input in inputs() {
         let Input {
@@ -185,7 +169,7 @@ fn the_tree_is_the_same_whole_or_in_random_pieces() {
                 let mut cuts = Vec::new();
                 let mut at = 0;
                 loop {
-                    at += 1 + rng.below(max);
+                    at += 1 + rng.below(max as u64) as usize;
                     if at >= variant.len() {
                         break;
                     }
@@ -193,7 +177,7 @@ fn the_tree_is_the_same_whole_or_in_random_pieces() {
                 }
                 if round % 3 == 0 && !awkward.is_empty() {
                     for _ in 0..16 {
-                        cuts.push(awkward[rng.below(awkward.len())]);
+                        cuts.push(awkward[rng.below(awkward.len() as u64) as usize]);
                     }
                     cuts.sort_unstable();
                     cuts.dedup();
@@ -288,7 +272,7 @@ fn paired_logs_give_the_same_runs_in_any_event_order() {
         generate(seed, Target::Events(events), &mut bytes).unwrap();
         logs.push((format!("synth seed {seed}"), bytes));
     }
-    let mut rng = Rng(77);
+    let mut rng = Rng::new(77);
     for (name, bytes) in logs {
         let events = events_of(&bytes);
         let (expect, t) = figures(&events);
@@ -305,7 +289,7 @@ fn paired_logs_give_the_same_runs_in_any_event_order() {
         for round in 0..10 {
             let mut shuffled = events.clone();
             for i in (1..shuffled.len()).rev() {
-                shuffled.swap(i, rng.below(i + 1));
+                shuffled.swap(i, rng.below(i as u64 + 1) as usize);
             }
             let (got, _) = figures(&shuffled);
             assert_eq!(got, expect, "{name}, shuffle {round}");

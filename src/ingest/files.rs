@@ -299,7 +299,6 @@ impl Sink for Renumber<'_> {
     }
 }
 
-/// How often a background load reports progress.
 /// Inputs at least this big get a [`preview`] while they load.
 pub const PREVIEW_MIN_BYTES: u64 = 4 << 20;
 /// How much of the first file the preview decodes.
@@ -336,6 +335,7 @@ pub fn preview(paths: &[PathBuf], forced: Option<Format>) -> Option<super::Loade
     })
 }
 
+/// How often a background load reports progress.
 const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// Loads `paths` on a background thread, reporting progress, then sends the whole trace.

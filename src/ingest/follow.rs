@@ -388,7 +388,8 @@ impl Follower {
             return Ok(());
         }
         let mut buf = vec![0u8; READ_CHUNK];
-        loop {
+        let mut sink = Flushing::new(&mut self.batch, &self.tx);
+        while !sink.closed {
             let want = (len - t.offset).min(READ_CHUNK as u64) as usize;
             if want == 0 {
                 break;
@@ -400,15 +401,9 @@ impl Follower {
             t.offset += n as u64;
             if let Some(d) = t.decoder.as_mut() {
                 let before = d.format();
-                d.feed(&buf[..n], &mut self.batch);
+                d.feed(&buf[..n], &mut sink);
                 if let (None, Some(f)) = (before, d.format()) {
-                    self.batch.formats.push(f);
-                }
-            }
-            if self.batch.events.len() >= BATCH_EVENTS {
-                let b = std::mem::take(&mut self.batch);
-                if self.tx.send(IngestMsg::Batch(b)).is_err() {
-                    return Ok(());
+                    sink.batch.formats.push(f);
                 }
             }
         }
@@ -469,7 +464,7 @@ impl Follower {
         if known.is_none() {
             batch.formats.push(Format::Atof);
         }
-        let mut sink = Flushing { batch, tx };
+        let mut sink = Flushing::new(batch, tx);
         let lines = super::parallel::load(
             f,
             end,
@@ -528,14 +523,26 @@ impl Follower {
 struct Flushing<'a> {
     batch: &'a mut Batch,
     tx: &'a SyncSender<IngestMsg>,
+    /// The receiver is gone: reading on is pointless (the follow loop then stops).
+    closed: bool,
+}
+
+impl<'a> Flushing<'a> {
+    fn new(batch: &'a mut Batch, tx: &'a SyncSender<IngestMsg>) -> Self {
+        Self {
+            batch,
+            tx,
+            closed: false,
+        }
+    }
 }
 
 impl Sink for Flushing<'_> {
     fn event(&mut self, ev: crate::event::Event<'_>) {
         self.batch.event(ev);
-        if self.batch.events.len() >= BATCH_EVENTS {
-            // A closed receiver is noticed by the follow loop; the load just runs out.
-            let _ = self.tx.send(IngestMsg::Batch(std::mem::take(self.batch)));
+        if self.batch.events.len() >= BATCH_EVENTS && !self.closed {
+            let b = std::mem::take(self.batch);
+            self.closed = self.tx.send(IngestMsg::Batch(b)).is_err();
         }
     }
 
