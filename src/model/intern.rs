@@ -28,11 +28,6 @@ impl Interner {
         sym
     }
 
-    /// The symbol for `s`, if it was interned.
-    pub fn get(&self, s: &str) -> Option<Sym> {
-        self.map.get(s).copied()
-    }
-
     /// The string behind a symbol.
     pub fn resolve(&self, sym: Sym) -> &str {
         &self.strs[sym.0 as usize]
