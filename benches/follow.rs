@@ -21,12 +21,12 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use trace_tui::event::EventKind;
-use trace_tui::ingest::IngestMsg;
-use trace_tui::ingest::follow::{POLL_INTERVAL, POLL_ONLY_VAR, Target, spawn};
-use trace_tui::model::Trace;
+use trace_ingest::IngestMsg;
+use trace_ingest::follow::{POLL_INTERVAL, POLL_ONLY_VAR, Target, spawn};
+use trace_model::Trace;
+use trace_model::event::EventKind;
+use trace_synth::Rng;
 use trace_tui::runtime::FRAME;
-use trace_tui::synth::Rng;
 
 /// The explorer's queue length (src/main.rs `FOLLOW_QUEUE`).
 const QUEUE: usize = 64;

@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use trace_model::Trace;
+use trace_model::event::{Category, Event, EventKind, Tokens};
 use trace_tui::app::{Action, App, Pane, View, update};
-use trace_tui::event::{Category, Event, EventKind, Tokens};
-use trace_tui::model::Trace;
 
 const RUNS: usize = 100;
 const TURNS: usize = 50;

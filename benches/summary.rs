@@ -6,7 +6,7 @@
 //! TRACE_BENCH_PHASES=1 cargo bench --bench summary     # plus where the load time goes
 //! ```
 //!
-//! The log comes from [`trace_tui::synth`] and is cached under `target/bench-data/` with its
+//! The log comes from [`trace_synth`] and is cached under `target/bench-data/` with its
 //! expected figures next to it. For each size, file in the page cache, medians of 3 runs:
 //! `wc -l` (the byte-scan floor); the release binary `trace-tui summary --json` under
 //! `/usr/bin/time -f %M` for wall time and peak RSS, its totals checked against the
@@ -23,12 +23,12 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use trace_tui::event::{Event, SourceRef};
-use trace_tui::formats::Reader;
-use trace_tui::formats::atof::AtofReader;
-use trace_tui::ingest::split::LineSplitter;
-use trace_tui::ingest::{Decoder, Sink};
-use trace_tui::synth::{Expected, GENERATOR_VERSION, Target, generate};
+use trace_formats::Reader;
+use trace_formats::atof::AtofReader;
+use trace_ingest::split::LineSplitter;
+use trace_ingest::{Decoder, Sink};
+use trace_model::event::{Event, SourceRef};
+use trace_synth::{Expected, GENERATOR_VERSION, Target, generate};
 
 const SEED: u64 = 42;
 const RUNS: usize = 3;
@@ -165,7 +165,7 @@ fn tui_child(path: &Path) {
     use ratatui::backend::TestBackend;
     use trace_tui::app::{Action, App, View, update};
     let (trace, formats) =
-        trace_tui::ingest::files::load(&[path.to_path_buf()], None, &mut |_| {}).expect("load");
+        trace_ingest::files::load(&[path.to_path_buf()], None, &mut |_| {}).expect("load");
     let mut app = App::new(trace, formats, "bench", false);
     let mut term = Terminal::new(TestBackend::new(160, 45)).expect("terminal");
     update(&mut app, Action::Resize(160, 45));
@@ -333,8 +333,8 @@ fn phases(path: &Path, exp: &Expected) {
     let full = median(|| {
         let t = Instant::now();
         let (trace, formats) =
-            trace_tui::ingest::files::load(&[path.to_path_buf()], None, &mut |_| {}).expect("load");
-        std::hint::black_box(trace_tui::summary::summary_json(&trace, &formats));
+            trace_ingest::files::load(&[path.to_path_buf()], None, &mut |_| {}).expect("load");
+        std::hint::black_box(trace_report::summary::summary_json(&trace, &formats));
         t.elapsed()
     });
     let read = median(|| {
@@ -404,10 +404,10 @@ fn phases(path: &Path, exp: &Expected) {
     });
     drop(all);
     let (trace, formats) =
-        trace_tui::ingest::files::load(&[path.to_path_buf()], None, &mut |_| {}).expect("load");
+        trace_ingest::files::load(&[path.to_path_buf()], None, &mut |_| {}).expect("load");
     let summary = median(|| {
         let t = Instant::now();
-        std::hint::black_box(trace_tui::summary::summary_json(&trace, &formats));
+        std::hint::black_box(trace_report::summary::summary_json(&trace, &formats));
         t.elapsed()
     });
     drop(trace);

@@ -15,7 +15,7 @@ use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use trace_tui::synth::{Expected, Target, generate, parse_size};
+use trace_synth::{Expected, Target, generate, parse_size};
 
 const USAGE: &str = "usage: gen_atof (--bytes SIZE | --events N) [--seed N] [--out PATH|-]";
 

@@ -6,12 +6,12 @@
 
 use std::borrow::Cow;
 
-use trace_tui::event::{Category, Event, EventKind, Failure, Tokens};
-use trace_tui::formats::Format;
-use trace_tui::ingest::Decoder;
-use trace_tui::model::filter::Filter;
-use trace_tui::model::query::{Timeline, latency_by};
-use trace_tui::model::{NodeId, NodeKind, Trace};
+use trace_formats::Format;
+use trace_ingest::Decoder;
+use trace_model::event::{Category, Event, EventKind, Failure, Tokens};
+use trace_model::filter::Filter;
+use trace_model::query::{Timeline, latency_by};
+use trace_model::{NodeId, NodeKind, Trace};
 
 /// Arbitrary bytes through every reader, forced and sniffed, fed in two pieces split at a
 /// position taken from the first byte; the result must equal feeding the bytes whole. Then the
@@ -65,9 +65,9 @@ type Fingerprint = (
     String,
     u64,
     u64,
-    Vec<trace_tui::model::Diagnostic>,
+    Vec<trace_model::Diagnostic>,
     u64,
-    Vec<trace_tui::model::Diagnostic>,
+    Vec<trace_model::Diagnostic>,
 );
 
 fn fingerprint(t: &Trace) -> Fingerprint {
@@ -113,8 +113,8 @@ fn time(b: u8, c: u8) -> Option<i64> {
         0xFF => None,
         0xFE => Some(i64::MIN),
         0xFD => Some(i64::MAX),
-        0xFC => Some(trace_tui::model::MAX_ABS_TIME_US + i64::from(c) - 128),
-        0xFB => Some(-trace_tui::model::MAX_ABS_TIME_US + i64::from(c) - 128),
+        0xFC => Some(trace_model::MAX_ABS_TIME_US + i64::from(c) - 128),
+        0xFB => Some(-trace_model::MAX_ABS_TIME_US + i64::from(c) - 128),
         _ => Some(i64::from(i16::from_le_bytes([b, c])) * 1000),
     }
 }
@@ -228,7 +228,7 @@ pub fn exercise(trace: &mut Trace, formats: &[Format]) {
     // Run diff of the first run against each run (itself included).
     if let Some(&first) = runs.first() {
         for &r in runs.iter().take(8) {
-            let _ = trace_tui::model::diff::diff_runs(trace, first, trace, r);
+            let _ = trace_model::diff::diff_runs(trace, first, trace, r);
         }
     }
     for id in trace.node_ids() {
@@ -242,11 +242,11 @@ pub fn exercise(trace: &mut Trace, formats: &[Format]) {
     }
     let _ = trace.exemplars();
     let _ = latency_by(trace, trace.node_ids(), |n| n.model().map(|m| trace.str(m)));
-    let _ = trace_tui::summary::summary_json(trace, formats);
+    let _ = trace_report::summary::summary_json(trace, formats);
     let mut out = Vec::new();
-    trace_tui::summary::write_summary_json(&mut out, trace, formats).unwrap();
-    trace_tui::summary::write_text(&mut out, trace, formats).unwrap();
-    let _ = trace_tui::summary::diagnostics_text(trace, 10);
+    trace_report::summary::write_summary_json(&mut out, trace, formats).unwrap();
+    trace_report::summary::write_text(&mut out, trace, formats).unwrap();
+    let _ = trace_report::summary::diagnostics_text(trace, 10);
 }
 
 /// ARCHITECTURE.md, "The accumulator": children are kept in time order (start, else end;

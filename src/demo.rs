@@ -407,9 +407,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("demo.jsonl");
         write_live(&p, 1e6).unwrap();
-        let (trace, _) = crate::ingest::files::load(&[p], None, &mut |_| {}).unwrap();
+        let (trace, _) = trace_ingest::files::load(&[p], None, &mut |_| {}).unwrap();
         assert_eq!(trace.skipped, 0);
-        let runs = crate::summary::runs_by_start(&trace);
+        let runs = trace_report::summary::runs_by_start(&trace);
         let got: Vec<(&str, &str)> = runs
             .iter()
             .map(|(id, s)| (trace.str(trace.node(*id).name), s.status().as_str()))
@@ -423,7 +423,7 @@ mod tests {
                 ("nightly-report", "incomplete")
             ]
         );
-        let totals = crate::model::stats::Totals::of(runs.iter().map(|(_, s)| s));
+        let totals = trace_model::stats::Totals::of(runs.iter().map(|(_, s)| s));
         assert_eq!(
             (totals.llm_calls, totals.tool_calls),
             (7, 8),

@@ -1,18 +1,11 @@
-//! trace-tui: a terminal explorer for LLM-agent event logs.
+//! trace-tui, the terminal app: view state and its one mutator (`app`), pure rendering
+//! (`ui`), the terminal loop with its threads and channels (`runtime`) and the `demo`.
 //!
-//! Layers, one direction: [`formats`] (what a record means) → [`ingest`] (where records come
-//! from) → [`model`] (pure accumulator of runs and scope trees) → [`summary`] (headless
-//! report). The model never touches the terminal, the clock or async.
+//! This is the only package that touches ratatui, crossterm and the terminal. What a record
+//! means lives in `trace-formats`, where records come from in `trace-ingest`, the pure model
+//! in `trace-model`, headless reports in `trace-report`.
 
 pub mod app;
 pub mod demo;
-pub mod diff_report;
-pub mod event;
-pub mod formats;
-pub mod ingest;
-pub mod model;
 pub mod runtime;
-pub mod summary;
-pub mod synth;
-pub mod text;
 pub mod ui;

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
-use trace_tui::formats::Format;
-use trace_tui::ingest::follow::{self, Target};
+use trace_formats::Format;
+use trace_ingest::follow::{self, Target};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -33,7 +33,7 @@ struct Cli {
 #[derive(Args)]
 struct ExploreArgs {
     /// Force the dialect instead of detecting it.
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = format_parser())]
     format: Option<Format>,
     /// Keep reading as the logs grow (live view).
     #[arg(long, short)]
@@ -62,7 +62,7 @@ enum Command {
         #[arg(long, conflicts_with = "json")]
         tree: bool,
         /// Force the dialect instead of detecting it.
-        #[arg(long, value_enum)]
+        #[arg(long, value_parser = format_parser())]
         format: Option<Format>,
         /// Keep reading as the logs grow; print one line (JSON with --json) per run as it completes.
         #[arg(long, short)]
@@ -80,7 +80,7 @@ enum Command {
         #[arg(long)]
         json: bool,
         /// Force the dialect instead of detecting it.
-        #[arg(long, value_enum)]
+        #[arg(long, value_parser = format_parser())]
         format: Option<Format>,
         /// The two runs to compare (ids, names or 1-based positions), in one file or in A and B.
         #[arg(long, num_args = 2, value_names = ["RUN1", "RUN2"])]
@@ -138,17 +138,17 @@ fn run() -> Result<ExitCode> {
                 return follow_summary(&files, format, json);
             }
             let t0 = std::time::Instant::now();
-            let (trace, formats) = trace_tui::ingest::files::load(&files, format, &mut |_| {})?;
+            let (trace, formats) = trace_ingest::files::load(&files, format, &mut |_| {})?;
             phase_report("load", t0);
             let stdout = io::stdout();
             let mut out = io::BufWriter::new(stdout.lock());
             if json {
-                trace_tui::summary::write_summary_json(&mut out, &trace, &formats)?;
+                trace_report::summary::write_summary_json(&mut out, &trace, &formats)?;
             } else {
-                trace_tui::summary::write_text(&mut out, &trace, &formats)?;
+                trace_report::summary::write_text(&mut out, &trace, &formats)?;
                 if tree {
                     writeln!(out)?;
-                    for (id, _) in trace_tui::summary::runs_by_start(&trace) {
+                    for (id, _) in trace_report::summary::runs_by_start(&trace) {
                         write!(out, "{}", trace.dump_run(id))?;
                     }
                 }
@@ -156,7 +156,7 @@ fn run() -> Result<ExitCode> {
             out.flush()?;
             phase_report("summary", t0);
             if !json && trace.skipped > 0 {
-                for d in trace_tui::summary::diagnostics_text(&trace, 5) {
+                for d in trace_report::summary::diagnostics_text(&trace, 5) {
                     eprintln!("skipped {d}");
                 }
             }
@@ -177,13 +177,20 @@ fn split_selector(arg: &str) -> (&str, Option<&str>) {
 }
 
 /// `trace-tui diff`: two runs aligned, as a table or one JSON document.
+/// `--format` takes the names of the dialects the formats crate registers.
+fn format_parser() -> impl clap::builder::TypedValueParser<Value = Format> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(Format::ALL.map(Format::as_str))
+        .map(|name| Format::from_name(&name).expect("a listed dialect"))
+}
+
 fn diff(
     files: &[String],
     runs: Option<&[String]>,
     format: Option<Format>,
     json: bool,
 ) -> Result<ExitCode> {
-    use trace_tui::diff_report::{RunRef, diff_json, find_run, write_diff_text};
+    use trace_report::diff::{RunRef, diff_json, find_run, write_diff_text};
     let (left_arg, right_arg) = (files[0].as_str(), files.get(1).unwrap_or(&files[0]));
     let (left_file, left_sel) = split_selector(left_arg);
     let (right_file, right_sel) = split_selector(right_arg);
@@ -195,8 +202,8 @@ fn diff(
     if files.len() == 1 && left_sel == right_sel {
         anyhow::bail!("one file needs two runs: --runs RUN1 RUN2, or A#RUN1 A#RUN2");
     }
-    let load = |file: &str| -> Result<trace_tui::model::Trace> {
-        Ok(trace_tui::ingest::files::load(&[PathBuf::from(file)], format, &mut |_| {})?.0)
+    let load = |file: &str| -> Result<trace_model::Trace> {
+        Ok(trace_ingest::files::load(&[PathBuf::from(file)], format, &mut |_| {})?.0)
     };
     let left = load(left_file)?;
     let right = if files.len() == 1 || left_file == right_file {
@@ -205,19 +212,19 @@ fn diff(
         Some(load(right_file)?)
     };
     let right = right.as_ref().unwrap_or(&left);
-    let pick = |trace: &trace_tui::model::Trace, file: &str, sel: Option<&str>| {
+    let pick = |trace: &trace_model::Trace, file: &str, sel: Option<&str>| {
         find_run(trace, sel).ok_or_else(|| match sel {
             Some(s) => anyhow::anyhow!(
                 "no run {:?} in {}",
-                trace_tui::text::clean(s),
-                trace_tui::text::clean(file)
+                trace_model::text::clean(s),
+                trace_model::text::clean(file)
             ),
-            None => anyhow::anyhow!("no runs in {}", trace_tui::text::clean(file)),
+            None => anyhow::anyhow!("no runs in {}", trace_model::text::clean(file)),
         })
     };
     let l = pick(&left, left_file, left_sel)?;
     let r = pick(right, right_file, right_sel)?;
-    let result = trace_tui::model::diff::diff_runs(&left, l, right, r);
+    let result = trace_model::diff::diff_runs(&left, l, right, r);
     let (lref, rref) = (
         RunRef::new(left_file, &left, l),
         RunRef::new(right_file, right, r),
@@ -260,12 +267,12 @@ fn phase_report(phase: &str, since: std::time::Instant) {
 
 /// `summary --follow`: one line per run as it completes, until stdin closes or forever.
 fn follow_summary(files: &[PathBuf], format: Option<Format>, json: bool) -> Result<ExitCode> {
-    use trace_tui::ingest::IngestMsg;
+    use trace_ingest::IngestMsg;
     let targets: Vec<Target> = files.iter().map(|f| Target::from_arg(f)).collect();
     let stdin_only = targets.iter().all(|t| *t == Target::Stdin);
     let rx = follow::spawn(targets, format, FOLLOW_QUEUE);
-    let mut trace = trace_tui::model::Trace::new();
-    let mut done = trace_tui::summary::CompletedRuns::default();
+    let mut trace = trace_model::Trace::new();
+    let mut done = trace_report::summary::CompletedRuns::default();
     let stdout = io::stdout();
     let mut out = stdout.lock();
     let mut finished = false;
@@ -277,12 +284,12 @@ fn follow_summary(files: &[PathBuf], format: Option<Format>, json: bool) -> Resu
             match msg {
                 IngestMsg::Batch(b) => b.apply_to(&mut trace),
                 IngestMsg::Reset => {
-                    trace = trace_tui::model::Trace::new();
+                    trace = trace_model::Trace::new();
                     done.reset();
                 }
                 IngestMsg::Status(s) => {
                     finished |= stdin_only && s == "stdin closed";
-                    eprintln!("trace-tui: {}", trace_tui::text::clean(&s));
+                    eprintln!("trace-tui: {}", trace_model::text::clean(&s));
                 }
                 // Only background loads send these; the follower never does.
                 IngestMsg::Progress { .. } | IngestMsg::Preview(_) | IngestMsg::Loaded(_) => {}
@@ -290,9 +297,9 @@ fn follow_summary(files: &[PathBuf], format: Option<Format>, json: bool) -> Resu
         }
         for (id, s) in done.take_new(&trace) {
             if json {
-                writeln!(out, "{}", trace_tui::summary::run_json(&trace, id, &s))?;
+                writeln!(out, "{}", trace_report::summary::run_json(&trace, id, &s))?;
             } else {
-                writeln!(out, "{}", trace_tui::summary::run_line(&trace, id, &s))?;
+                writeln!(out, "{}", trace_report::summary::run_line(&trace, id, &s))?;
             }
         }
         out.flush()?;
@@ -322,7 +329,7 @@ fn explore(args: &ExploreArgs) -> Result<ExitCode> {
     let input = if args.follow {
         let targets = args.files.iter().map(|f| Target::from_arg(f)).collect();
         trace_tui::runtime::ExplorerInput {
-            trace: trace_tui::model::Trace::new(),
+            trace: trace_model::Trace::new(),
             formats: args.format.into_iter().collect(),
             updates: Some(follow::spawn(targets, args.format, FOLLOW_QUEUE)),
             live: true,
@@ -330,9 +337,9 @@ fn explore(args: &ExploreArgs) -> Result<ExitCode> {
         }
     } else {
         // Indexed in the background: the first screen and a progress bar appear at once.
-        let rx = trace_tui::ingest::files::spawn_load(args.files.clone(), args.format)?;
+        let rx = trace_ingest::files::spawn_load(args.files.clone(), args.format)?;
         trace_tui::runtime::ExplorerInput {
-            trace: trace_tui::model::Trace::new(),
+            trace: trace_model::Trace::new(),
             formats: Vec::new(),
             updates: Some(rx),
             live: false,

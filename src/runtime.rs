@@ -15,9 +15,9 @@ use crossterm::event::{
 };
 
 use crate::app::{self, Action, App, Feed, keymap};
-use crate::formats::Format;
-use crate::ingest::IngestMsg;
-use crate::model::Trace;
+use trace_formats::Format;
+use trace_ingest::IngestMsg;
+use trace_model::Trace;
 
 /// Shortest time between two frames (60 fps).
 pub const FRAME: Duration = Duration::from_micros(16_667);

@@ -3,11 +3,11 @@
 
 use std::path::PathBuf;
 
-use trace_tui::model::{NodeId, Trace};
+use trace_model::{NodeId, Trace};
 
 fn sample() -> Trace {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/atof/agent-session.jsonl");
-    trace_tui::ingest::files::load(&[p], None, &mut |_| {})
+    trace_ingest::files::load(&[p], None, &mut |_| {})
         .unwrap()
         .0
 }
@@ -158,7 +158,7 @@ fn exemplars_point_at_the_calls() {
 #[test]
 fn summary_json_carries_critical_path_self_and_subtree_figures() {
     let t = sample();
-    let doc = trace_tui::summary::summary_json(&t, &[trace_tui::formats::Format::Atof]);
+    let doc = trace_report::summary::summary_json(&t, &[trace_formats::Format::Atof]);
     let ra = doc["runs"]
         .as_array()
         .unwrap()

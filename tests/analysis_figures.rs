@@ -22,14 +22,14 @@
 use std::path::PathBuf;
 
 use serde_json::{Value, json};
-use trace_tui::event::Tokens;
-use trace_tui::model::analysis::{self, NodeFigures, Source};
-use trace_tui::model::{NodeId, Trace};
+use trace_model::analysis::{self, NodeFigures, Source};
+use trace_model::event::Tokens;
+use trace_model::{NodeId, Trace};
 
 fn load(rel: &str) -> (Trace, Value) {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel);
-    let (t, formats) = trace_tui::ingest::files::load(&[p], None, &mut |_| {}).unwrap();
-    let doc = trace_tui::summary::summary_json(&t, &formats);
+    let (t, formats) = trace_ingest::files::load(&[p], None, &mut |_| {}).unwrap();
+    let doc = trace_report::summary::summary_json(&t, &formats);
     (t, doc)
 }
 
@@ -129,7 +129,7 @@ fn self_and_subtree_figures_with_cumulative_reports() {
     // Marks are not looked up by id: the planner's only mark child.
     let mark_id = t
         .children(id(&t, "p"))
-        .find(|&c| t.node(c).kind == trace_tui::model::NodeKind::Mark)
+        .find(|&c| t.node(c).kind == trace_model::NodeKind::Mark)
         .unwrap();
     let mark = fig(&figs, mark_id);
     assert_eq!(

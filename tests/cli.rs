@@ -12,7 +12,7 @@ fn closed_stdout_ends_quietly() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big.jsonl");
     let mut bytes = Vec::new();
-    trace_tui::synth::generate(3, trace_tui::synth::Target::Events(20_000), &mut bytes).unwrap();
+    trace_synth::generate(3, trace_synth::Target::Events(20_000), &mut bytes).unwrap();
     std::fs::write(&path, bytes).unwrap();
     for args in [vec!["summary", "--json"], vec!["summary", "--tree"]] {
         let mut child = bin()

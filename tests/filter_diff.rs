@@ -5,12 +5,12 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use serde_json::Value;
-use trace_tui::diff_report::find_run;
-use trace_tui::ingest::files::load;
-use trace_tui::model::diff::{DiffKind, diff_runs};
-use trace_tui::model::filter::Filter;
-use trace_tui::model::{NodeId, Trace};
-use trace_tui::summary::runs_by_start;
+use trace_ingest::files::load;
+use trace_model::diff::{DiffKind, diff_runs};
+use trace_model::filter::Filter;
+use trace_model::{NodeId, Trace};
+use trace_report::diff::find_run;
+use trace_report::summary::runs_by_start;
 
 const ATOF: &str = "assets/atof/agent-session.jsonl";
 const GREENTIC: &str = "assets/greentic/trace.json";
@@ -282,7 +282,7 @@ fn syntax_errors_name_the_term_and_column() {
 }
 
 /// Kinds and paths of a diff, compactly: `~ planner-agent`.
-fn shape(d: &trace_tui::model::diff::RunDiff) -> Vec<String> {
+fn shape(d: &trace_model::diff::RunDiff) -> Vec<String> {
     d.rows
         .iter()
         .map(|r| format!("{} {}", r.kind.marker(), r.path))

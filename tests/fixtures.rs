@@ -3,15 +3,15 @@
 use std::path::PathBuf;
 
 use serde_json::{Value, json};
-use trace_tui::formats::Format;
-use trace_tui::ingest::files::load;
-use trace_tui::summary::summary_json;
+use trace_formats::Format;
+use trace_ingest::files::load;
+use trace_report::summary::summary_json;
 
 fn path(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel)
 }
 
-fn summary(files: &[&str]) -> (trace_tui::model::Trace, Value) {
+fn summary(files: &[&str]) -> (trace_model::Trace, Value) {
     let paths: Vec<PathBuf> = files.iter().map(|f| path(f)).collect();
     let (trace, formats) = load(&paths, None, &mut |_| {}).expect("load");
     let json = summary_json(&trace, &formats);
@@ -245,7 +245,7 @@ fn streamed_json_is_the_same_document() {
     ] {
         let (trace, doc) = summary(&files);
         let mut out = Vec::new();
-        trace_tui::summary::write_summary_json(&mut out, &trace, &[]).unwrap();
+        trace_report::summary::write_summary_json(&mut out, &trace, &[]).unwrap();
         let mut streamed: Value = serde_json::from_slice(&out).unwrap();
         streamed["format"] = doc["format"].clone();
         assert_eq!(streamed, doc, "{files:?}");
@@ -259,7 +259,7 @@ fn streamed_json_of_many_runs_is_the_same_document() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("many.jsonl");
     let mut bytes = Vec::new();
-    trace_tui::synth::generate(3, trace_tui::synth::Target::Events(80_000), &mut bytes).unwrap();
+    trace_synth::generate(3, trace_synth::Target::Events(80_000), &mut bytes).unwrap();
     std::fs::write(&file, bytes).unwrap();
     let (trace, formats) = load(&[file], None, &mut |_| {}).unwrap();
     assert!(
@@ -267,9 +267,9 @@ fn streamed_json_of_many_runs_is_the_same_document() {
         "{} runs",
         trace.runs().count()
     );
-    let doc = trace_tui::summary::summary_json(&trace, &formats);
+    let doc = trace_report::summary::summary_json(&trace, &formats);
     let mut out = Vec::new();
-    trace_tui::summary::write_summary_json(&mut out, &trace, &formats).unwrap();
+    trace_report::summary::write_summary_json(&mut out, &trace, &formats).unwrap();
     let streamed: Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(streamed, doc);
 }

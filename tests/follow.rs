@@ -6,9 +6,9 @@ use std::path::Path;
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
-use trace_tui::ingest::IngestMsg;
-use trace_tui::ingest::follow::{Target, spawn};
-use trace_tui::model::Trace;
+use trace_ingest::IngestMsg;
+use trace_ingest::follow::{Target, spawn};
+use trace_model::Trace;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -300,7 +300,7 @@ fn the_log_is_never_written_or_truncated() {
     let before = std::fs::metadata(&p).unwrap();
     let mut feed = Feed::new(vec![Target::File(p.clone())]);
     feed.until("the whole sample", |t| t.events == 28);
-    let _ = trace_tui::ingest::files::load(std::slice::from_ref(&p), None, &mut |_| {}).unwrap();
+    let _ = trace_ingest::files::load(std::slice::from_ref(&p), None, &mut |_| {}).unwrap();
     feed.settle();
     let after = std::fs::metadata(&p).unwrap();
     assert_eq!(std::fs::read(&p).unwrap(), sample);
@@ -321,11 +321,9 @@ fn the_log_is_never_written_or_truncated() {
 fn big_file_is_caught_up_in_parallel_then_followed() {
     let dir = tempfile::tempdir().unwrap();
     let mut bytes = Vec::new();
-    trace_tui::synth::generate(
+    trace_synth::generate(
         9,
-        trace_tui::synth::Target::Bytes(
-            trace_tui::ingest::parallel::MIN_PARALLEL_BYTES + (1 << 20),
-        ),
+        trace_synth::Target::Bytes(trace_ingest::parallel::MIN_PARALLEL_BYTES + (1 << 20)),
         &mut bytes,
     )
     .unwrap();
@@ -335,7 +333,7 @@ fn big_file_is_caught_up_in_parallel_then_followed() {
     let whole = dir.path().join("whole.jsonl");
     std::fs::write(&whole, &bytes).unwrap();
     let (expected, _) =
-        trace_tui::ingest::files::load(std::slice::from_ref(&whole), None, &mut |_| {}).unwrap();
+        trace_ingest::files::load(std::slice::from_ref(&whole), None, &mut |_| {}).unwrap();
     let lines = memchr::memchr_iter(b'\n', &bytes).count() as u64;
 
     let p = dir.path().join("events.jsonl");

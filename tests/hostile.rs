@@ -3,8 +3,8 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use trace_tui::ingest::files::load;
-use trace_tui::model::Trace;
+use trace_ingest::files::load;
+use trace_model::Trace;
 
 fn scope(uuid: &str, parent: Option<&str>, ts: i64, sc: &str) -> String {
     let parent = parent.map_or("null".to_owned(), |p| format!("\"{p}\""));
@@ -17,7 +17,7 @@ fn load_bytes(bytes: &[u8]) -> Trace {
     let dir = tempfile::tempdir().unwrap();
     let p: PathBuf = dir.path().join("hostile.jsonl");
     std::fs::File::create(&p).unwrap().write_all(bytes).unwrap();
-    let (trace, _) = load(&[p], Some(trace_tui::formats::Format::Atof), &mut |_| {}).unwrap();
+    let (trace, _) = load(&[p], Some(trace_formats::Format::Atof), &mut |_| {}).unwrap();
     trace
 }
 
@@ -153,7 +153,7 @@ fn escape_sequences_never_reach_summary_output() {
     );
     let t = load_bytes(line.as_bytes());
     let mut out = Vec::new();
-    trace_tui::summary::write_text(&mut out, &t, &[]).unwrap();
+    trace_report::summary::write_text(&mut out, &t, &[]).unwrap();
     out.extend_from_slice(t.dump().as_bytes());
     assert!(
         !out.iter().any(|&b| b == 0x1b || b == 0x07),
@@ -179,7 +179,7 @@ fn ends_before_starts_do_not_break_the_analysis() {
     let cp = t.critical_path(r);
     assert_eq!(cp.length_us, 0);
     assert!(t.idle_gaps(r, 0).is_empty());
-    let _ = trace_tui::summary::summary_json(&t, &[]);
+    let _ = trace_report::summary::summary_json(&t, &[]);
 }
 
 /// Found by the `accumulator` fuzz target: offsets between extreme times overflowed `i64`.
@@ -194,19 +194,16 @@ fn extreme_timestamps_do_not_overflow() {
     ];
     let t = load_bytes(lines.join("\n").as_bytes());
     let r = t.lookup("r").unwrap();
-    assert_eq!(
-        t.node(r).start_us(),
-        Some(-trace_tui::model::MAX_ABS_TIME_US)
-    );
+    assert_eq!(t.node(r).start_us(), Some(-trace_model::MAX_ABS_TIME_US));
     assert_eq!(
         t.node(r).duration_us(),
-        Some(2 * trace_tui::model::MAX_ABS_TIME_US)
+        Some(2 * trace_model::MAX_ABS_TIME_US)
     );
     let _ = t.dump();
     let _ = t.critical_path(r);
     let _ = t.idle_gaps(r, 0);
     let _ = t.exemplars();
-    let _ = trace_tui::summary::summary_json(&t, &[]);
+    let _ = trace_report::summary::summary_json(&t, &[]);
 }
 
 /// A scope whose time becomes known (or earlier) only with a later event is re-sorted among its
@@ -233,7 +230,7 @@ fn a_late_time_moves_a_scope_among_its_siblings() {
 /// and a small one next to it must be unaffected.
 #[test]
 fn token_counts_beyond_32_bits_are_kept_exactly() {
-    use trace_tui::event::{Event, EventKind, Tokens};
+    use trace_model::event::{Event, EventKind, Tokens};
     let mut t = Trace::new();
     let big = Tokens {
         input: Some(5_000_000_000),
@@ -263,7 +260,7 @@ fn token_counts_beyond_32_bits_are_kept_exactly() {
 /// back byte for byte, and ids that differ only in case are different scopes.
 #[test]
 fn ids_read_back_exactly_whatever_their_form() {
-    use trace_tui::event::{Event, EventKind};
+    use trace_model::event::{Event, EventKind};
     let ids = [
         "019efaca-0889-70db-95a7-e859c9eedc45",
         "019EFACA-0889-70DB-95A7-E859C9EEDC45",

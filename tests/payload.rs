@@ -6,15 +6,14 @@
 use std::fs::File;
 use std::path::Path;
 
-use trace_tui::formats::Format;
-use trace_tui::ingest::payload::read_record;
-use trace_tui::model::Trace;
+use trace_formats::Format;
+use trace_ingest::payload::read_record;
+use trace_model::Trace;
 
 /// A generated ATOF log with awkward line endings; returns its bytes.
 fn awkward_log(path: &Path) -> Vec<u8> {
     let mut generated = Vec::new();
-    trace_tui::synth::generate(11, trace_tui::synth::Target::Events(2_000), &mut generated)
-        .unwrap();
+    trace_synth::generate(11, trace_synth::Target::Events(2_000), &mut generated).unwrap();
     let mut out = Vec::new();
     for (i, line) in generated
         .split(|&b| b == b'\n')
@@ -87,7 +86,7 @@ fn every_record_reads_back_as_exactly_its_line() {
         .count();
 
     let (one, _) =
-        trace_tui::ingest::files::load(std::slice::from_ref(&path), None, &mut |_| {}).unwrap();
+        trace_ingest::files::load(std::slice::from_ref(&path), None, &mut |_| {}).unwrap();
     assert_eq!(one.skipped, 0);
     // Each record is one event; each event's record is some node's start or end source.
     assert_eq!(one.events as usize, records);
@@ -97,16 +96,8 @@ fn every_record_reads_back_as_exactly_its_line() {
         let mut two = Trace::new();
         two.add_file(path.display().to_string());
         let mut f = File::open(&path).unwrap();
-        trace_tui::ingest::parallel::load_file(
-            &mut f,
-            Format::Atof,
-            0,
-            2,
-            chunk,
-            &mut two,
-            &mut |_| {},
-        )
-        .unwrap();
+        trace_ingest::parallel::load_file(&mut f, Format::Atof, 0, 2, chunk, &mut two, &mut |_| {})
+            .unwrap();
         two.settle();
         assert_eq!(check(&two, &path, &bytes), records, "chunk {chunk}");
     }

@@ -5,11 +5,11 @@
 
 use std::path::Path;
 
-use trace_tui::event::Event;
-use trace_tui::formats::Format;
-use trace_tui::ingest::{Batch, Decoder};
-use trace_tui::model::{Diagnostic, NodeKind, Trace};
-use trace_tui::synth::{Rng, Target, generate};
+use trace_formats::Format;
+use trace_ingest::{Batch, Decoder};
+use trace_model::event::Event;
+use trace_model::{Diagnostic, NodeKind, Trace};
+use trace_synth::{Rng, Target, generate};
 
 /// Feeds `bytes` to a sniffing decoder in pieces ending at `cuts` (ascending), then finishes.
 fn read_cut(bytes: &[u8], cuts: &[usize]) -> Trace {
@@ -210,8 +210,8 @@ type RunFigures = (
     u64,
     u64,
     u64,
-    trace_tui::model::stats::TokenSum,
-    trace_tui::model::stats::RunStatus,
+    trace_model::stats::TokenSum,
+    trace_model::stats::RunStatus,
     Option<i64>,
     Option<i64>,
     Vec<(String, u64, u64)>,

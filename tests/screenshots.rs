@@ -14,7 +14,7 @@ use trace_tui::app::{Action, App, View, update};
 fn shot(name: &str, actions: Vec<Action>) {
     let path = "assets/atof/agent-session.jsonl";
     let (trace, formats) =
-        trace_tui::ingest::files::load(&[PathBuf::from(path)], None, &mut |_| {}).unwrap();
+        trace_ingest::files::load(&[PathBuf::from(path)], None, &mut |_| {}).unwrap();
     let mut app = App::new(trace, formats, "agent-session.jsonl", false);
     update(&mut app, Action::Resize(120, 40));
     for a in actions {

@@ -3,10 +3,10 @@
 
 use std::io::Write;
 
-use trace_tui::ingest::files::load;
-use trace_tui::model::stats::{RunStatus, TokenSum, Totals};
-use trace_tui::summary::{runs_by_start, summary_json};
-use trace_tui::synth::{Expected, Target, generate};
+use trace_ingest::files::load;
+use trace_model::stats::{RunStatus, TokenSum, Totals};
+use trace_report::summary::{runs_by_start, summary_json};
+use trace_synth::{Expected, Target, generate};
 
 fn check(seed: u64, events: u64) -> Expected {
     let mut file = tempfile::Builder::new()
@@ -96,7 +96,7 @@ fn check(seed: u64, events: u64) -> Expected {
 
 #[test]
 fn synthetic_totals_are_reproduced_exactly() {
-    let mut seen = trace_tui::synth::Shapes::default();
+    let mut seen = trace_synth::Shapes::default();
     for seed in [1, 2, 3] {
         let s = check(seed, 2_000).shapes;
         seen.openai_calls += s.openai_calls;

@@ -7,12 +7,12 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::Color;
+use trace_formats::Format;
+use trace_ingest::{Batch, Decoder, IngestMsg};
+use trace_model::Trace;
+use trace_model::event::{Event, EventKind};
+use trace_model::query::Phase;
 use trace_tui::app::{Action, App, Feed, Pane, View, update};
-use trace_tui::event::{Event, EventKind};
-use trace_tui::formats::Format;
-use trace_tui::ingest::{Batch, Decoder, IngestMsg};
-use trace_tui::model::Trace;
-use trace_tui::model::query::Phase;
 use trace_tui::ui::layout;
 
 const ATOF: &str = "assets/atof/agent-session.jsonl";
@@ -22,7 +22,7 @@ const ODD: &str = "tests/fixtures/atof-odd.jsonl";
 
 fn open(path: &str) -> App {
     let (trace, formats) =
-        trace_tui::ingest::files::load(&[PathBuf::from(path)], None, &mut |_| {}).unwrap();
+        trace_ingest::files::load(&[PathBuf::from(path)], None, &mut |_| {}).unwrap();
     App::new(trace, formats, path.rsplit('/').next().unwrap(), false)
 }
 
@@ -295,7 +295,7 @@ fn ev(kind: EventKind, id: &str, parent: Option<&str>, t: i64) -> Event<'static>
     let mut e = Event::new(kind, id.to_owned(), id.to_owned());
     e.parent = parent.map(|p| p.to_owned().into());
     e.ts_us = Some(t);
-    e.category = Some(trace_tui::event::Category::Agent);
+    e.category = Some(trace_model::event::Category::Agent);
     e
 }
 
@@ -398,8 +398,8 @@ fn background_load_shows_progress_then_the_runs() {
     assert!(screen.contains("Runs 0"));
 
     let (trace, formats) =
-        trace_tui::ingest::files::load(&[PathBuf::from(ATOF)], None, &mut |_| {}).unwrap();
-    let loaded = trace_tui::ingest::Loaded { trace, formats };
+        trace_ingest::files::load(&[PathBuf::from(ATOF)], None, &mut |_| {}).unwrap();
+    let loaded = trace_ingest::Loaded { trace, formats };
     keys(
         &mut app,
         [Action::Ingest(IngestMsg::Loaded(Box::new(loaded)))],
@@ -624,9 +624,9 @@ fn percentile_and_slow_call_jumps() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("synth.jsonl");
     let mut bytes = Vec::new();
-    trace_tui::synth::generate(11, trace_tui::synth::Target::Events(6_000), &mut bytes).unwrap();
+    trace_synth::generate(11, trace_synth::Target::Events(6_000), &mut bytes).unwrap();
     std::fs::write(&path, bytes).unwrap();
-    let (trace, formats) = trace_tui::ingest::files::load(&[path], None, &mut |_| {}).unwrap();
+    let (trace, formats) = trace_ingest::files::load(&[path], None, &mut |_| {}).unwrap();
     let ex = trace.exemplars();
     let mut app = App::new(trace, formats, "synth", false);
     draw(&mut app, 120, 40);
@@ -687,12 +687,12 @@ fn preview_then_full_load_keeps_the_users_place() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big.jsonl");
     let mut bytes = Vec::new();
-    trace_tui::synth::generate(5, trace_tui::synth::Target::Events(20_000), &mut bytes).unwrap();
+    trace_synth::generate(5, trace_synth::Target::Events(20_000), &mut bytes).unwrap();
     std::fs::write(&path, &bytes).unwrap();
 
-    let preview = trace_tui::ingest::files::preview(std::slice::from_ref(&path), None).unwrap();
+    let preview = trace_ingest::files::preview(std::slice::from_ref(&path), None).unwrap();
     let (full, formats) =
-        trace_tui::ingest::files::load(std::slice::from_ref(&path), None, &mut |_| {}).unwrap();
+        trace_ingest::files::load(std::slice::from_ref(&path), None, &mut |_| {}).unwrap();
     assert!(preview.trace.events > 0 && preview.trace.events < full.events);
     for id in preview.trace.node_ids() {
         let (p, f) = (preview.trace.node(id), full.node(id));
@@ -730,7 +730,7 @@ fn preview_then_full_load_keeps_the_users_place() {
         app.trace.ext_id(node).into_owned(),
     );
 
-    let loaded = trace_tui::ingest::Loaded {
+    let loaded = trace_ingest::Loaded {
         trace: full,
         formats,
     };
@@ -779,7 +779,7 @@ fn every_node_of_odd_inputs_draws_in_every_view() {
         PathBuf::from("tests/fixtures/analysis.jsonl"),
     ] {
         let (trace, formats) =
-            trace_tui::ingest::files::load(std::slice::from_ref(&file), None, &mut |_| {}).unwrap();
+            trace_ingest::files::load(std::slice::from_ref(&file), None, &mut |_| {}).unwrap();
         let runs = trace.runs().count();
         let nodes = trace.node_count();
         let mut app = App::new(trace, formats, "odd", false);

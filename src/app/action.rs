@@ -1,6 +1,6 @@
 //! Every intent the explorer understands: keys and mouse map to these, ingest arrives as one.
 
-use crate::ingest::IngestMsg;
+use trace_ingest::IngestMsg;
 
 use super::View;
 

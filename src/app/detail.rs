@@ -4,10 +4,10 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use crate::event::SourceRef;
-use crate::ingest::payload::{pretty, read_record};
-use crate::model::{NodeId, Trace};
-use crate::text::clean_multiline;
+use trace_ingest::payload::{pretty, read_record};
+use trace_model::event::SourceRef;
+use trace_model::text::clean_multiline;
+use trace_model::{NodeId, Trace};
 
 /// How many pretty-printed payloads are kept.
 pub const PAYLOAD_CACHE: usize = 64;
@@ -41,7 +41,7 @@ impl Payload {
             }
             seen.push(src);
             let file = trace.file_name(src.file);
-            let heading = format!("{label} · {}:{}", crate::text::clean(file), src.line);
+            let heading = format!("{label} · {}:{}", trace_model::text::clean(file), src.line);
             let lines = if file == "-" || file.is_empty() {
                 vec!["payload not available (read from stdin)".to_owned()]
             } else {
@@ -57,7 +57,7 @@ impl Payload {
                     }
                     Err(e) => vec![format!(
                         "payload not available: {}",
-                        crate::text::clean(&e.to_string())
+                        trace_model::text::clean(&e.to_string())
                     )],
                 }
             };

@@ -2,9 +2,9 @@
 //! percentiles (`P`), and to calls slower than their group's p95 (`s`/`S`).
 
 use super::App;
-use crate::model::exemplars::{Exemplars, Group, RANKS};
-use crate::model::{NodeId, Trace};
-use crate::text::{clean, format_duration_us};
+use trace_model::exemplars::{Exemplars, Group, RANKS};
+use trace_model::text::{clean, format_duration_us};
+use trace_model::{NodeId, Trace};
 
 /// The group a call is compared within: its model for LLM calls, its name for tools and other
 /// scopes.
@@ -13,7 +13,7 @@ fn group<'a>(trace: &Trace, ex: &'a Exemplars, id: NodeId) -> Option<(String, &'
     if n.is_llm() {
         let model = n
             .model()
-            .map_or(crate::model::stats::UNKNOWN_MODEL, |m| trace.str(m));
+            .map_or(trace_model::stats::UNKNOWN_MODEL, |m| trace.str(m));
         return Some((format!("model {model}"), ex.by_model.get(model)?));
     }
     let name = trace.str(n.name);

@@ -19,9 +19,9 @@ mod update;
 use ratatui::layout::Rect;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::formats::Format;
-use crate::model::query::Timeline;
-use crate::model::{NodeId, Trace};
+use trace_formats::Format;
+use trace_model::query::Timeline;
+use trace_model::{NodeId, Trace};
 
 pub use action::Action;
 pub use detail::{Payload, PayloadCache};
@@ -166,9 +166,9 @@ pub struct App {
     pub search: SearchState,
     /// The active filter expression: runs that do not match are hidden, scopes that match are
     /// marked; applied again to every batch while following.
-    pub filter: Option<crate::model::filter::Filter>,
+    pub filter: Option<trace_model::filter::Filter>,
     /// Exemplars of the trace as of a generation, computed on demand (they scan every node).
-    exemplar_cache: Option<(u64, crate::model::exemplars::Exemplars)>,
+    exemplar_cache: Option<(u64, trace_model::exemplars::Exemplars)>,
     /// Which percentile `P` jumps to next.
     percentile_step: usize,
     /// The run marked with `d`, waiting for a second one to compare with.

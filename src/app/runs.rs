@@ -1,9 +1,9 @@
 //! Run rows: per-run figures cached by run id, recomputed only for runs that received events,
 //! then filtered by status and sorted.
 
-use crate::model::stats::RunStatus;
-use crate::model::{NodeId, Trace};
-use crate::text::clean;
+use trace_model::stats::RunStatus;
+use trace_model::text::clean;
+use trace_model::{NodeId, Trace};
 
 use super::{App, Feed};
 

@@ -3,10 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::query::{LatencyRow, latency_by};
-use crate::model::stats::UNKNOWN_MODEL;
-use crate::model::{NodeId, Trace};
-use crate::text::clean;
+use trace_model::query::{LatencyRow, latency_by};
+use trace_model::stats::UNKNOWN_MODEL;
+use trace_model::text::clean;
+use trace_model::{NodeId, Trace};
 
 /// Buckets of the cumulative-tokens sparkline.
 pub const CUMULATIVE_BUCKETS: usize = 240;
@@ -176,7 +176,7 @@ impl StatsView {
                         clean(trace.str(n.name)),
                         trace
                             .category(s.node)
-                            .map_or("scope", crate::event::Category::as_str)
+                            .map_or("scope", trace_model::event::Category::as_str)
                     );
                     let tok = trace.tokens(s.node).map_or(0, |t| t.total_or_sum()) as f64;
                     let permille = |x: f64| (x * 1000.0).round().clamp(0.0, 1000.0) as u32;

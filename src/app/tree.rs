@@ -3,8 +3,8 @@
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::model::query::{Phase, Timeline};
-use crate::model::{NodeId, NodeKind};
+use trace_model::query::{Phase, Timeline};
+use trace_model::{NodeId, NodeKind};
 
 use super::{App, Feed, RunCache, TreeRow, View};
 

@@ -1,8 +1,8 @@
 //! [`update`]: the only function that changes an [`App`].
 
-use crate::ingest::IngestMsg;
-use crate::model::{NodeId, Trace};
 use crate::ui::layout::{self, Areas};
+use trace_ingest::IngestMsg;
+use trace_model::{NodeId, Trace};
 
 use super::{Action, App, Feed, Mode, Pane, StatsView, View};
 
@@ -100,7 +100,7 @@ pub fn update(app: &mut App, action: Action) {
         Action::SearchSubmit if app.search.for_filter => {
             app.mode = Mode::Normal;
             let input = std::mem::take(&mut app.search.input);
-            match crate::model::filter::Filter::parse(&input) {
+            match trace_model::filter::Filter::parse(&input) {
                 Ok(f) if f.is_empty() => {
                     app.filter = None;
                     app.search.message = Some("filter cleared".into());
@@ -110,7 +110,8 @@ pub fn update(app: &mut App, action: Action) {
                     app.filter = Some(f);
                 }
                 Err(e) => {
-                    app.search.message = Some(crate::text::clean(&e.to_string()).into_owned());
+                    app.search.message =
+                        Some(trace_model::text::clean(&e.to_string()).into_owned());
                 }
             }
             app.runs_stale = true;
@@ -187,16 +188,16 @@ impl App {
         };
         match self.diff_mark {
             Some(mark) if mark != run && self.trace.runs().any(|r| r == mark) => {
-                let diff = crate::model::diff::diff_runs(&self.trace, mark, &self.trace, run);
+                let diff = trace_model::diff::diff_runs(&self.trace, mark, &self.trace, run);
                 let file = |id: NodeId| {
                     self.trace
                         .any_src(id)
                         .map_or("-", |s| self.trace.file_name(s.file))
                 };
-                let left = crate::diff_report::RunRef::new(file(mark), &self.trace, mark);
-                let right = crate::diff_report::RunRef::new(file(run), &self.trace, run);
+                let left = trace_report::diff::RunRef::new(file(mark), &self.trace, mark);
+                let right = trace_report::diff::RunRef::new(file(run), &self.trace, run);
                 let mut text = Vec::new();
-                let _ = crate::diff_report::write_diff_text(&mut text, &left, &right, &diff);
+                let _ = trace_report::diff::write_diff_text(&mut text, &left, &right, &diff);
                 self.diff_lines = String::from_utf8_lossy(&text)
                     .lines()
                     .map(str::to_owned)
@@ -208,8 +209,8 @@ impl App {
             }
             _ => {
                 self.diff_mark = Some(run);
-                let name =
-                    crate::text::clean(self.trace.str(self.trace.node(run).name)).into_owned();
+                let name = trace_model::text::clean(self.trace.str(self.trace.node(run).name))
+                    .into_owned();
                 self.search.message =
                     Some(format!("{name} marked: press d on another run to compare"));
             }
@@ -389,7 +390,7 @@ impl App {
                 }
                 for ev in &batch.events {
                     self.trace.apply(ev);
-                    let key = if ev.kind == crate::event::EventKind::Mark {
+                    let key = if ev.kind == trace_model::event::EventKind::Mark {
                         ev.parent.as_deref()
                     } else {
                         Some(&*ev.id)
@@ -432,7 +433,9 @@ impl App {
                 self.forget_view();
                 self.trace = Trace::new();
             }
-            IngestMsg::Status(s) => self.ingest_status = Some(crate::text::clean(&s).into_owned()),
+            IngestMsg::Status(s) => {
+                self.ingest_status = Some(trace_model::text::clean(&s).into_owned())
+            }
         }
         self.stats_stale = true;
     }

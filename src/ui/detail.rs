@@ -11,10 +11,10 @@ use ratatui::widgets::Paragraph;
 
 use super::{category_glyph, layout, pane, theme};
 use crate::app::{App, Pane, View};
-use crate::formats::time::format_us;
-use crate::model::query::Edge;
-use crate::model::{NodeId, NodeKind};
-use crate::text::{clean, format_count, format_duration_us};
+use trace_formats::time::format_us;
+use trace_model::query::Edge;
+use trace_model::text::{clean, format_count, format_duration_us};
+use trace_model::{NodeId, NodeKind};
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let focused = app.focus == Pane::Detail;

@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
 use super::{fit, theme};
 use crate::app::App;
 use crate::app::keymap::{KeyMode, help_rows};
-use crate::text::clean;
+use trace_model::text::clean;
 
 /// A centred box `w`×`h` at most, inside `area`.
 fn centered(area: Rect, w: u16, h: u16) -> Rect {

@@ -35,7 +35,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, BorderType, Paragraph};
 
 use crate::app::{App, Mode, View};
-use crate::event::Category;
+use trace_model::event::Category;
 
 /// Styles shared by the panes.
 pub mod theme {
@@ -170,6 +170,6 @@ fn selected_style(focused: bool) -> Style {
 /// A compact token count, or blank.
 fn tokens_label(t: Option<u64>) -> String {
     t.filter(|&t| t > 0)
-        .map(crate::text::format_count)
+        .map(trace_model::text::format_count)
         .unwrap_or_default()
 }

@@ -8,8 +8,8 @@ use ratatui::widgets::{Cell, Row, Table};
 
 use super::{clock, fit, layout, pane, selected_style, theme};
 use crate::app::{App, Pane};
-use crate::model::stats::RunStatus;
-use crate::text::{format_count, format_duration_us};
+use trace_model::stats::RunStatus;
+use trace_model::text::{format_count, format_duration_us};
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let focused = app.focus == Pane::Runs;

@@ -11,8 +11,8 @@ use ratatui::widgets::{Paragraph, Sparkline};
 use super::{fit, layout, pane, right, theme};
 use crate::app::App;
 use crate::app::StatsView;
-use crate::model::query::LatencyRow;
-use crate::text::{format_count, format_duration_us};
+use trace_model::query::LatencyRow;
+use trace_model::text::{format_count, format_duration_us};
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let Some(s) = &app.stats else { return };

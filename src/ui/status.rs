@@ -9,7 +9,7 @@ use ratatui::widgets::Paragraph;
 
 use super::fit;
 use crate::app::{App, Feed, Mode, View};
-use crate::text::{clean, format_count};
+use trace_model::text::{clean, format_count};
 
 const BAR: Style = Style::new().fg(Color::White).bg(Color::Indexed(236));
 

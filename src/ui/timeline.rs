@@ -9,9 +9,9 @@ use ratatui::widgets::Paragraph;
 
 use super::{category_glyph, fit, layout, pane, theme, tree};
 use crate::app::{App, Pane};
-use crate::model::NodeKind;
-use crate::model::query::{Edge, Phase};
-use crate::text::{clean, format_duration_us};
+use trace_model::NodeKind;
+use trace_model::query::{Edge, Phase};
+use trace_model::text::{clean, format_duration_us};
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let focused = app.focus == Pane::Tree;

@@ -8,9 +8,9 @@ use ratatui::widgets::Paragraph;
 
 use super::{category_glyph, fit, layout, pane, right, selected_style, theme, tokens_label};
 use crate::app::{App, Pane, TreeRow};
-use crate::model::NodeKind;
-use crate::model::query::Phase;
-use crate::text::{clean, format_duration_us};
+use trace_model::NodeKind;
+use trace_model::query::Phase;
+use trace_model::text::{clean, format_duration_us};
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let focused = app.focus == Pane::Tree;
@@ -50,7 +50,7 @@ pub(super) fn visible_lines(
 }
 
 /// The scope's phase at the scrubber, when scrubbing.
-fn phase(app: &App, id: crate::model::NodeId) -> Phase {
+fn phase(app: &App, id: trace_model::NodeId) -> Phase {
     match &app.run {
         Some(rc) if app.scrubbing() => rc.timeline.phase_at(id, app.scrub),
         _ => Phase::Done,
@@ -149,7 +149,7 @@ pub(super) fn row_line(app: &App, row: TreeRow, width: usize, show_model: bool) 
 }
 
 /// Duration text: wall time, time so far for an open scope, or a marker.
-fn duration(app: &App, id: crate::model::NodeId, phase: Phase) -> (String, Style) {
+fn duration(app: &App, id: trace_model::NodeId, phase: Phase) -> (String, Style) {
     let n = app.trace.node(id);
     if n.kind == NodeKind::Mark {
         return ("mark".to_owned(), theme::DIM);

@@ -11,10 +11,10 @@ use std::sync::mpsc::{Receiver, sync_channel};
 use std::sync::{Arc, Mutex};
 
 use super::Sink;
-use crate::event::{Category, Event, EventKind, Failure, SourceRef, Tokens};
-use crate::formats::Format;
+use trace_formats::Format;
 #[cfg(test)]
-use crate::model::Trace;
+use trace_model::Trace;
+use trace_model::event::{Category, Event, EventKind, Failure, SourceRef, Tokens};
 
 /// Bytes per chunk: big enough to amortize hand-offs, small enough to stream progress.
 pub const CHUNK_BYTES: usize = 256 << 10;
@@ -349,14 +349,14 @@ impl Applier<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::Decoder;
+    use crate::Decoder;
 
     /// The parallel path must give exactly what one thread gives: tree, counts, and the line
     /// numbers of bad lines, whatever the chunking.
     #[test]
     fn same_trace_as_one_thread_for_any_chunking() {
         let mut bytes = Vec::new();
-        crate::synth::generate(7, crate::synth::Target::Events(3_000), &mut bytes).unwrap();
+        trace_synth::generate(7, trace_synth::Target::Events(3_000), &mut bytes).unwrap();
         // Odd lines to check numbering: garbage, blank, CRLF, and a last line without newline.
         let mut lines: Vec<Vec<u8>> = bytes.split(|&b| b == b'\n').map(<[u8]>::to_vec).collect();
         lines.insert(10, b"not json".to_vec());

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::usage::error_text;
 use super::{Format, ParseError, Reader};
-use crate::event::{Category, Event, EventKind, Failure, SourceRef};
+use trace_model::event::{Category, Event, EventKind, Failure, SourceRef};
 
 /// Reads a greentic `trace.json` document.
 #[derive(Debug, Default)]

@@ -10,7 +10,7 @@ use serde::de::{self, DeserializeOwned, DeserializeSeed, MapAccess, SeqAccess, V
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-use crate::event::Tokens;
+use trace_model::event::Tokens;
 
 const INPUT: &[&str] = &[
     "prompt_tokens",

@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io;
 use std::path::Path;
 
-use crate::event::SourceRef;
+use trace_model::event::SourceRef;
 
 /// Records larger than this are cut (the detail pane shows the start of them).
 pub const MAX_RECORD: u64 = 4 << 20;

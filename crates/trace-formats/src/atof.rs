@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 
 use super::usage::{TokensInProbe, UsageProbe, error_text, is_error_status};
 use super::{Format, ParseError, Reader, Str, time};
-use crate::event::{Category, Event, EventKind, Failure, SourceRef, Tokens};
+use trace_model::event::{Category, Event, EventKind, Failure, SourceRef, Tokens};
 
 #[derive(Deserialize)]
 struct Line<'a> {

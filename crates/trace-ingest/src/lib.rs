@@ -11,10 +11,10 @@ pub mod parallel;
 pub mod payload;
 pub mod split;
 
-use crate::event::{Event, SourceRef};
-use crate::formats::{Format, Reader, sniff};
-use crate::model::Trace;
 use split::LineSplitter;
+use trace_formats::{Format, Reader, sniff};
+use trace_model::Trace;
+use trace_model::event::{Event, SourceRef};
 
 /// Receives decoded events and skipped records.
 pub trait Sink {
@@ -267,35 +267,6 @@ impl Decoder {
         let mut emit = |e: Event<'_>| sink.event(e);
         if let Err(e) = reader.read(bytes, src, &mut emit) {
             sink.skip(self.file, 1, e.to_string());
-        }
-    }
-}
-
-impl Event<'_> {
-    /// Detaches the event from the buffer it was parsed from.
-    pub fn into_owned(self) -> Event<'static> {
-        use std::borrow::Cow;
-        fn own(c: Cow<'_, str>) -> Cow<'static, str> {
-            Cow::Owned(c.into_owned())
-        }
-        Event {
-            kind: self.kind,
-            id: own(self.id),
-            parent: self.parent.map(own),
-            ts_us: self.ts_us,
-            name: own(self.name),
-            category: self.category,
-            model: self.model.map(own),
-            model_is_fallback: self.model_is_fallback,
-            tool_call_id: self.tool_call_id.map(own),
-            tokens: self.tokens,
-            failure: match self.failure {
-                crate::event::Failure::None => crate::event::Failure::None,
-                crate::event::Failure::Error(t) => crate::event::Failure::Error(own(t)),
-            },
-            duration_us: self.duration_us,
-            container: self.container,
-            src: self.src,
         }
     }
 }

@@ -16,7 +16,7 @@ use serde_json::value::RawValue;
 
 use super::usage::{count, error_text, is_error_status, tokens_from_usage};
 use super::{Format, ParseError, Reader, Str};
-use crate::event::{Category, Event, EventKind, Failure, SourceRef};
+use trace_model::event::{Category, Event, EventKind, Failure, SourceRef};
 
 #[derive(Deserialize)]
 struct Envelope<'a> {

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 
 use super::{Decoder, Sink};
-use crate::formats::{Format, sniff};
-use crate::model::Trace;
+use trace_formats::{Format, sniff};
+use trace_model::Trace;
 
 /// Files read in order through one reader: a log and its rotated parts (`x.jsonl`,
 /// `x-000001.jsonl`, …), whose harn `index` continues across parts.
@@ -289,7 +289,7 @@ struct Renumber<'a> {
 }
 
 impl Sink for Renumber<'_> {
-    fn event(&mut self, mut ev: crate::event::Event<'_>) {
+    fn event(&mut self, mut ev: trace_model::event::Event<'_>) {
         ev.src.file += self.base;
         self.inner.apply(&ev);
     }

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use super::files::{mtime_us, rotated_parts, rotation_key};
 use super::{Batch, Decoder, IngestMsg, Sink};
-use crate::formats::{Format, sniff};
+use trace_formats::{Format, sniff};
 
 /// The fallback poll period, and the longest a change waits when inotify is silent.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(100);
@@ -538,7 +538,7 @@ impl<'a> Flushing<'a> {
 }
 
 impl Sink for Flushing<'_> {
-    fn event(&mut self, ev: crate::event::Event<'_>) {
+    fn event(&mut self, ev: trace_model::event::Event<'_>) {
         self.batch.event(ev);
         if self.batch.events.len() >= BATCH_EVENTS && !self.closed {
             let b = std::mem::take(self.batch);

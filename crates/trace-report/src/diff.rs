@@ -1,16 +1,16 @@
 //! `trace-tui diff`: picking the two runs, and the report as an aligned table or one JSON
-//! document. The alignment itself is [`crate::model::diff`].
+//! document. The alignment itself is [`trace_model::diff`].
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use serde_json::{Value, json};
 
-use crate::model::diff::{DiffKind, DiffRow, RunDiff};
-use crate::model::stats::TokenSum;
-use crate::model::{NodeId, Trace};
 use crate::summary::runs_by_start;
-use crate::text::{clean, format_duration_us};
+use trace_model::diff::{DiffKind, DiffRow, RunDiff};
+use trace_model::stats::TokenSum;
+use trace_model::text::{clean, format_duration_us};
+use trace_model::{NodeId, Trace};
 
 /// Which run a side of the diff is, for the report's header.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,6 +7,9 @@
 //! parent hangs under a placeholder that the parent later fills, a duplicate start becomes a
 //! second node, and parent cycles are refused at the link that would close them.
 
+pub mod event;
+pub mod text;
+
 pub mod analysis;
 pub mod critical;
 pub mod diff;

@@ -4,12 +4,12 @@ use std::io::{self, Write};
 
 use serde_json::{Value, json};
 
-use crate::formats::Format;
-use crate::formats::time::format_us;
-use crate::model::exemplars::{Exemplars, Group, Percentiles, RANKS};
-use crate::model::stats::{RunStats, TokenSum, Totals};
-use crate::model::{NodeId, Trace};
-use crate::text::{clean, format_duration_us};
+use trace_formats::Format;
+use trace_formats::time::format_us;
+use trace_model::exemplars::{Exemplars, Group, Percentiles, RANKS};
+use trace_model::stats::{RunStats, TokenSum, Totals};
+use trace_model::text::{clean, format_duration_us};
+use trace_model::{NodeId, Trace};
 
 /// Runs with their figures, ordered by start time (unknown starts last, then arrival). With
 /// many runs, the second half's figures are computed on another thread.
@@ -48,7 +48,7 @@ fn ms(us: Option<i64>) -> Value {
 /// Critical-path steps listed per run in `summary --json` (the largest by self time).
 pub const CRITICAL_STEPS: usize = 5;
 
-fn own_tokens_json(t: Option<&crate::event::Tokens>) -> Value {
+fn own_tokens_json(t: Option<&trace_model::event::Tokens>) -> Value {
     t.map_or(Value::Null, |t| {
         let mut sum = TokenSum::default();
         sum.add(t);
@@ -65,7 +65,7 @@ pub fn run_json(trace: &Trace, id: NodeId, s: &RunStats) -> Value {
         .or((cp.length_us > 0).then_some(cp.length_us));
     // The biggest steps only, in time order: the full path of every run would make the document
     // of a gigabyte log larger than the log's index.
-    let mut top: Vec<&crate::model::critical::PathStep> =
+    let mut top: Vec<&trace_model::critical::PathStep> =
         cp.steps.iter().filter(|st| st.self_us > 0).collect();
     top.sort_by_key(|st| std::cmp::Reverse(st.self_us));
     top.truncate(CRITICAL_STEPS);
@@ -77,7 +77,7 @@ pub fn run_json(trace: &Trace, id: NodeId, s: &RunStats) -> Value {
             json!({
                 "id": trace.ext_id(st.node),
                 "name": trace.str(sn.name),
-                "category": trace.category(st.node).map(crate::event::Category::as_str),
+                "category": trace.category(st.node).map(trace_model::event::Category::as_str),
                 "self_ms": st.self_us as f64 / 1000.0,
                 "share": wall.filter(|w| *w > 0).map(|w| (st.self_us as f64 / w as f64 * 1e4).round() / 1e4),
             })
@@ -89,7 +89,7 @@ pub fn run_json(trace: &Trace, id: NodeId, s: &RunStats) -> Value {
         "self_time_ms": ms(trace.self_time_us(id)),
         // The root's own share: a cumulative report on a non-LLM root minus what its children
         // account for, so tokens_self + the children's sums = tokens_subtree.
-        "tokens_self": own_tokens_json(crate::model::analysis::self_tokens(trace, id).as_ref()),
+        "tokens_self": own_tokens_json(trace_model::analysis::self_tokens(trace, id).as_ref()),
         "tokens_subtree": tokens_json(&s.tokens),
         "id": trace.ext_id(id),
         "name": trace.str(n.name),
@@ -216,7 +216,7 @@ fn summary_parts(trace: &Trace, formats: &[Format], runs: &[(NodeId, RunStats)])
             )
         })
         .collect();
-    let diag = |d: &crate::model::Diagnostic| json!({"file": trace.file_name(d.file), "line": d.line, "error": d.message});
+    let diag = |d: &trace_model::Diagnostic| json!({"file": trace.file_name(d.file), "line": d.line, "error": d.message});
     let doc = json!({
         "format": formats.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(","),
         "files": trace.files(),

@@ -1153,7 +1153,7 @@ fn push_rfc3339(out: &mut String, us: i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::formats::time::parse_rfc3339_us;
+    use trace_formats::time::parse_rfc3339_us;
 
     #[test]
     fn timestamps_round_trip() {

@@ -207,3 +207,32 @@ impl<'a> Event<'a> {
         }
     }
 }
+
+impl Event<'_> {
+    /// Detaches the event from the buffer it was parsed from.
+    pub fn into_owned(self) -> Event<'static> {
+        use std::borrow::Cow;
+        fn own(c: Cow<'_, str>) -> Cow<'static, str> {
+            Cow::Owned(c.into_owned())
+        }
+        Event {
+            kind: self.kind,
+            id: own(self.id),
+            parent: self.parent.map(own),
+            ts_us: self.ts_us,
+            name: own(self.name),
+            category: self.category,
+            model: self.model.map(own),
+            model_is_fallback: self.model_is_fallback,
+            tool_call_id: self.tool_call_id.map(own),
+            tokens: self.tokens,
+            failure: match self.failure {
+                Failure::None => Failure::None,
+                Failure::Error(t) => Failure::Error(own(t)),
+            },
+            duration_us: self.duration_us,
+            container: self.container,
+            src: self.src,
+        }
+    }
+}

@@ -12,10 +12,10 @@ pub mod usage;
 
 use std::fmt;
 
-use crate::event::{Event, SourceRef};
+use trace_model::event::{Event, SourceRef};
 
 /// The dialects trace-tui reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
     /// ATOF 0.1 JSONL (NeMo Flow / NeMo Relay), including pre-0.1 drafts.
     Atof,
@@ -26,6 +26,14 @@ pub enum Format {
 }
 
 impl Format {
+    /// Every dialect, in the order `--format` lists them.
+    pub const ALL: [Format; 3] = [Self::Atof, Self::Harn, Self::Greentic];
+
+    /// The dialect named `name` (as `--format` spells it).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Atof => "atof",
