@@ -180,7 +180,7 @@ fn split_selector(arg: &str) -> (&str, Option<&str>) {
 /// `--format` takes the names of the dialects the formats crate registers.
 fn format_parser() -> impl clap::builder::TypedValueParser<Value = Format> {
     use clap::builder::TypedValueParser as _;
-    clap::builder::PossibleValuesParser::new(Format::ALL.map(Format::as_str))
+    clap::builder::PossibleValuesParser::new(Format::all().map(Format::as_str))
         .map(|name| Format::from_name(&name).expect("a listed dialect"))
 }
 

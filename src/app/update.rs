@@ -434,7 +434,7 @@ impl App {
                 self.trace = Trace::new();
             }
             IngestMsg::Status(s) => {
-                self.ingest_status = Some(trace_model::text::clean(&s).into_owned())
+                self.ingest_status = Some(trace_model::text::clean(&s).into_owned());
             }
         }
         self.stats_stale = true;

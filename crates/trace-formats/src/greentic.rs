@@ -116,3 +116,46 @@ impl Reader for GreenticReader {
         Ok(())
     }
 }
+
+/// greentic in the registry: one document with a numeric `trace_version`, a `flow` object and
+/// `steps` whose entries name a `node_id` (FORMATS.md §3, §7.9: `steps` alone is never enough,
+/// ATIF has them too).
+pub static DIALECT: crate::Dialect = crate::Dialect {
+    format: Format::Greentic,
+    name: "greentic",
+    line_based: false,
+    line: |o| sniff_object(o),
+    document: |v| v.as_object().map_or(crate::Claim::No, sniff_object),
+    partial_document: sniff_head,
+    file_name: |name| name.ends_with("trace.json"),
+    reader: || Box::new(GreenticReader::default()),
+};
+
+fn sniff_object(o: &serde_json::Map<String, Value>) -> crate::Claim {
+    let steps_ok = o.get("steps").and_then(Value::as_array).is_some_and(|s| {
+        s.first()
+            .is_none_or(|st| st.get("node_id").is_some() && st.get("step_id").is_none())
+    });
+    if o.get("trace_version").is_some_and(Value::is_number)
+        && o.get("flow").is_some_and(Value::is_object)
+        && steps_ok
+        && !o.contains_key("schema_version")
+    {
+        crate::Claim::Strong
+    } else {
+        crate::Claim::No
+    }
+}
+
+/// The head of a document cut short: greentic names its version first and its steps name
+/// nodes; an ATIF document names a `schema_version` instead.
+fn sniff_head(text: &str) -> crate::Claim {
+    if text.contains("\"trace_version\"")
+        && !text.contains("\"schema_version\"")
+        && (text.contains("\"node_id\"") || text.contains("\"flow\""))
+    {
+        crate::Claim::Strong
+    } else {
+        crate::Claim::No
+    }
+}

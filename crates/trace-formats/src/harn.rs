@@ -364,3 +364,31 @@ fn terminal_failure(kind: &str, env: &Envelope<'_>) -> Failure<'static> {
         _ => Failure::None,
     }
 }
+
+/// harn in the registry: the `PersistedAgentEvent` envelope (`index`, `emitted_at_ms`,
+/// `type`) or a generalized topic record (`id`, `event.payload`) claim a line strongly.
+pub static DIALECT: crate::Dialect = crate::Dialect {
+    format: Format::Harn,
+    name: "harn",
+    line_based: true,
+    line: sniff_line,
+    document: crate::dialect::never,
+    partial_document: crate::dialect::never,
+    file_name: |name| name.starts_with("event_log"),
+    reader: || Box::new(HarnReader::default()),
+};
+
+fn sniff_line(o: &serde_json::Map<String, Value>) -> crate::Claim {
+    let envelope = o.get("index").is_some_and(Value::is_u64)
+        && o.get("emitted_at_ms").is_some_and(Value::is_i64)
+        && o.get("type").is_some_and(Value::is_string);
+    let topic = o.get("id").is_some_and(Value::is_u64)
+        && o.get("event")
+            .and_then(|e| e.get("payload"))
+            .is_some_and(Value::is_object);
+    if envelope || topic {
+        crate::Claim::Strong
+    } else {
+        crate::Claim::No
+    }
+}

@@ -1,0 +1,292 @@
+//! ATOF 0.1 reader (NeMo Flow / NeMo Relay), also accepting the pre-0.1 NAT drafts
+//! (`ScopeStart`/`ScopeEnd`, `scope_type`, `input`/`output`, top-level `status`).
+//!
+//! The line is parsed once into a borrowed header; `data`, `metadata` and
+//! `category_profile` stay raw and are probed only where a field can live (end events and
+//! marks), so large payloads are scanned but never materialized.
+
+use std::borrow::Cow;
+
+use serde_json::Value;
+
+mod probe;
+
+use super::usage::is_error_status;
+use super::{Format, ParseError, Reader, time};
+use probe::{DataProbe, Line, Lv, MetaProbe};
+use trace_model::event::{Category, Event, EventKind, Failure, SourceRef, Tokens};
+
+/// Reads ATOF JSONL lines.
+#[derive(Debug, Default)]
+pub struct AtofReader;
+
+impl Reader for AtofReader {
+    fn read(
+        &mut self,
+        record: &[u8],
+        src: SourceRef,
+        out: &mut dyn FnMut(Event<'_>),
+    ) -> Result<(), ParseError> {
+        // One UTF-8 check for the whole line; the parser then never re-validates substrings.
+        let text = std::str::from_utf8(record).map_err(|_| ParseError::Utf8)?;
+        let mut line: Line<'_> = serde_json::from_str(text)
+            .map_err(|e| ParseError::from_json(&e, Format::Atof, record))?;
+        let kind_str = line
+            .kind
+            .as_ref()
+            .map(|k| &*k.0)
+            .ok_or_else(|| ParseError::shape(Format::Atof, "missing `kind`"))?;
+        let kind = match (kind_str, line.scope_category.as_ref().map(|c| &*c.0)) {
+            ("scope", Some("start")) | ("ScopeStart", _) => EventKind::Start,
+            ("scope", Some("end")) | ("ScopeEnd", _) => EventKind::End,
+            ("scope", other) => {
+                return Err(ParseError::shape(
+                    Format::Atof,
+                    match other {
+                        Some(v) => {
+                            format!("scope_category must be \"start\" or \"end\", got {v:?}")
+                        }
+                        None => "scope event without `scope_category`".to_owned(),
+                    },
+                ));
+            }
+            ("mark" | "Mark", _) => EventKind::Mark,
+            // Draft stream headers describe codecs, not events.
+            ("StreamHeader" | "StreamHeaderEvent", _) => return Ok(()),
+            (other, _) => {
+                return Err(ParseError::shape(
+                    Format::Atof,
+                    format!("unknown kind {other:?}"),
+                ));
+            }
+        };
+        let id = line
+            .uuid
+            .ok_or_else(|| ParseError::shape(Format::Atof, "missing `uuid`"))?
+            .0;
+        let name = line.name.map_or(Cow::Borrowed(""), |n| n.0);
+        let mut ev = Event::new(kind, id, name);
+        ev.src = src;
+        ev.parent = line.parent_uuid.map(|p| p.0).filter(|p| !p.is_empty());
+        ev.ts_us = line.timestamp.and_then(time::timestamp_us);
+        ev.category = line
+            .category
+            .or(line.scope_type)
+            .map(|c| Category::parse(&c.0));
+        if kind != EventKind::Mark && ev.category.is_none() {
+            ev.category = Some(Category::Unknown);
+        }
+
+        let mut profile = line.category_profile.0;
+        let profile_tool = profile.as_mut().and_then(|p| p.tool_call_id.take());
+        ev.tool_call_id = profile_tool.or(line.tool_call_id.take());
+        let profile_model = profile.as_mut().and_then(|p| p.model_name.take());
+        ev.model = profile_model.or(line.model_name.take());
+        let mut data = line.data.0;
+
+        match kind {
+            EventKind::Start => {
+                if ev.model.is_none() && ev.category == Some(Category::Llm) {
+                    ev.model = profile
+                        .as_mut()
+                        .and_then(|p| p.annotated_request.0.as_mut())
+                        .and_then(|a| a.model.take())
+                        .or_else(|| data.as_mut().and_then(|d| d.model.take()))
+                        .or_else(|| {
+                            data.as_mut()
+                                .and_then(|d| d.content.0.as_mut())
+                                .and_then(|c| c.model.take())
+                        });
+                }
+            }
+            EventKind::End | EventKind::Mark => {
+                let mut annotated = profile
+                    .as_mut()
+                    .and_then(|p| p.annotated_response.0.as_mut())
+                    .or(line.annotated_response.0.as_mut());
+                let annotated_usage = annotated
+                    .as_ref()
+                    .and_then(|a| a.usage.as_ref())
+                    .and_then(|u| u.0);
+                if ev.model.is_none() {
+                    ev.model = annotated
+                        .as_mut()
+                        .and_then(|a| a.model.take())
+                        .or_else(|| data.as_mut().and_then(|d| d.model.take()));
+                    ev.model_is_fallback = ev.model.is_some();
+                }
+                let (no_data, no_meta);
+                let data = if let Some(d) = &data {
+                    &**d
+                } else {
+                    no_data = DataProbe::default();
+                    &no_data
+                };
+                let meta = if let Some(m) = &line.metadata.0 {
+                    &**m
+                } else {
+                    no_meta = MetaProbe::default();
+                    &no_meta
+                };
+                if kind == EventKind::End {
+                    ev.tokens = annotated_usage.or_else(|| data_tokens(data, meta));
+                }
+                ev.failure = failure(line.status.as_ref(), line.error.as_ref(), data, meta, kind);
+            }
+        }
+        out(ev);
+        Ok(())
+    }
+}
+
+fn str_of<'v>(v: Option<&'v Lv<'_>>) -> Option<&'v str> {
+    v.and_then(Lv::as_str).filter(|s| !s.is_empty())
+}
+
+fn data_tokens(d: &DataProbe<'_>, meta: &MetaProbe<'_>) -> Option<Tokens> {
+    [&d.usage, &d.token_usage, &d.usage_metadata]
+        .into_iter()
+        .flatten()
+        .find_map(|u| u.0)
+        .or_else(|| {
+            [&d.response.0, &d.annotated_response.0, &d.content.0]
+                .into_iter()
+                .flatten()
+                .find_map(|a| a.usage.as_ref().and_then(|u| u.0))
+        })
+        .or_else(|| {
+            [&meta.usage, &meta.token_usage]
+                .into_iter()
+                .flatten()
+                .find_map(|u| u.0)
+        })
+        .or_else(|| {
+            [&meta.response, &meta.annotated_response]
+                .into_iter()
+                .flatten()
+                .find_map(|t| t.0)
+        })
+}
+
+fn failure<'a>(
+    top_status: Option<&Lv<'_>>,
+    top_error: Option<&Lv<'_>>,
+    d: &DataProbe<'_>,
+    meta: &MetaProbe<'_>,
+    kind: EventKind,
+) -> Failure<'a> {
+    let description = str_of(meta.otel_status_description.as_ref())
+        .or_else(|| str_of(meta.otel_status_description_flat.as_ref()));
+    let otel_error = [&meta.otel_status_code, &meta.otel_status_code_flat]
+        .into_iter()
+        .any(|c| str_of(c.as_ref()).is_some_and(|c| c.eq_ignore_ascii_case("error")));
+    let status_word = |v: Option<&Lv<'_>>| -> Option<String> {
+        match v? {
+            Lv::Str(s) if is_error_status(s) => Some(s.as_ref().to_owned()),
+            Lv::Other(Value::Object(o)) => {
+                let code = o.get("code").or_else(|| o.get("status"));
+                let bad = code.and_then(Value::as_str).is_some_and(is_error_status)
+                    || code.and_then(Value::as_i64) == Some(2);
+                bad.then(|| {
+                    o.get("message")
+                        .and_then(Value::as_str)
+                        .unwrap_or("error")
+                        .to_owned()
+                })
+            }
+            _ => None,
+        }
+    };
+    let data_error = d.error.as_ref().and_then(Lv::error_text);
+    let data_is_error_body = d.kind.0.as_deref() == Some("error");
+    let rejected = matches!(d.rejected, Some(Lv::Other(Value::Bool(true))));
+    let severity_error = [&meta.severity, &meta.severity_flat]
+        .into_iter()
+        .any(|s| str_of(s.as_ref()).is_some_and(|s| s.eq_ignore_ascii_case("error")));
+
+    let text = if otel_error {
+        Some(
+            description
+                .map(str::to_owned)
+                .or_else(|| data_error.clone())
+                .unwrap_or_default(),
+        )
+    } else if let Some(e) = top_error.and_then(Lv::error_text) {
+        Some(e)
+    } else if let Some(w) = status_word(top_status) {
+        Some(
+            description
+                .map(str::to_owned)
+                .or_else(|| data_error.clone())
+                .unwrap_or(w),
+        )
+    } else if let Some(w) = status_word(meta.status.as_ref()) {
+        Some(
+            data_error
+                .clone()
+                .or_else(|| meta.error.as_ref().and_then(Lv::error_text))
+                .unwrap_or(w),
+        )
+    } else if let Some(e) = data_error {
+        Some(e)
+    } else if let Some(e) = meta.error.as_ref().and_then(Lv::error_text) {
+        Some(e)
+    } else if data_is_error_body {
+        Some("provider returned an error body".to_owned())
+    } else if let Some(w) = status_word(d.status.as_ref()).filter(|_| kind == EventKind::End) {
+        Some(w)
+    } else if rejected {
+        let reason = d
+            .rejection_reason
+            .0
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .unwrap_or("no reason given");
+        Some(format!("rejected: {reason}"))
+    } else if severity_error {
+        Some("error-severity log mark".to_owned())
+    } else {
+        None
+    };
+    text.map_or(Failure::None, |t| Failure::Error(Cow::Owned(t)))
+}
+
+#[cfg(test)]
+mod tests;
+
+/// ATOF in the registry: JSONL; `kind` + `atof_version` (0.1) or a draft's `kind` +
+/// `schema_version` claim a line strongly, a `scope`/`mark` with a `uuid` weakly.
+pub static DIALECT: crate::Dialect = crate::Dialect {
+    format: Format::Atof,
+    name: "atof",
+    line_based: true,
+    line: sniff_line,
+    document: crate::dialect::never,
+    partial_document: crate::dialect::never,
+    file_name: |name| {
+        name.starts_with("nemo-relay-events")
+            || name.starts_with("nemo-flow-events")
+            || name.contains("atof")
+    },
+    reader: || Box::new(AtofReader),
+};
+
+fn sniff_line(o: &serde_json::Map<String, Value>) -> crate::Claim {
+    use crate::Claim;
+    let kind = o.get("kind").and_then(Value::as_str);
+    if matches!(kind, Some("scope" | "mark")) && o.get("atof_version").is_some_and(Value::is_string)
+    {
+        return Claim::Strong;
+    }
+    if matches!(
+        kind,
+        Some("ScopeStart" | "ScopeEnd" | "Mark" | "StreamHeader" | "StreamHeaderEvent")
+    ) && o.contains_key("schema_version")
+    {
+        return Claim::Strong;
+    }
+    if matches!(kind, Some("scope" | "mark")) && o.contains_key("uuid") {
+        return Claim::Weak;
+    }
+    Claim::No
+}

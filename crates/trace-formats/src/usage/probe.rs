@@ -1,0 +1,354 @@
+//! Typed probes: the answers of `count`, `tokens_from_usage` and `tokens_in`, read straight
+// off the parser without building a `Value` (no map, no key strings). They accept exactly
+// what `Value` accepts and fail exactly where it fails, with the same error: every value
+// goes through `deserialize_any` as `Value` does (same number, string-escape and depth
+// checks, unlike the laxer `IgnoredAny` skip), a repeated key replaces the earlier one as
+// in a map, and serde_json's raw-value envelope is honoured (see `RAW_VALUE_TOKEN`).
+
+use std::borrow::Cow;
+use std::marker::PhantomData;
+
+use serde::de::{self, DeserializeOwned, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+
+use trace_model::event::Tokens;
+
+use super::{
+    CACHE_READ, CACHE_WRITE, DETAILS, DETAILS_CACHED, INPUT, OUTPUT, TOTAL, USAGE_HOLDERS,
+    USAGE_KEYS, count_f64, count_str, finish,
+};
+
+/// With serde_json's `raw_value` feature, `Value` reads an object whose first key is this
+/// as the JSON document in the string it maps to (`{"<token>": "[1]"}` is `[1]`).
+pub(crate) const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
+
+/// A small summary of any JSON value, read with `Value`'s acceptance.
+pub(crate) trait Lenient: Default + DeserializeOwned {
+    /// Per-object state while the entries are read.
+    type Obj: Default;
+    /// Keys whose values the probe reads; `field` gets an index into this list.
+    const FIELDS: &'static [&'static str];
+    /// Reads the value of `FIELDS[i]`, replacing what an earlier duplicate key gave.
+    fn field<'de, A: MapAccess<'de>>(
+        _obj: &mut Self::Obj,
+        _i: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        map.next_value::<Validate>().map(drop)
+    }
+    /// The answer for an object once all its entries are read.
+    fn object(obj: Self::Obj) -> Self;
+    /// The answer for a number or a string; anything else but an object is the default.
+    fn scalar(_: Scalar<'_>) -> Self {
+        Self::default()
+    }
+}
+
+pub(crate) enum Scalar<'s> {
+    U64(u64),
+    I64(i64),
+    F64(f64),
+    Str(&'s str),
+}
+
+pub(crate) struct LenientVisitor<T>(pub(crate) PhantomData<T>);
+
+pub(crate) fn lenient<'de, T: Lenient, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
+    d.deserialize_any(LenientVisitor(PhantomData))
+}
+
+impl<'de, T: Lenient> Visitor<'de> for LenientVisitor<T> {
+    type Value = T;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any valid JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<T, E> {
+        Ok(T::default())
+    }
+    fn visit_unit<E>(self) -> Result<T, E> {
+        Ok(T::default())
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<T, E> {
+        Ok(T::scalar(Scalar::U64(v)))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<T, E> {
+        Ok(T::scalar(Scalar::I64(v)))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<T, E> {
+        Ok(T::scalar(Scalar::F64(v)))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<T, E> {
+        Ok(T::scalar(Scalar::Str(v)))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<T, A::Error> {
+        while seq.next_element::<Validate>()?.is_some() {}
+        Ok(T::default())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+        let mut obj = T::Obj::default();
+        let mut first = true;
+        while let Some(key) = map.next_key_seed(KeySeed(T::FIELDS))? {
+            match key {
+                Key::Raw if first => {
+                    let text = map.next_value_seed(RawText)?;
+                    return serde_json::from_str(&text).map_err(de::Error::custom);
+                }
+                Key::Field(i) => T::field(&mut obj, i, &mut map)?,
+                Key::Raw | Key::Other => {
+                    map.next_value::<Validate>()?;
+                }
+            }
+            first = false;
+        }
+        Ok(T::object(obj))
+    }
+}
+
+pub(crate) enum Key {
+    Raw,
+    Field(usize),
+    Other,
+}
+
+pub(crate) struct KeySeed(&'static [&'static str]);
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Key;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Key, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for KeySeed {
+    type Value = Key;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a string key")
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Key, E> {
+        Ok(if s == RAW_VALUE_TOKEN {
+            Key::Raw
+        } else {
+            self.0
+                .iter()
+                .position(|k| *k == s)
+                .map_or(Key::Other, Key::Field)
+        })
+    }
+}
+
+/// The string of a raw-value envelope (as serde_json's `BoxedFromString` reads it).
+pub(crate) struct RawText;
+
+impl<'de> DeserializeSeed<'de> for RawText {
+    type Value = Cow<'de, str>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RawText {
+    type Value = Cow<'de, str>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("raw value")
+    }
+    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(s))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(s.to_owned()))
+    }
+}
+
+/// Any JSON value, checked as `Value` would check it and dropped.
+#[derive(Default)]
+pub(crate) struct Validate;
+
+impl<'de> Deserialize<'de> for Validate {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        lenient(d)
+    }
+}
+
+impl Lenient for Validate {
+    type Obj = ();
+    const FIELDS: &'static [&'static str] = &[];
+    fn object((): ()) -> Self {
+        Self
+    }
+}
+
+/// `count` of a value.
+#[derive(Default)]
+pub(crate) struct Count(pub(crate) Option<u64>);
+
+impl<'de> Deserialize<'de> for Count {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        lenient(d)
+    }
+}
+
+impl Lenient for Count {
+    type Obj = ();
+    const FIELDS: &'static [&'static str] = &[];
+    fn object((): ()) -> Self {
+        Self(None)
+    }
+    fn scalar(v: Scalar<'_>) -> Self {
+        Self(match v {
+            Scalar::U64(n) => Some(n),
+            Scalar::I64(n) => u64::try_from(n).ok(),
+            Scalar::F64(f) => count_f64(f),
+            Scalar::Str(s) => count_str(s),
+        })
+    }
+}
+
+/// The cached figure of a `*_tokens_details` object (`None` for anything else).
+#[derive(Default)]
+pub(crate) struct DetailsCached(pub(crate) Option<u64>);
+
+impl<'de> Deserialize<'de> for DetailsCached {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        lenient(d)
+    }
+}
+
+impl Lenient for DetailsCached {
+    type Obj = [Option<u64>; DETAILS_CACHED.len()];
+    const FIELDS: &'static [&'static str] = DETAILS_CACHED;
+    fn field<'de, A: MapAccess<'de>>(
+        obj: &mut Self::Obj,
+        i: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        obj[i] = map.next_value::<Count>()?.0;
+        Ok(())
+    }
+    fn object(obj: Self::Obj) -> Self {
+        Self(obj.into_iter().flatten().next())
+    }
+}
+
+pub(crate) const fn concat<const N: usize>(tables: &[&[&'static str]]) -> [&'static str; N] {
+    let mut out = [""; N];
+    let (mut t, mut k) = (0, 0);
+    while t < tables.len() {
+        let mut i = 0;
+        while i < tables[t].len() {
+            out[k] = tables[t][i];
+            k += 1;
+            i += 1;
+        }
+        t += 1;
+    }
+    assert!(k == N);
+    out
+}
+
+pub(crate) const AT_OUTPUT: usize = INPUT.len();
+pub(crate) const AT_TOTAL: usize = AT_OUTPUT + OUTPUT.len();
+pub(crate) const AT_CACHE_READ: usize = AT_TOTAL + TOTAL.len();
+pub(crate) const AT_CACHE_WRITE: usize = AT_CACHE_READ + CACHE_READ.len();
+pub(crate) const AT_DETAILS: usize = AT_CACHE_WRITE + CACHE_WRITE.len();
+pub(crate) const N_USAGE_FIELDS: usize = AT_DETAILS + DETAILS.len();
+pub(crate) const USAGE_FIELDS: [&str; N_USAGE_FIELDS] =
+    concat(&[INPUT, OUTPUT, TOTAL, CACHE_READ, CACHE_WRITE, DETAILS]);
+
+/// `tokens_from_usage` of a value.
+#[derive(Default)]
+pub(crate) struct UsageProbe(pub(crate) Option<Tokens>);
+
+impl<'de> Deserialize<'de> for UsageProbe {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        lenient(d)
+    }
+}
+
+impl Lenient for UsageProbe {
+    /// One figure per key of `USAGE_FIELDS` (for the details objects, their cached figure).
+    type Obj = [Option<u64>; N_USAGE_FIELDS];
+    const FIELDS: &'static [&'static str] = &USAGE_FIELDS;
+    fn field<'de, A: MapAccess<'de>>(
+        obj: &mut Self::Obj,
+        i: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        obj[i] = if i < AT_DETAILS {
+            map.next_value::<Count>()?.0
+        } else {
+            map.next_value::<DetailsCached>()?.0
+        };
+        Ok(())
+    }
+    fn object(obj: Self::Obj) -> Self {
+        let first = |from: usize, to: usize| obj[from..to].iter().find_map(|c| *c);
+        Self(finish(Tokens {
+            input: first(0, AT_OUTPUT),
+            output: first(AT_OUTPUT, AT_TOTAL),
+            total: first(AT_TOTAL, AT_CACHE_READ),
+            cache_read: first(AT_CACHE_READ, AT_CACHE_WRITE)
+                .or_else(|| first(AT_DETAILS, N_USAGE_FIELDS)),
+            cache_write: first(AT_CACHE_WRITE, AT_DETAILS),
+        }))
+    }
+}
+
+/// The first usage found under `USAGE_KEYS` of a value (one `USAGE_HOLDERS` level of
+/// `tokens_in`).
+#[derive(Default)]
+pub(crate) struct HolderProbe(pub(crate) Option<Tokens>);
+
+impl<'de> Deserialize<'de> for HolderProbe {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        lenient(d)
+    }
+}
+
+impl Lenient for HolderProbe {
+    type Obj = [Option<Tokens>; USAGE_KEYS.len()];
+    const FIELDS: &'static [&'static str] = USAGE_KEYS;
+    fn field<'de, A: MapAccess<'de>>(
+        obj: &mut Self::Obj,
+        i: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        obj[i] = map.next_value::<UsageProbe>()?.0;
+        Ok(())
+    }
+    fn object(obj: Self::Obj) -> Self {
+        Self(obj.into_iter().flatten().next())
+    }
+}
+
+pub(crate) const TOKENS_IN_FIELDS: [&str; USAGE_KEYS.len() + USAGE_HOLDERS.len()] =
+    concat(&[USAGE_KEYS, USAGE_HOLDERS]);
+
+/// `tokens_in` of a value.
+#[derive(Default)]
+pub(crate) struct TokensInProbe(pub(crate) Option<Tokens>);
+
+impl<'de> Deserialize<'de> for TokensInProbe {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        lenient(d)
+    }
+}
+
+impl Lenient for TokensInProbe {
+    type Obj = [Option<Tokens>; TOKENS_IN_FIELDS.len()];
+    const FIELDS: &'static [&'static str] = &TOKENS_IN_FIELDS;
+    fn field<'de, A: MapAccess<'de>>(
+        obj: &mut Self::Obj,
+        i: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        obj[i] = if i < USAGE_KEYS.len() {
+            map.next_value::<UsageProbe>()?.0
+        } else {
+            map.next_value::<HolderProbe>()?.0
+        };
+        Ok(())
+    }
+    fn object(obj: Self::Obj) -> Self {
+        Self(obj.into_iter().flatten().next())
+    }
+}

@@ -1,0 +1,247 @@
+//! Unit tests of usage and error extraction, typed probes against the `Value` path.
+
+use super::probe::{Count, Lenient, RAW_VALUE_TOKEN, USAGE_FIELDS};
+use super::*;
+use serde_json::json;
+
+#[test]
+fn openai_usage() {
+    let t = tokens_from_usage(
+        &json!({"prompt_tokens": 84, "completion_tokens": 18, "total_tokens": 102,
+        "prompt_tokens_details": {"cached_tokens": 64}}),
+    )
+    .unwrap();
+    assert_eq!(
+        t,
+        Tokens {
+            input: Some(84),
+            output: Some(18),
+            total: Some(102),
+            cache_read: Some(64),
+            cache_write: None
+        }
+    );
+}
+
+#[test]
+fn anthropic_usage_total_is_input_plus_output() {
+    let t = tokens_from_usage(
+        &json!({"input_tokens": 9, "cache_creation_input_tokens": 640,
+        "cache_read_input_tokens": 21480, "output_tokens": 74}),
+    )
+    .unwrap();
+    assert_eq!(
+        t,
+        Tokens {
+            input: Some(9),
+            output: Some(74),
+            total: Some(83),
+            cache_read: Some(21480),
+            cache_write: Some(640)
+        }
+    );
+}
+
+#[test]
+fn total_smaller_than_parts_is_rejected() {
+    let t = tokens_from_usage(&json!({"input": 10, "output": 5, "total": 3})).unwrap();
+    assert_eq!(t.total, Some(15));
+}
+
+#[test]
+fn odd_numbers() {
+    assert_eq!(count(&json!(1e30)), Some(u64::MAX));
+    assert_eq!(count(&json!(-5)), None);
+    assert_eq!(count(&json!("42")), Some(42));
+    assert_eq!(tokens_from_usage(&json!({"foo": 1})), None);
+    assert_eq!(tokens_from_usage(&json!([1, 2])), None);
+}
+
+#[test]
+fn nested_locations() {
+    let t = tokens_in(&json!({"response": {"usage": {"input_tokens": 3, "output_tokens": 4}}}))
+        .unwrap();
+    assert_eq!(t.total, Some(7));
+    let g = tokens_in(&json!({"usageMetadata": {"promptTokenCount": 5, "candidatesTokenCount": 6, "totalTokenCount": 11}})).unwrap();
+    assert_eq!((g.input, g.output, g.total), (Some(5), Some(6), Some(11)));
+}
+
+/// Reads `text` as a `Value` and through a typed probe; both must agree, errors included.
+fn same<T: Lenient, R: PartialEq + std::fmt::Debug>(
+    text: &str,
+    of_value: impl Fn(&Value) -> R,
+    of_probe: impl Fn(T) -> R,
+) -> Result<R, String> {
+    let v = serde_json::from_str::<Value>(text).map(|v| of_value(&v));
+    let p = serde_json::from_str::<T>(text).map(of_probe);
+    let (v, p) = (v.map_err(|e| e.to_string()), p.map_err(|e| e.to_string()));
+    assert_eq!(v, p, "{text}");
+    v
+}
+
+fn usage(text: &str) -> Result<Option<Tokens>, String> {
+    same::<UsageProbe, _>(text, tokens_from_usage, |p| p.0)
+}
+
+fn figures(text: &str) -> Option<(Option<u64>, Option<u64>, Option<u64>, Option<u64>)> {
+    usage(text)
+        .unwrap()
+        .map(|t| (t.input, t.output, t.total, t.cache_read))
+}
+
+#[test]
+fn probe_alias_priority() {
+    // The first alias in table order wins, whatever the key order in the object.
+    assert_eq!(
+        figures(r#"{"input": 1, "inputTokens": 2, "prompt_tokens": 3, "output": 4}"#),
+        Some((Some(3), Some(4), Some(7), None))
+    );
+    // An alias whose value is not a count is passed over.
+    assert_eq!(
+        figures(r#"{"prompt_tokens": "many", "input_tokens": null, "input": 5}"#),
+        Some((Some(5), None, Some(5), None))
+    );
+    // Cache read: every top-level alias before the details objects, prompt's before input's.
+    assert_eq!(
+        figures(
+            r#"{"input_tokens_details": {"cached_tokens": 1}, "prompt_tokens_details": {"cache_read_tokens": 2, "cached_tokens": 3}}"#
+        ),
+        Some((None, None, None, Some(3)))
+    );
+    assert_eq!(
+        figures(r#"{"prompt_tokens_details": {"cached_tokens": 1}, "cacheRead": 9}"#),
+        Some((None, None, None, Some(9)))
+    );
+    assert_eq!(
+        figures(r#"{"prompt_tokens_details": 7, "input_tokens_details": {"cached_tokens": 8}}"#),
+        Some((None, None, None, Some(8)))
+    );
+    for key in USAGE_FIELDS {
+        assert!(usage(&format!(r#"{{"{key}": 1}}"#)).is_ok());
+    }
+}
+
+#[test]
+fn probe_counts() {
+    let one = |v: &str| {
+        same::<Count, _>(v, count, |c| c.0).unwrap();
+        figures(&format!(r#"{{"prompt_tokens": {v}}}"#)).and_then(|t| t.0)
+    };
+    assert_eq!(one("12"), Some(12));
+    assert_eq!(one("12.0"), Some(12));
+    assert_eq!(one("12.5"), Some(13));
+    assert_eq!(one("-0.0"), Some(0));
+    assert_eq!(one("-0"), Some(0));
+    assert_eq!(one("-1"), None);
+    assert_eq!(one("1e30"), Some(u64::MAX));
+    assert_eq!(one("18446744073709551615"), Some(u64::MAX));
+    assert_eq!(one("18446744073709551616"), Some(u64::MAX));
+    assert_eq!(one(r#"" 42 ""#), Some(42));
+    assert_eq!(one(r#""4\u0032""#), Some(42));
+    assert_eq!(one(r#""-3""#), None);
+    assert_eq!(one(r#""1e3""#), None);
+    assert_eq!(one("true"), None);
+    assert_eq!(one("[1]"), None);
+    assert_eq!(one(r#"{"value": 1}"#), None);
+}
+
+#[test]
+fn probe_ignores_what_is_not_an_object() {
+    for v in [
+        "null",
+        "true",
+        "3",
+        "-2.5",
+        r#""usage""#,
+        "[]",
+        r#"[{"input": 1}]"#,
+        "{}",
+    ] {
+        assert_eq!(usage(v), Ok(None), "{v}");
+        assert_eq!(same::<TokensInProbe, _>(v, tokens_in, |p| p.0), Ok(None));
+    }
+    assert_eq!(figures(r#"{"foo": 1, "bar": {"input": 2}}"#), None);
+}
+
+#[test]
+fn probe_duplicate_keys_last_wins() {
+    assert_eq!(
+        figures(r#"{"input": 1, "input": 2}"#),
+        Some((Some(2), None, Some(2), None))
+    );
+    // The later non-count hides the earlier count, as in a map.
+    assert_eq!(
+        figures(r#"{"prompt_tokens": 1, "input": 5, "prompt_tokens": "x"}"#),
+        Some((Some(5), None, Some(5), None))
+    );
+    assert_eq!(
+        figures(
+            r#"{"prompt_tokens_details": {"cached_tokens": 1}, "prompt_tokens_details": [], "input_tokens_details": {"cached_tokens": 2, "cached_tokens": 3}}"#
+        ),
+        Some((None, None, None, Some(3)))
+    );
+    let t = |v: &str| same::<TokensInProbe, _>(v, tokens_in, |p| p.0).unwrap();
+    assert_eq!(t(r#"{"usage": {"input": 1}, "usage": 0}"#), None);
+    assert_eq!(
+        t(r#"{"response": {"usage": {"input": 1}}, "usage": {"total": 4}, "content": {"usage": {"input": 2}}}"#)
+            .map(|t| t.total),
+        Some(Some(4))
+    );
+    assert_eq!(
+        t(r#"{"content": {"usage": {"input": 2}}, "response": {"token_usage": {"input": 1}}}"#)
+            .map(|t| t.input),
+        Some(Some(1))
+    );
+}
+
+#[test]
+fn probe_fails_exactly_where_value_fails() {
+    let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+    for bad in [
+        r#"{"input": 1e400}"#.to_owned(),
+        r#"{"other": -1e400}"#.to_owned(),
+        r#"{"other": "\ud800"}"#.to_owned(),
+        r#"{"other": [1,]}"#.to_owned(),
+        r#"{"input": 1,}"#.to_owned(),
+        format!(r#"{{"other": {deep}}}"#),
+    ] {
+        assert!(usage(&bad).is_err(), "{bad}");
+    }
+    // Nesting up to the limit is fine.
+    let ok = format!(
+        r#"{{"other": {}1{}, "input": 2}}"#,
+        "[".repeat(120),
+        "]".repeat(120)
+    );
+    assert!(usage(&ok).unwrap().is_some());
+}
+
+#[test]
+fn probe_reads_serde_json_raw_value_envelopes() {
+    // `Value` reads `{"<token>": "<json>"}` as the JSON in the string; the probes must too.
+    assert_eq!(
+        serde_json::from_str::<Value>(&format!(r#"{{"{RAW_VALUE_TOKEN}": "[1]"}}"#)).unwrap(),
+        json!([1])
+    );
+    let env = |inner: &str| {
+        format!(
+            r#"{{"{RAW_VALUE_TOKEN}": {}}}"#,
+            serde_json::to_string(inner).unwrap()
+        )
+    };
+    assert_eq!(
+        figures(&env(r#"{"input": 3}"#)),
+        Some((Some(3), None, Some(3), None))
+    );
+    assert_eq!(
+        figures(&format!(r#"{{"input": {}}}"#, env("4"))),
+        Some((Some(4), None, Some(4), None))
+    );
+    assert_eq!(
+        figures(&format!(r#"{{"x": 1, "{RAW_VALUE_TOKEN}": "4"}}"#)),
+        None
+    );
+    assert!(usage(&env("{")).is_err());
+    assert!(usage(&format!(r#"{{"{RAW_VALUE_TOKEN}": 4}}"#)).is_err());
+    assert!(usage(&format!(r#"{{"{RAW_VALUE_TOKEN}": "4", "input": 1}}"#)).is_err());
+}
