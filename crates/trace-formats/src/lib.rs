@@ -13,7 +13,7 @@ pub mod time;
 pub mod usage;
 
 pub use dialect::{Claim, DIALECTS, Dialect};
-pub use sniff::sniff;
+pub use sniff::{is_document, sniff};
 
 use std::fmt;
 

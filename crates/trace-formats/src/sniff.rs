@@ -54,6 +54,18 @@ fn best(rule: impl Fn(&crate::Dialect) -> Claim) -> Option<(Format, Claim)> {
     found
 }
 
+/// Whether an input in `format` is read as one document rather than line by line: always for
+/// a document dialect, and for a line dialect whose input starts pretty-printed (an OTLP
+/// request written with indentation, say).
+pub fn is_document(head: &[u8], format: Format) -> bool {
+    if !format.is_line_based() {
+        return true;
+    }
+    let text = String::from_utf8_lossy(&head[..head.len().min(4096)]);
+    let first = text.lines().map(str::trim).find(|l| !l.is_empty());
+    matches!(first, Some("{" | "["))
+}
+
 fn sniff_document(text: &str) -> Option<Format> {
     match serde_json::from_str::<Value>(text) {
         Ok(v) => best(|d| (d.document)(&v)).map(|(f, _)| f),

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 
 use super::{Decoder, Sink};
-use trace_formats::{Format, sniff};
+use trace_formats::{Format, is_document, sniff};
 use trace_model::Trace;
 
 /// Files read in order through one reader: a log and its rotated parts (`x.jsonl`,
@@ -147,12 +147,12 @@ pub fn read_set(
             Some(d) => d.format().or(forced),
             None => forced.or_else(|| sniff(&buf[..first.min(64 * 1024)], Some(&name))),
         };
-        if format == Some(Format::Greentic) {
+        if let Some(doc) = format.filter(|&f| is_document(&buf[..first], f)) {
             let mut all = buf[..first].to_vec();
             f.read_to_end(&mut all)
                 .with_context(|| format!("cannot read {name}"))?;
             progress(all.len() as u64);
-            let mut d = Decoder::new(file_idx, Some(name), Some(Format::Greentic));
+            let mut d = Decoder::new(file_idx, Some(name), Some(doc));
             d.document(&all, mtime_us(&meta), sink);
             decoder = Some(d);
             continue;
@@ -318,7 +318,7 @@ pub fn preview(paths: &[PathBuf], forced: Option<Format>) -> Option<super::Loade
         .read_to_end(&mut head)
         .ok()?;
     let format = forced.or_else(|| sniff(&head[..head.len().min(64 * 1024)], Some(&name)))?;
-    if format == Format::Greentic {
+    if is_document(&head, format) {
         return None;
     }
     let complete = memchr::memrchr(b'\n', &head)? + 1;

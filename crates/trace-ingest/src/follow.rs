@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use super::files::{mtime_us, rotated_parts, rotation_key};
 use super::{Batch, Decoder, IngestMsg, Sink};
-use trace_formats::{Format, sniff};
+use trace_formats::{Format, is_document, sniff};
 
 /// The fallback poll period, and the longest a change waits when inotify is silent.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(100);
@@ -344,7 +344,7 @@ impl Follower {
                 .seek(SeekFrom::Start(0))
                 .and_then(|_| f.read_exact(&mut head));
             let fmt = forced.or_else(|| sniff(&head, Some(&path.display().to_string())));
-            if fmt == Some(Format::Greentic) {
+            if fmt.is_some_and(|f| is_document(&head, f)) {
                 t.document = Some((0, 0, 0));
             }
         }
@@ -367,7 +367,9 @@ impl Follower {
             t.offset = all.len() as u64;
             if let Some(d) = t.decoder.as_mut() {
                 d.document(&all, mtime_us(&meta), &mut self.batch);
-                self.batch.formats.push(Format::Greentic);
+                if let Some(f) = d.format() {
+                    self.batch.formats.push(f);
+                }
             }
             return Ok(());
         }

@@ -225,11 +225,7 @@ impl Decoder {
             }
             None if enough => {
                 for (_, src) in std::mem::take(&mut self.pending) {
-                    sink.skip(
-                        src.file,
-                        src.line,
-                        "unrecognized format: not ATOF, harn or greentic (use --format)".into(),
-                    );
+                    sink.skip(src.file, src.line, unrecognized());
                 }
                 self.pending_bytes = 0;
                 return;
@@ -252,9 +248,17 @@ impl Decoder {
         }
     }
 
-    /// Decodes a whole document (greentic `trace.json`); `mtime_us` dates it.
+    /// Decodes a whole document (greentic `trace.json`, an ATIF trajectory, a pretty-printed
+    /// OTLP request) in this decoder's dialect; `mtime_us` dates it.
     pub fn document(&mut self, bytes: &[u8], mtime_us: Option<i64>, sink: &mut dyn Sink) {
-        let reader = self.reader.get_or_insert_with(|| Format::Greentic.reader());
+        if self.format.is_none() {
+            self.format = sniff(bytes, self.name.as_deref());
+        }
+        let Some(format) = self.format else {
+            sink.skip(self.file, 1, unrecognized());
+            return;
+        };
+        let reader = self.reader.get_or_insert_with(|| format.reader());
         reader.set_document_time(mtime_us);
         let len = bytes.len().min(u32::MAX as usize) as u32;
         let src = SourceRef {
@@ -269,4 +273,13 @@ impl Decoder {
             sink.skip(self.file, 1, e.to_string());
         }
     }
+}
+
+/// The diagnostic for a record in no known dialect, naming what was tried.
+fn unrecognized() -> String {
+    let tried: Vec<&str> = Format::all().map(Format::as_str).collect();
+    format!(
+        "unrecognized format: not {} (use --format)",
+        tried.join(", ")
+    )
 }
