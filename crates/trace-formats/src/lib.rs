@@ -130,6 +130,10 @@ pub trait Reader {
 
     /// Whole-document dialects get their file's modification time (epoch µs) as the run's end.
     fn set_document_time(&mut self, _mtime_us: Option<i64>) {}
+
+    /// The input ended (or a rotated part did): emit what the reader was holding back, such as
+    /// a message whose last line only the next record could reveal.
+    fn finish(&mut self, _out: &mut dyn FnMut(Event<'_>)) {}
 }
 
 /// A string, borrowed when unescaped; anything else is an error, as for `Cow<str>`.

@@ -187,6 +187,9 @@ impl Decoder {
             self.record(&line, src, sink);
         }
         self.decide(true, sink);
+        if let Some(reader) = self.reader.as_mut() {
+            reader.finish(&mut |e: Event<'_>| sink.event(e));
+        }
     }
 
     /// Whether a line-based reader has bytes waiting for their newline.
