@@ -12,8 +12,8 @@ use trace_ingest::{Batch, Decoder, IngestMsg};
 use trace_model::Trace;
 use trace_model::event::{Event, EventKind};
 use trace_model::query::Phase;
+use trace_tui::app::layout;
 use trace_tui::app::{Action, App, Feed, Pane, View, update};
-use trace_tui::ui::layout;
 
 const ATOF: &str = "assets/atof/agent-session.jsonl";
 const HARN: &str = "assets/harn/event_log-01979f2a-5a10-7c2e-9f41-0b7d3e6a8c55.jsonl";

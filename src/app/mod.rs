@@ -10,6 +10,7 @@ mod action;
 mod detail;
 mod jumps;
 pub mod keymap;
+pub mod layout;
 mod mouse;
 mod runs;
 mod stats;

@@ -1,6 +1,6 @@
 //! [`update`]: the only function that changes an [`App`].
 
-use crate::ui::layout::{self, Areas};
+use super::layout::{self, Areas};
 use trace_ingest::IngestMsg;
 use trace_model::{NodeId, Trace};
 
