@@ -1,19 +1,14 @@
 //! Self time, critical path, idle gaps, context growth and exemplars on the bundled ATOF
 //! sample, against answers worked out by hand from its timestamps (seconds from run start).
 
-use std::path::PathBuf;
+mod common;
 
 use trace_model::{NodeId, Trace};
 
-fn sample() -> Trace {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/atof/agent-session.jsonl");
-    trace_ingest::files::load(&[p], None, &mut |_| {})
-        .unwrap()
-        .0
-}
+use common::{ATOF, id};
 
-fn id(t: &Trace, uuid: &str) -> NodeId {
-    t.lookup(uuid).unwrap_or_else(|| panic!("no {uuid}"))
+fn sample() -> Trace {
+    common::trace(&[ATOF])
 }
 
 const CC: &str = "01979f2a-6c41-7d3e-8b20-4f1a9c0e5d71";

@@ -19,39 +19,27 @@
 //! ```
 //! The `batch` run (100–121 s): 20 back-to-back `fast` calls of m-fast, then 0.1 s of the root.
 
-use std::path::PathBuf;
+mod common;
 
 use serde_json::{Value, json};
 use trace_model::analysis::{self, NodeFigures, Source};
 use trace_model::event::Tokens;
 use trace_model::{NodeId, Trace};
 
+use common::{ANALYSIS, ATOF, id, run};
+
 fn load(rel: &str) -> (Trace, Value) {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel);
-    let (t, formats) = trace_ingest::files::load(&[p], None, &mut |_| {}).unwrap();
+    let (t, formats) = common::load(&[rel]);
     let doc = trace_report::summary::summary_json(&t, &formats);
     (t, doc)
 }
 
 fn fixture() -> (Trace, Value) {
-    load("tests/fixtures/analysis.jsonl")
+    load(ANALYSIS)
 }
 
 fn sample() -> (Trace, Value) {
-    load("assets/atof/agent-session.jsonl")
-}
-
-fn id(t: &Trace, ext: &str) -> NodeId {
-    t.lookup(ext).unwrap_or_else(|| panic!("no {ext}"))
-}
-
-fn run<'a>(doc: &'a Value, name: &str) -> &'a Value {
-    doc["runs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["name"] == name)
-        .unwrap()
+    load(ATOF)
 }
 
 fn tok(input: u64, output: u64, total: u64) -> Tokens {

@@ -1,11 +1,11 @@
 //! The binary as scripts use it: exit codes, messages, a closed stdout, `--help`.
 
-use std::io::Read;
-use std::process::{Command, Stdio};
+mod common;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_trace-tui"))
-}
+use std::io::Read;
+use std::process::Stdio;
+
+use common::bin;
 
 #[test]
 fn closed_stdout_ends_quietly() {

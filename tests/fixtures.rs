@@ -1,34 +1,19 @@
 //! Fixture tests: each bundled sample and odd-case file, with hand-computed answers.
 
-use std::path::PathBuf;
+mod common;
 
 use serde_json::{Value, json};
 use trace_formats::Format;
 use trace_ingest::files::load;
 use trace_report::summary::summary_json;
 
-fn path(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel)
-}
+use common::{HARN_A, HARN_B, path, run};
 
 fn summary(files: &[&str]) -> (trace_model::Trace, Value) {
-    let paths: Vec<PathBuf> = files.iter().map(|f| path(f)).collect();
-    let (trace, formats) = load(&paths, None, &mut |_| {}).expect("load");
+    let (trace, formats) = common::load(files);
     let json = summary_json(&trace, &formats);
     (trace, json)
 }
-
-fn run<'a>(doc: &'a Value, name: &str) -> &'a Value {
-    doc["runs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["name"] == name)
-        .unwrap_or_else(|| panic!("no run {name}"))
-}
-
-const HARN_A: &str = "assets/harn/event_log-01979f2a-5a10-7c2e-9f41-0b7d3e6a8c55.jsonl";
-const HARN_B: &str = "assets/harn/event_log-01979f2b-1c00-7d00-8a00-3e3e3e3e3e3e.jsonl";
 
 #[test]
 fn atof_sample_runs_tokens_and_statuses() {

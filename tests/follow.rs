@@ -1,5 +1,7 @@
 //! Live follow through real temp files: every step bounded by a timeout, never a blind sleep.
 
+mod common;
+
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::Path;
@@ -9,6 +11,8 @@ use std::time::{Duration, Instant};
 use trace_ingest::IngestMsg;
 use trace_ingest::follow::{Target, spawn};
 use trace_model::Trace;
+
+use common::scope;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -67,13 +71,6 @@ impl Feed {
             }
         }
     }
-}
-
-fn scope(uuid: &str, parent: Option<&str>, ts: i64, sc: &str) -> String {
-    let parent = parent.map_or("null".to_owned(), |p| format!("\"{p}\""));
-    format!(
-        r#"{{"kind":"scope","atof_version":"0.1","uuid":"{uuid}","parent_uuid":{parent},"timestamp":{ts},"name":"{uuid}","scope_category":"{sc}","attributes":[],"category":"function"}}"#
-    )
 }
 
 fn append(path: &Path, text: &str) {
@@ -269,10 +266,7 @@ fn stdin_streams_completed_runs_as_json_lines() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let sample = std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/atof/agent-session.jsonl"),
-    )
-    .unwrap();
+    let sample = std::fs::read(common::path(common::ATOF)).unwrap();
     child.stdin.take().unwrap().write_all(&sample).unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
@@ -292,10 +286,7 @@ fn stdin_streams_completed_runs_as_json_lines() {
 fn the_log_is_never_written_or_truncated() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("events.jsonl");
-    let sample = std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/atof/agent-session.jsonl"),
-    )
-    .unwrap();
+    let sample = std::fs::read(common::path(common::ATOF)).unwrap();
     std::fs::write(&p, &sample).unwrap();
     let before = std::fs::metadata(&p).unwrap();
     let mut feed = Feed::new(vec![Target::File(p.clone())]);

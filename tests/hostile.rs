@@ -1,17 +1,14 @@
 //! Hostile input: every case ends in a trace with exact counts, never a panic or a hang.
 
+mod common;
+
 use std::io::Write;
 use std::path::PathBuf;
 
 use trace_ingest::files::load;
 use trace_model::Trace;
 
-fn scope(uuid: &str, parent: Option<&str>, ts: i64, sc: &str) -> String {
-    let parent = parent.map_or("null".to_owned(), |p| format!("\"{p}\""));
-    format!(
-        r#"{{"kind":"scope","atof_version":"0.1","uuid":"{uuid}","parent_uuid":{parent},"timestamp":{ts},"name":"{uuid}","scope_category":"{sc}","attributes":[],"category":"function"}}"#
-    )
-}
+use common::scope;
 
 fn load_bytes(bytes: &[u8]) -> Trace {
     let dir = tempfile::tempdir().unwrap();

@@ -3,13 +3,17 @@
 //! `\n` line ends, nor — for logs whose scopes are all paired — on the order the events are
 //! applied in.
 
+mod common;
+
 use std::path::Path;
 
 use trace_formats::Format;
 use trace_ingest::{Batch, Decoder};
 use trace_model::event::Event;
-use trace_model::{Diagnostic, NodeKind, Trace};
+use trace_model::{NodeKind, Trace};
 use trace_synth::{Rng, Target, generate};
+
+use common::fingerprint;
 
 /// Feeds `bytes` to a sniffing decoder in pieces ending at `cuts` (ascending), then finishes.
 fn read_cut(bytes: &[u8], cuts: &[usize]) -> Trace {
@@ -26,20 +30,6 @@ fn read_cut(bytes: &[u8], cuts: &[usize]) -> Trace {
     d.finish(&mut t);
     t.settle();
     t
-}
-
-/// Everything that must not depend on how the bytes arrived.
-type Outcome = (String, u64, u64, Vec<Diagnostic>, u64, Vec<Diagnostic>);
-
-fn outcome(t: &Trace) -> Outcome {
-    (
-        t.dump(),
-        t.events,
-        t.skipped,
-        t.diagnostics().to_vec(),
-        t.warnings_count,
-        t.warnings().to_vec(),
-    )
 }
 
 /// Positions inside a multi-byte UTF-8 sequence or between `\r` and `\n`.
@@ -74,10 +64,10 @@ fn inputs() -> Vec<Input> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut out = Vec::new();
     for f in [
-        "assets/atof/agent-session.jsonl",
+        common::ATOF,
         // The base file of harn session 01979f2a (its `-000001` part continues it).
-        "assets/harn/event_log-01979f2a-5a10-7c2e-9f41-0b7d3e6a8c55.jsonl",
-        "tests/fixtures/atof-odd.jsonl",
+        common::HARN_A,
+        common::ATOF_ODD,
     ] {
         let bytes = std::fs::read(root.join(f)).unwrap();
         out.push(Input {
@@ -129,14 +119,14 @@ fn the_tree_is_the_same_whole_or_in_random_pieces() {
         if let Some(n) = events {
             assert_eq!((whole.events, whole.skipped), (n, 0), "{name}");
         }
-        let expect = outcome(&whole);
+        let expect = fingerprint(&whole);
 
         // The same lines with `\r\n` ends read the same (line numbers included).
         let crlf = if bytes.contains(&b'\r') {
             None
         } else {
             let c = lf_to_crlf(&bytes);
-            assert_eq!(outcome(&read_cut(&c, &[])), expect, "{name}: CRLF");
+            assert_eq!(fingerprint(&read_cut(&c, &[])), expect, "{name}: CRLF");
             Some(c)
         };
 
@@ -148,13 +138,17 @@ fn the_tree_is_the_same_whole_or_in_random_pieces() {
             }
             // Cut at every awkward position at once.
             let t = read_cut(variant, &awkward);
-            assert_eq!(outcome(&t), expect, "{name}: cut at every awkward position");
+            assert_eq!(
+                fingerprint(&t),
+                expect,
+                "{name}: cut at every awkward position"
+            );
             splittings += 1;
             // One byte at a time (the small inputs).
             if variant.len() <= 64 * 1024 {
                 let every: Vec<usize> = (1..variant.len()).collect();
                 assert_eq!(
-                    outcome(&read_cut(variant, &every)),
+                    fingerprint(&read_cut(variant, &every)),
                     expect,
                     "{name}: bytewise"
                 );
@@ -183,7 +177,7 @@ fn the_tree_is_the_same_whole_or_in_random_pieces() {
                     cuts.dedup();
                 }
                 let t = read_cut(variant, &cuts);
-                assert_eq!(outcome(&t), expect, "{name}, round {round}");
+                assert_eq!(fingerprint(&t), expect, "{name}, round {round}");
                 splittings += 1;
             }
         }
@@ -262,11 +256,10 @@ fn paired_logs_give_the_same_runs_in_any_event_order() {
     // later start arrived first. Sibling order and run order are arrival-ordered among equal
     // times, so the dump is not compared, only per-run figures keyed by the root's id.
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut logs: Vec<(String, Vec<u8>)> =
-        ["tests/fixtures/diff-a.jsonl", "tests/fixtures/diff-b.jsonl"]
-            .iter()
-            .map(|f| ((*f).to_owned(), std::fs::read(root.join(f)).unwrap()))
-            .collect();
+    let mut logs: Vec<(String, Vec<u8>)> = [common::DIFF_A, common::DIFF_B]
+        .iter()
+        .map(|f| ((*f).to_owned(), std::fs::read(root.join(f)).unwrap()))
+        .collect();
     for (seed, events) in [(4, 800), (5, 800), (6, 300)] {
         let mut bytes = Vec::new();
         generate(seed, Target::Events(events), &mut bytes).unwrap();

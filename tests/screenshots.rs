@@ -5,24 +5,19 @@
 //! UPDATE_SCREENSHOTS=1 cargo test --test screenshots
 //! ```
 
-use std::path::{Path, PathBuf};
+mod common;
 
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use trace_tui::app::{Action, App, View, update};
+use std::path::Path;
+
+use trace_tui::app::{Action, View, update};
+
+use common::{ATOF, keys, open, render};
 
 fn shot(name: &str, actions: Vec<Action>) {
-    let path = "assets/atof/agent-session.jsonl";
-    let (trace, formats) =
-        trace_ingest::files::load(&[PathBuf::from(path)], None, &mut |_| {}).unwrap();
-    let mut app = App::new(trace, formats, "agent-session.jsonl", false);
+    let mut app = open(ATOF);
     update(&mut app, Action::Resize(120, 40));
-    for a in actions {
-        update(&mut app, a);
-    }
-    let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
-    term.draw(|f| trace_tui::ui::render(f, &app)).unwrap();
-    let svg = trace_tui::ui::svg::buffer_to_svg(term.backend().buffer());
+    keys(&mut app, actions);
+    let svg = trace_tui::ui::svg::buffer_to_svg(&render(&app, 120, 40));
     let file = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("screenshots")
         .join(format!("{name}.svg"));

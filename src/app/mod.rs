@@ -8,9 +8,15 @@
 
 mod action;
 mod detail;
+mod fold;
+mod ingest;
 mod jumps;
 pub mod keymap;
+pub mod layout;
 mod mouse;
+mod navigate;
+mod overlays;
+mod refresh;
 mod runs;
 mod stats;
 mod tree;

@@ -3,8 +3,8 @@
 
 use ratatui::layout::Position;
 
+use super::layout;
 use super::{App, Mode, Pane, View};
-use crate::ui::layout;
 
 impl App {
     pub(super) fn click(&mut self, col: u16, row: u16) {

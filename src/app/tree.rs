@@ -3,8 +3,8 @@
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use trace_model::NodeId;
 use trace_model::query::{Phase, Timeline};
-use trace_model::{NodeId, NodeKind};
 
 use super::{App, Feed, RunCache, TreeRow, View};
 
@@ -276,19 +276,5 @@ impl App {
             Some(id) => self.jump_to(id),
             None => self.search.message = Some("no errors in this run".to_owned()),
         }
-    }
-
-    /// Expands everything under the selection.
-    pub(super) fn expand_all(&mut self) {
-        let Some(sel) = self.tree.selected else {
-            return;
-        };
-        for id in self.trace.preorder(sel) {
-            let n = self.trace.node(id);
-            if n.kind == NodeKind::Scope && n.has_children() {
-                self.tree.expanded.insert(id);
-            }
-        }
-        self.tree.stale = true;
     }
 }

@@ -9,8 +9,8 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{category_glyph, layout, pane, theme};
-use crate::app::{App, Pane, View};
+use super::{category_glyph, pane, theme};
+use crate::app::{App, Pane, View, layout};
 use trace_formats::time::format_us;
 use trace_model::query::Edge;
 use trace_model::text::{clean, format_count, format_duration_us};

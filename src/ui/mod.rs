@@ -20,7 +20,6 @@
 
 mod detail;
 mod help;
-pub mod layout;
 mod runs;
 mod stats;
 mod status;
@@ -34,7 +33,7 @@ use ratatui::style::{Color, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, BorderType, Paragraph};
 
-use crate::app::{App, Mode, View};
+use crate::app::{App, Mode, View, layout};
 use trace_model::event::Category;
 
 /// Styles shared by the panes.

@@ -6,8 +6,8 @@ use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Cell, Row, Table};
 
-use super::{clock, fit, layout, pane, selected_style, theme};
-use crate::app::{App, Pane};
+use super::{clock, fit, pane, selected_style, theme};
+use crate::app::{App, Pane, layout};
 use trace_model::stats::RunStatus;
 use trace_model::text::{format_count, format_duration_us};
 

@@ -8,9 +8,9 @@ use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Sparkline};
 
-use super::{fit, layout, pane, right, theme};
-use crate::app::App;
+use super::{fit, pane, right, theme};
 use crate::app::StatsView;
+use crate::app::{App, layout};
 use trace_model::query::LatencyRow;
 use trace_model::text::{format_count, format_duration_us};
 

@@ -7,8 +7,8 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::widgets::Paragraph;
 
-use super::{category_glyph, fit, layout, pane, theme, tree};
-use crate::app::{App, Pane};
+use super::{category_glyph, fit, pane, theme, tree};
+use crate::app::{App, Pane, layout};
 use trace_model::NodeKind;
 use trace_model::query::{Edge, Phase};
 use trace_model::text::{clean, format_duration_us};

@@ -6,8 +6,8 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{category_glyph, fit, layout, pane, right, selected_style, theme, tokens_label};
-use crate::app::{App, Pane, TreeRow};
+use super::{category_glyph, fit, pane, right, selected_style, theme, tokens_label};
+use crate::app::{App, Pane, TreeRow, layout};
 use trace_model::NodeKind;
 use trace_model::query::Phase;
 use trace_model::text::{clean, format_duration_us};

@@ -1,8 +1,13 @@
 //! Screen layout as a pure function of the terminal size, the view and the number of runs.
+//!
+//! It lives in `app` because `app` needs it (page heights, which row a mouse click hit) and
+//! owns the [`View`] it depends on; `ui` draws into the same rectangles through
+//! `crate::app::layout`, so layout is computed in one place and the dependency points one way
+//! (`ui` → `app`). Only ratatui's geometry types are used here, no rendering.
 
 use ratatui::layout::{Constraint, Layout, Rect};
 
-use crate::app::View;
+use super::View;
 
 /// Below this size the explorer shows only a "too small" notice.
 pub const MIN_WIDTH: u16 = 60;

@@ -1,0 +1,94 @@
+//! What arrives from the ingest side: batches applied to the trace, progress, a preview that
+//! the full load later extends, a reset; and dropping what was derived from a replaced trace.
+
+use trace_ingest::IngestMsg;
+use trace_model::Trace;
+
+use super::App;
+
+impl App {
+    pub(super) fn ingest(&mut self, msg: IngestMsg) {
+        match msg {
+            IngestMsg::Batch(batch) => {
+                for f in batch.files {
+                    self.trace.add_file(f);
+                }
+                for f in batch.formats {
+                    if !self.formats.contains(&f) {
+                        self.formats.push(f);
+                    }
+                }
+                for ev in &batch.events {
+                    self.trace.apply(ev);
+                    let key = if ev.kind == trace_model::event::EventKind::Mark {
+                        ev.parent.as_deref()
+                    } else {
+                        Some(&*ev.id)
+                    };
+                    if let Some(id) = key.and_then(|k| self.trace.lookup(k)) {
+                        self.payloads.invalidate(id);
+                        self.dirty_runs.insert(self.trace.root_of(id));
+                    }
+                }
+                for (f, l, m) in batch.skips {
+                    self.trace.skip(f, l, m);
+                }
+                self.trace.settle();
+                self.runs_stale = true;
+            }
+            IngestMsg::Progress { done, total } => self.progress = Some((done, total)),
+            IngestMsg::Preview(preview) => {
+                // Only onto an empty screen: a preview never replaces real data.
+                if self.trace.events == 0 {
+                    self.forget_view();
+                    self.trace = preview.trace;
+                    self.formats = preview.formats;
+                    self.previewing = true;
+                }
+            }
+            IngestMsg::Loaded(loaded) => {
+                if std::mem::take(&mut self.previewing) {
+                    // The preview's node ids are a prefix of the full trace's: what the user
+                    // selected, expanded or marked while it loaded stays where it is.
+                    self.forget_derived();
+                } else {
+                    self.forget_view();
+                }
+                self.trace = loaded.trace;
+                self.formats = loaded.formats;
+                self.progress = None;
+            }
+            IngestMsg::Reset => {
+                // Everything, file names included, will be sent again.
+                self.forget_view();
+                self.trace = Trace::new();
+            }
+            IngestMsg::Status(s) => {
+                self.ingest_status = Some(trace_model::text::clean(&s).into_owned());
+            }
+        }
+        self.stats_stale = true;
+    }
+
+    /// Drops everything derived from the trace (it is about to be replaced).
+    fn forget_view(&mut self) {
+        self.runs.selected = None;
+        self.tree.selected = None;
+        self.tree.expanded.clear();
+        self.tree.collapsed.clear();
+        self.seen_runs.clear();
+        self.payloads.clear();
+        self.diff_mark = None;
+        self.forget_derived();
+    }
+
+    /// Drops what is computed from the trace, keeping the user's place (selections, expanded
+    /// nodes), for a trace that extends the current one.
+    fn forget_derived(&mut self) {
+        self.runs.cache.clear();
+        self.run = None;
+        self.exemplar_cache = None;
+        self.runs_stale = true;
+        self.run_stale = true;
+    }
+}

@@ -1,0 +1,69 @@
+//! Bringing the derived data (run rows, the selected run's cache, the tree rows, the tokens
+//! view, the selection's payload, scroll offsets) up to date after actions; cheap when nothing
+//! changed.
+
+use super::layout;
+use super::{App, Feed, StatsView, View};
+
+impl App {
+    /// Brings derived data up to date; cheap when nothing changed.
+    pub(super) fn refresh(&mut self) {
+        if !self.trace.is_settled() {
+            self.trace.settle();
+        }
+        let live_news = self.feed == Feed::Live && !self.dirty_runs.is_empty();
+        if self.runs_stale || !self.dirty_runs.is_empty() {
+            self.rebuild_runs();
+        }
+        let sel = self.runs.selected;
+        let dirty_sel = sel.is_some_and(|s| self.dirty_runs.contains(&s));
+        if self.run_stale || dirty_sel || self.run.as_ref().map(|r| r.root) != sel {
+            self.rebuild_run_cache();
+            self.stats_stale = true;
+        }
+        self.dirty_runs.clear();
+        self.runs_stale = false;
+        self.run_stale = false;
+        if self.tree_is_stale() {
+            self.rebuild_tree_rows();
+            if live_news {
+                self.tree.cursor = self.tree.rows.len().saturating_sub(1);
+                self.tree.selected = self.tree.rows.last().map(|r| r.id);
+            }
+        }
+        if self.view == View::Tokens && self.stats_stale {
+            let order = self.run.as_ref().map_or(&[][..], |r| &r.order[..]);
+            let stats = self.stats.get_or_insert_with(StatsView::default);
+            if self.stats_generation != Some(self.trace.generation) {
+                stats.compute_file(&self.trace);
+                self.stats_generation = Some(self.trace.generation);
+            }
+            stats.compute_run(&self.trace, sel, order);
+            self.stats_stale = false;
+        }
+        if let Some(id) = self.tree.selected {
+            if self.payloads.peek(id).is_none() {
+                self.payloads.get_or_load(&self.trace, id);
+            }
+        }
+        let a = self.areas();
+        let keep = |offset: &mut usize, cursor: usize, h: u16| {
+            let h = usize::from(h.max(1));
+            if cursor < *offset {
+                *offset = cursor;
+            } else if cursor >= *offset + h {
+                *offset = cursor + 1 - h;
+            }
+        };
+        keep(
+            &mut self.runs.offset,
+            self.runs.cursor,
+            layout::table_body(a.runs).height,
+        );
+        keep(
+            &mut self.tree.offset,
+            self.tree.cursor,
+            layout::tree_body(a.tree, self.view).height,
+        );
+    }
+}
