@@ -1,0 +1,291 @@
+//! Applying events: [`Trace::apply`] creates and fills nodes, absorbing duplicates and
+//! out-of-order input, and records skipped lines and warnings.
+
+use crate::event::{Category, Event, EventKind, Failure, SourceRef, Tokens};
+use crate::ids::Key;
+use crate::records::{
+    CAT_LLM, CAT_TOOL, Cold, Hot, KNOWN_CATEGORIES, More, NO_TIME, NONE, PackedTokens, Src,
+    UUID_TAG, WIDE, flag, opt, pack_time,
+};
+use crate::{Diagnostic, MAX_DIAGNOSTICS, NodeId, NodeKind, Sym, Trace, clamp_time};
+
+impl Trace {
+    /// Records a skipped record.
+    pub fn skip(&mut self, file: u16, line: u64, message: impl Into<String>) {
+        self.skipped += 1;
+        self.generation += 1;
+        if self.diagnostics.len() < MAX_DIAGNOSTICS {
+            self.diagnostics.push(Diagnostic {
+                file,
+                line,
+                message: message.into(),
+            });
+        }
+    }
+
+    pub(crate) fn warn(&mut self, src: SourceRef, message: String) {
+        self.warnings_count += 1;
+        if self.warnings.len() < MAX_DIAGNOSTICS {
+            self.warnings.push(Diagnostic {
+                file: src.file,
+                line: src.line,
+                message,
+            });
+        }
+    }
+
+    /// A new node: a scope when it has a key, else a mark.
+    pub(crate) fn new_node(&mut self, key: Option<Key>, name: Sym) -> NodeId {
+        let id = self.hot.len() as NodeId;
+        let (kind, scope) = match key {
+            None => (NodeKind::Mark, NONE),
+            Some(key) => {
+                let ext = match key {
+                    Key::Str(e) => e,
+                    Key::Uuid(e) => e | UUID_TAG,
+                };
+                self.cold.push(Cold { ext, ..Cold::EMPTY });
+                (NodeKind::Scope, (self.cold.len() - 1) as u32)
+            }
+        };
+        self.hot.push(Hot {
+            start: NO_TIME,
+            start_src: Src::NONE,
+            name,
+            parent: NONE,
+            next_sibling: NONE,
+            more: NONE,
+            scope,
+            category: 0,
+            kind,
+            flags: 0,
+        });
+        id
+    }
+
+    fn category_code(&mut self, c: &Category) -> u16 {
+        let known = match c {
+            Category::Agent => 1,
+            Category::Function => 2,
+            Category::Tool => CAT_TOOL,
+            Category::Llm => CAT_LLM,
+            Category::Retriever => 5,
+            Category::Embedder => 6,
+            Category::Reranker => 7,
+            Category::Guardrail => 8,
+            Category::Evaluator => 9,
+            Category::Custom => 10,
+            Category::Unknown => 11,
+            Category::Other(_) => 0,
+        };
+        if known != 0 {
+            debug_assert_eq!(KNOWN_CATEGORIES[known as usize - 1], *c);
+            return known;
+        }
+        let base = KNOWN_CATEGORIES.len() + 1;
+        if let Some(i) = self.other_categories.iter().position(|k| k == c) {
+            return (base + i) as u16;
+        }
+        if base + self.other_categories.len() > usize::from(u16::MAX) {
+            // 65k distinct made-up categories: the rest are shown as "unknown".
+            return KNOWN_CATEGORIES.len() as u16;
+        }
+        self.other_categories.push(c.clone());
+        (base + self.other_categories.len() - 1) as u16
+    }
+
+    fn more_mut(&mut self, id: NodeId) -> &mut More {
+        let n = &mut self.hot[id as usize];
+        if n.more == NONE {
+            n.more = self.more.len() as u32;
+            self.more.push(More::default());
+        }
+        &mut self.more[n.more as usize]
+    }
+
+    fn set_src(&mut self, id: NodeId, end: bool, src: SourceRef) {
+        if end {
+            self.cold_mut(id).end_src = Src::pack(src);
+        } else {
+            self.hm(id).start_src = Src::pack(src);
+        }
+        if src.item != 0 {
+            self.items.insert((id, end), src.item);
+        } else if !self.items.is_empty() {
+            self.items.remove(&(id, end));
+        }
+    }
+
+    fn pack_tokens(&mut self, t: &Tokens) -> PackedTokens {
+        PackedTokens::pack(t).unwrap_or_else(|| {
+            self.wide_tokens.push(*t);
+            PackedTokens {
+                v: [(self.wide_tokens.len() - 1) as u32, 0, 0, 0, 0],
+                present: WIDE,
+            }
+        })
+    }
+
+    /// Applies one event. Never fails: oddities become warnings, nothing is dropped.
+    pub fn apply(&mut self, ev: &Event<'_>) {
+        self.events += 1;
+        let ts = ev.ts_us.map(clamp_time);
+        self.generation += 1;
+        let name = self.strings.intern(&ev.name);
+        // The node's time before this event: if the event moves it, its siblings are re-sorted.
+        let mut time_before = None;
+        let id = match ev.kind {
+            // Marks are never looked up by id: their (unique) ids are not kept.
+            EventKind::Mark => {
+                let id = self.new_node(None, name);
+                let n = self.hm(id);
+                n.start = pack_time(ts);
+                n.set(flag::HAS_START | flag::HAS_END, true);
+                self.set_src(id, false, ev.src);
+                if let Some(c) = &ev.category {
+                    let code = self.category_code(c);
+                    self.hm(id).category = code;
+                }
+                id
+            }
+            EventKind::Start => {
+                let key = self.key(&ev.id);
+                let id = match self.get_id(key) {
+                    Some(n)
+                        if !self.hot[n as usize].flag(flag::HAS_START)
+                            && self.hot[n as usize].kind == NodeKind::Scope =>
+                    {
+                        n
+                    }
+                    Some(_) => {
+                        self.warn(
+                            ev.src,
+                            format!(
+                                "duplicate start for id {:?}; kept as a second scope",
+                                &*ev.id
+                            ),
+                        );
+                        self.new_node(Some(key), name)
+                    }
+                    None => self.new_node(Some(key), name),
+                };
+                self.set_id(key, id);
+                time_before = self.node(id).sort_time();
+                let n = self.hm(id);
+                n.set(flag::HAS_START, true);
+                n.start = pack_time(ts);
+                n.set(flag::START_ESTIMATED, false);
+                n.set(flag::CONTAINER, n.flag(flag::CONTAINER) || ev.container);
+                self.set_src(id, false, ev.src);
+                id
+            }
+            EventKind::End => {
+                let key = self.key(&ev.id);
+                let id = match self.get_id(key) {
+                    Some(n)
+                        if !self.hot[n as usize].flag(flag::HAS_END)
+                            && self.hot[n as usize].kind == NodeKind::Scope =>
+                    {
+                        n
+                    }
+                    Some(_) => {
+                        self.warn(
+                            ev.src,
+                            format!("duplicate end for id {:?}; kept as a second scope", &*ev.id),
+                        );
+                        let n = self.new_node(Some(key), name);
+                        self.set_id(key, n);
+                        n
+                    }
+                    None => {
+                        let n = self.new_node(Some(key), name);
+                        self.set_id(key, n);
+                        n
+                    }
+                };
+                time_before = self.node(id).sort_time();
+                self.hm(id).set(flag::HAS_END, true);
+                self.cold_mut(id).end = pack_time(ts);
+                if !self.hot[id as usize].flag(flag::HAS_START) {
+                    if let (Some(end), Some(d)) = (ts, ev.duration_us.map(clamp_time)) {
+                        let n = self.hm(id);
+                        n.start = clamp_time(end.saturating_sub(d));
+                        n.set(flag::START_ESTIMATED, true);
+                    }
+                }
+                self.set_src(id, true, ev.src);
+                if let Some(t) = ev.tokens {
+                    let packed = self.pack_tokens(&t);
+                    let slot = self.cold(id).tokens;
+                    if slot == NONE {
+                        self.cold_mut(id).tokens = self.tokens.len() as u32;
+                        self.tokens.push(packed);
+                    } else {
+                        self.tokens[slot as usize] = packed;
+                    }
+                }
+                id
+            }
+        };
+        let was_placeholder = self.hot[id as usize].flag(flag::PLACEHOLDER);
+        self.hm(id).set(flag::PLACEHOLDER, false);
+        let old_name = self.hot[id as usize].name;
+        if old_name != name
+            && (ev.kind == EventKind::Start
+                || self.strings.resolve(old_name).is_empty()
+                || was_placeholder)
+        {
+            self.hm(id).name = name;
+        }
+        if let Some(c) = &ev.category {
+            if self.hot[id as usize].category == 0 || ev.kind == EventKind::Start {
+                let code = self.category_code(c);
+                self.hm(id).category = code;
+            }
+        }
+        if let Some(m) = &ev.model {
+            // Marks carry no model (they have no scope part to hold one).
+            if ev.kind != EventKind::Mark && (!ev.model_is_fallback || self.cold(id).model == NONE)
+            {
+                let sym = self.strings.intern(m).0;
+                self.cold_mut(id).model = sym;
+            }
+        }
+        if let Some(t) = &ev.tool_call_id {
+            let start = self.tool_ids.len() as u64;
+            let more = self.more_mut(id);
+            if more.tool_call_id.is_none() {
+                // Ids are short; a longer one is cut at a character boundary.
+                let mut end = t.len().min(u32::MAX as usize);
+                while !t.is_char_boundary(end) {
+                    end -= 1;
+                }
+                more.tool_call_id = Some((start, end as u32));
+                self.tool_ids.push_str(&t[..end]);
+            }
+        }
+        if let Failure::Error(text) = &ev.failure {
+            self.more_mut(id).error = Some(text.as_ref().into());
+            self.hm(id).set(flag::HAS_ERROR, true);
+        }
+        if was_placeholder {
+            // A parent that arrived after its children: they stop being runs of their own.
+            let mut c = self.cold(id).first_child;
+            while c != NONE {
+                let child = &mut self.hot[c as usize];
+                child.set(flag::IS_ROOT, false);
+                c = child.next_sibling;
+            }
+        }
+        match ev.parent.as_deref().filter(|p| !p.is_empty()) {
+            Some(p) => self.link(id, p, ev.src),
+            None if self.hot[id as usize].parent == NONE => self.mark_root_if_run(id),
+            None => {}
+        }
+        if self.node(id).sort_time() != time_before {
+            if let Some(p) = opt(self.hot[id as usize].parent) {
+                self.mark_unsorted(p);
+            }
+        }
+    }
+}

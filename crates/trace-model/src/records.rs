@@ -1,0 +1,216 @@
+//! The packed records behind every node: [`Hot`] for all of them, [`Cold`] for scopes,
+//! [`Src`] positions, [`PackedTokens`] slots and the rare [`More`] data. Sizes are asserted:
+//! the layout is the memory budget (ARCHITECTURE.md).
+
+use crate::event::{Category, SourceRef, Tokens};
+#[cfg(doc)]
+use crate::{MAX_ABS_TIME_US, Node};
+use crate::{NodeKind, Sym, clamp_time};
+
+/// "No value" for the `u32` links and indices packed into a [`Node`].
+pub(crate) const NONE: u32 = u32::MAX;
+/// "No time" for packed times; real times are clamped to ±[`MAX_ABS_TIME_US`].
+pub(crate) const NO_TIME: i64 = i64::MIN;
+/// Tag bit of [`Node`]'s external id: set when the id is a UUID kept in `Trace::uuids`.
+pub(crate) const UUID_TAG: u32 = 1 << 31;
+
+/// A [`SourceRef`] packed into 16 bytes: 48-bit offset and 16-bit file in one word; line
+/// numbers saturate at `u32::MAX`. A greentic step's `item` lives in `Trace::items`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Src {
+    pos: u64,
+    len: u32,
+    line: u32,
+}
+
+const OFFSET_BITS: u32 = 48;
+const OFFSET_MASK: u64 = (1 << OFFSET_BITS) - 1;
+
+impl Src {
+    pub(crate) const NONE: Self = Self {
+        pos: u64::MAX,
+        len: 0,
+        line: 0,
+    };
+
+    pub(crate) fn pack(s: SourceRef) -> Self {
+        Self {
+            pos: (u64::from(s.file) << OFFSET_BITS) | s.offset.min(OFFSET_MASK - 1),
+            len: s.len,
+            line: u32::try_from(s.line).unwrap_or(u32::MAX),
+        }
+    }
+
+    pub(crate) fn unpack(self, item: u32) -> Option<SourceRef> {
+        (self.pos != u64::MAX).then(|| SourceRef {
+            file: (self.pos >> OFFSET_BITS) as u16,
+            line: u64::from(self.line),
+            offset: self.pos & OFFSET_MASK,
+            len: self.len,
+            item,
+        })
+    }
+}
+
+pub(crate) mod flag {
+    pub const HAS_START: u8 = 1;
+    pub const HAS_END: u8 = 1 << 1;
+    pub const PLACEHOLDER: u8 = 1 << 2;
+    pub const CONTAINER: u8 = 1 << 3;
+    pub const START_ESTIMATED: u8 = 1 << 4;
+    pub const IS_ROOT: u8 = 1 << 5;
+    pub const UNSORTED: u8 = 1 << 6;
+    pub const HAS_ERROR: u8 = 1 << 7;
+}
+
+/// Category codes: 0 is "none", then the known categories in this order, then the trace's
+/// table of other names.
+pub(crate) const KNOWN_CATEGORIES: [Category; 11] = [
+    Category::Agent,
+    Category::Function,
+    Category::Tool,
+    Category::Llm,
+    Category::Retriever,
+    Category::Embedder,
+    Category::Reranker,
+    Category::Guardrail,
+    Category::Evaluator,
+    Category::Custom,
+    Category::Unknown,
+];
+pub(crate) const CAT_TOOL: u16 = 3;
+pub(crate) const CAT_LLM: u16 = 4;
+
+/// The part of every node (scope or mark) that is kept for all of them: 48 bytes.
+#[derive(Debug, Clone)]
+pub(crate) struct Hot {
+    pub(crate) start: i64,
+    pub(crate) start_src: Src,
+    pub(crate) name: Sym,
+    pub(crate) parent: u32,
+    pub(crate) next_sibling: u32,
+    pub(crate) more: u32,
+    /// Index of the scope's [`Cold`] part; `NONE` for a mark.
+    pub(crate) scope: u32,
+    pub(crate) category: u16,
+    pub(crate) kind: NodeKind,
+    pub(crate) flags: u8,
+}
+
+/// What only scopes need: their end, id, children, model and tokens. 44 bytes.
+#[derive(Debug, Clone)]
+pub(crate) struct Cold {
+    pub(crate) end: i64,
+    pub(crate) end_src: Src,
+    /// The producer's id: an index into `Trace::str_ids`, or with [`UUID_TAG`] into
+    /// `Trace::uuids`.
+    pub(crate) ext: u32,
+    pub(crate) first_child: u32,
+    pub(crate) last_child: u32,
+    pub(crate) model: u32,
+    pub(crate) tokens: u32,
+}
+
+impl Cold {
+    pub(crate) const EMPTY: Self = Self {
+        end: NO_TIME,
+        end_src: Src::NONE,
+        ext: 0,
+        first_child: NONE,
+        last_child: NONE,
+        model: NONE,
+        tokens: NONE,
+    };
+}
+
+/// A call's token usage in 24 bytes: five counts as `u32` with a presence mask. A count
+/// that does not fit (hostile input, or a truly huge figure) sends the whole record to the
+/// trace's `wide_tokens` table instead, so no figure is ever cut.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PackedTokens {
+    pub(crate) v: [u32; 5],
+    /// Bit i: field i was reported. `WIDE`: `v[0]` indexes `wide_tokens`.
+    pub(crate) present: u8,
+}
+
+pub(crate) const WIDE: u8 = 1 << 7;
+
+impl PackedTokens {
+    fn fields(t: &Tokens) -> [Option<u64>; 5] {
+        [t.input, t.output, t.total, t.cache_read, t.cache_write]
+    }
+
+    /// Packs `t`, or `None` when a count needs more than 32 bits.
+    pub(crate) fn pack(t: &Tokens) -> Option<Self> {
+        let mut p = Self {
+            v: [0; 5],
+            present: 0,
+        };
+        for (i, f) in Self::fields(t).into_iter().enumerate() {
+            if let Some(x) = f {
+                p.v[i] = u32::try_from(x).ok()?;
+                p.present |= 1 << i;
+            }
+        }
+        Some(p)
+    }
+
+    pub(crate) fn unpack(self) -> Tokens {
+        let f = |i: usize| (self.present & (1 << i) != 0).then(|| u64::from(self.v[i]));
+        Tokens {
+            input: f(0),
+            output: f(1),
+            total: f(2),
+            cache_read: f(3),
+            cache_write: f(4),
+        }
+    }
+}
+
+// The layout is the memory budget (ARCHITECTURE.md): keep it from growing unnoticed.
+const _: () = assert!(std::mem::size_of::<Hot>() == 48);
+const _: () = assert!(std::mem::size_of::<Cold>() == 48);
+const _: () = assert!(std::mem::size_of::<PackedTokens>() == 24);
+
+/// Rare per-node data, out of line.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct More {
+    pub(crate) error: Option<Box<str>>,
+    /// Byte range of the tool-call id in `Trace::tool_ids` (one arena: ids are unique per
+    /// call, so interning them would only add a table).
+    pub(crate) tool_call_id: Option<(u64, u32)>,
+}
+
+pub(crate) fn opt(v: u32) -> Option<u32> {
+    (v != NONE).then_some(v)
+}
+
+pub(crate) fn opt_time(t: i64) -> Option<i64> {
+    (t != NO_TIME).then_some(t)
+}
+
+pub(crate) fn pack_time(t: Option<i64>) -> i64 {
+    t.map_or(NO_TIME, clamp_time)
+}
+
+impl Hot {
+    pub(crate) fn flag(&self, f: u8) -> bool {
+        self.flags & f != 0
+    }
+
+    pub(crate) fn set(&mut self, f: u8, on: bool) {
+        if on {
+            self.flags |= f;
+        } else {
+            self.flags &= !f;
+        }
+    }
+
+    pub(crate) fn sort_time(&self, cold: &Cold) -> Option<i64> {
+        opt_time(self.start).or(if self.kind == NodeKind::Mark {
+            None
+        } else {
+            opt_time(cold.end)
+        })
+    }
+}

@@ -1,0 +1,255 @@
+//! The [`Trace`] itself and its read side: nodes, children, tables, sources, runs and
+//! diagnostics.
+
+use hashbrown::HashTable;
+use rustc_hash::FxHashMap;
+
+use crate::event::{Category, SourceRef, Tokens};
+use crate::ids::{StrEntry, UuidEntry};
+use crate::records::{Cold, Hot, KNOWN_CATEGORIES, More, PackedTokens, WIDE, flag, opt};
+use crate::{Children, Interner, Node, NodeId, NodeKind, Sym};
+
+/// How many diagnostics are kept verbatim; the rest are only counted.
+pub const MAX_DIAGNOSTICS: usize = 100;
+
+/// A line that could not be used, or an oddity worth telling the user about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub file: u16,
+    pub line: u64,
+    pub message: String,
+}
+
+/// Everything read so far.
+#[derive(Debug, Default, Clone)]
+pub struct Trace {
+    pub(crate) hot: Vec<Hot>,
+    pub(crate) cold: Vec<Cold>,
+    /// Scopes by non-UUID producer id.
+    pub(crate) ids: HashTable<u32>,
+    /// Non-UUID ids: their text in one arena, and the node registered under each.
+    pub(crate) str_ids: Vec<StrEntry>,
+    pub(crate) id_text: String,
+    /// Scopes by UUID: a table of node ids hashed by the node's UUID (4 bytes a slot).
+    pub(crate) uuid_ids: HashTable<u32>,
+    /// The UUID of each UUID-keyed node, indexed by its tagged `ext`.
+    pub(crate) uuids: Vec<UuidEntry>,
+    pub(crate) strings: Interner,
+    /// Category names beyond the known ones, indexed by code − 12.
+    pub(crate) other_categories: Vec<Category>,
+    pub(crate) more: Vec<More>,
+    pub(crate) tokens: Vec<PackedTokens>,
+    pub(crate) wide_tokens: Vec<Tokens>,
+    pub(crate) tool_ids: String,
+    /// Greentic step indices of nodes whose source is an element of a document.
+    pub(crate) items: FxHashMap<(NodeId, bool), u32>,
+    pub(crate) roots: Vec<NodeId>,
+    pub(crate) loose_marks: Vec<NodeId>,
+    pub(crate) files: Vec<String>,
+    /// Events applied.
+    pub events: u64,
+    /// Records skipped as unusable.
+    pub skipped: u64,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+    /// Oddities that did not lose data (duplicate ids, cycles); counted in full.
+    pub warnings_count: u64,
+    pub(crate) warnings: Vec<Diagnostic>,
+    /// Bumped by every change, so views can cache derived data.
+    pub generation: u64,
+    /// Parents whose children may be out of time order until [`Trace::settle`].
+    pub(crate) unsorted: Vec<NodeId>,
+}
+
+impl Trace {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers an input file; its index goes into [`SourceRef::file`].
+    pub fn add_file(&mut self, name: impl Into<String>) -> u16 {
+        self.files.push(name.into());
+        (self.files.len() - 1) as u16
+    }
+
+    pub fn files(&self) -> &[String] {
+        &self.files
+    }
+
+    pub fn file_name(&self, file: u16) -> &str {
+        self.files.get(file as usize).map_or("-", String::as_str)
+    }
+
+    pub fn node(&self, id: NodeId) -> Node<'_> {
+        let hot = &self.hot[id as usize];
+        Node {
+            kind: hot.kind,
+            name: hot.name,
+            hot,
+            cold: self.cold_of(hot),
+        }
+    }
+
+    /// How many nodes there are; ids run from 0 to this.
+    pub fn node_count(&self) -> usize {
+        self.hot.len()
+    }
+
+    /// Every node id, in arrival order.
+    pub fn node_ids(&self) -> impl Iterator<Item = NodeId> + use<> {
+        0..self.hot.len() as NodeId
+    }
+
+    pub(crate) fn cold_of(&self, hot: &Hot) -> &Cold {
+        opt(hot.scope).map_or(&Cold::EMPTY, |i| &self.cold[i as usize])
+    }
+
+    pub(crate) fn cold(&self, id: NodeId) -> &Cold {
+        self.cold_of(&self.hot[id as usize])
+    }
+
+    /// The scope part of a node; marks have none, and are never given one.
+    pub(crate) fn cold_mut(&mut self, id: NodeId) -> &mut Cold {
+        let i = self.hot[id as usize].scope;
+        &mut self.cold[i as usize]
+    }
+
+    pub(crate) fn hm(&mut self, id: NodeId) -> &mut Hot {
+        &mut self.hot[id as usize]
+    }
+
+    pub fn str(&self, sym: Sym) -> &str {
+        self.strings.resolve(sym)
+    }
+
+    /// The children of a node, in order.
+    pub fn children(&self, id: NodeId) -> Children<'_> {
+        Children {
+            hot: &self.hot,
+            next: self.cold(id).first_child,
+        }
+    }
+
+    /// The node's category, `None` for a generic mark.
+    pub fn category(&self, id: NodeId) -> Option<&Category> {
+        match self.hot[id as usize].category {
+            0 => None,
+            c if (c as usize) <= KNOWN_CATEGORIES.len() => Some(&KNOWN_CATEGORIES[c as usize - 1]),
+            c => self
+                .other_categories
+                .get(c as usize - KNOWN_CATEGORIES.len() - 1),
+        }
+    }
+
+    /// Token usage reported on the node itself.
+    pub fn tokens(&self, id: NodeId) -> Option<Tokens> {
+        let p = self.tokens[opt(self.cold(id).tokens)? as usize];
+        Some(if p.present & WIDE == 0 {
+            p.unpack()
+        } else {
+            self.wide_tokens[p.v[0] as usize]
+        })
+    }
+
+    /// The node's own error text.
+    pub fn error(&self, id: NodeId) -> Option<&str> {
+        let n = &self.hot[id as usize];
+        if !n.flag(flag::HAS_ERROR) {
+            return None;
+        }
+        Some(
+            opt(n.more)
+                .and_then(|m| self.more[m as usize].error.as_deref())
+                .unwrap_or(""),
+        )
+    }
+
+    pub fn tool_call_id(&self, id: NodeId) -> Option<&str> {
+        let (start, len) = self.more[opt(self.hot[id as usize].more)? as usize].tool_call_id?;
+        let start = start as usize;
+        self.tool_ids.get(start..start + len as usize)
+    }
+
+    /// Where the node's start record is.
+    pub fn start_src(&self, id: NodeId) -> Option<SourceRef> {
+        let item = self.items.get(&(id, false)).copied().unwrap_or(0);
+        self.hot[id as usize].start_src.unpack(item)
+    }
+
+    /// Where the node's end record is.
+    pub fn end_src(&self, id: NodeId) -> Option<SourceRef> {
+        let item = self.items.get(&(id, true)).copied().unwrap_or(0);
+        (self.hot[id as usize].kind == NodeKind::Scope)
+            .then(|| self.cold(id).end_src.unpack(item))
+            .flatten()
+    }
+
+    /// The start record, else the end record.
+    pub fn any_src(&self, id: NodeId) -> Option<SourceRef> {
+        self.start_src(id).or_else(|| self.end_src(id))
+    }
+
+    /// Run roots in arrival order: scopes with no parent, or whose parent was never seen.
+    pub fn runs(&self) -> impl Iterator<Item = NodeId> + '_ {
+        self.roots
+            .iter()
+            .copied()
+            .filter(|&r| self.hot[r as usize].flag(flag::IS_ROOT))
+    }
+
+    /// Marks outside any seen scope.
+    pub fn loose_marks(&self) -> impl Iterator<Item = NodeId> + '_ {
+        self.loose_marks.iter().copied().filter(|&m| {
+            let mut p = opt(self.hot[m as usize].parent);
+            while let Some(id) = p {
+                let n = &self.hot[id as usize];
+                if !n.flag(flag::PLACEHOLDER) {
+                    return false;
+                }
+                p = opt(n.parent);
+            }
+            true
+        })
+    }
+
+    /// The run root above a node (the node itself for a root).
+    pub fn root_of(&self, mut id: NodeId) -> NodeId {
+        let mut steps = 0usize;
+        while let Some(p) = opt(self.hot[id as usize].parent) {
+            if self.hot[id as usize].flag(flag::IS_ROOT)
+                || self.hot[p as usize].flag(flag::PLACEHOLDER)
+                || steps > self.hot.len()
+            {
+                break;
+            }
+            id = p;
+            steps += 1;
+        }
+        id
+    }
+
+    /// Path from the run root down to `id`, inclusive.
+    pub fn path_to(&self, id: NodeId) -> Vec<NodeId> {
+        let root = self.root_of(id);
+        let mut path = vec![id];
+        let mut cur = id;
+        while cur != root {
+            match opt(self.hot[cur as usize].parent) {
+                Some(p) => {
+                    path.push(p);
+                    cur = p;
+                }
+                None => break,
+            }
+        }
+        path.reverse();
+        path
+    }
+
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    pub fn warnings(&self) -> &[Diagnostic] {
+        &self.warnings
+    }
+}
