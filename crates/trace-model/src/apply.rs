@@ -270,12 +270,7 @@ impl Trace {
         }
         if was_placeholder {
             // A parent that arrived after its children: they stop being runs of their own.
-            let mut c = self.cold(id).first_child;
-            while c != NONE {
-                let child = &mut self.hot[c as usize];
-                child.set(flag::IS_ROOT, false);
-                c = child.next_sibling;
-            }
+            self.adopt_children(id);
         }
         match ev.parent.as_deref().filter(|p| !p.is_empty()) {
             Some(p) => self.link(id, p, ev.src),

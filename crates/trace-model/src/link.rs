@@ -87,7 +87,9 @@ impl Trace {
                 p
             }
         };
-        if self.node(child).has_children() && self.is_ancestor_or_self(child, parent) {
+        // `child` has no parent yet, so it closes a cycle only if it is the run root above
+        // `parent` (a placeholder parent is a root of its own and closes none).
+        if self.node(child).has_children() && self.run_root_mut(parent) == child {
             self.warn(
                 src,
                 format!("parent {parent_key:?} would close a cycle; shown as a root"),
@@ -112,24 +114,41 @@ impl Trace {
             self.mark_root_if_run(child);
         } else {
             self.hm(child).set(flag::IS_ROOT, false);
+            if self.hot[child as usize].kind == NodeKind::Scope {
+                let root = self.run_root_mut(parent);
+                self.cold_mut(child).up = root;
+            }
         }
     }
 
-    /// Whether `a` is `b` or one of `b`'s ancestors.
-    fn is_ancestor_or_self(&self, a: NodeId, b: NodeId) -> bool {
-        let mut cur = Some(b);
-        let mut steps = 0usize;
-        while let Some(c) = cur {
-            if c == a {
-                return true;
+    /// A placeholder was filled: the scopes that hung under it join its run.
+    pub(crate) fn adopt_children(&mut self, id: NodeId) {
+        let mut c = self.cold(id).first_child;
+        while c != NONE {
+            let child = &mut self.hot[c as usize];
+            child.set(flag::IS_ROOT, false);
+            let (next, scope) = (child.next_sibling, child.kind == NodeKind::Scope);
+            if scope {
+                self.cold_mut(c).up = id;
             }
-            steps += 1;
-            if steps > self.hot.len() {
-                return true;
-            }
-            cur = opt(self.hot[c as usize].parent);
+            c = next;
         }
-        false
+    }
+
+    /// The run root above a scope, compressing the union-find path on the way.
+    pub fn run_root_mut(&mut self, id: NodeId) -> NodeId {
+        let mut root = id;
+        while let Some(up) = opt(self.cold(root).up) {
+            root = up;
+        }
+        let mut cur = id;
+        while let Some(up) = opt(self.cold(cur).up) {
+            if up != root {
+                self.cold_mut(cur).up = root;
+            }
+            cur = up;
+        }
+        root
     }
 
     /// Sibling order: time, then arrival (node ids grow in arrival order).

@@ -109,6 +109,10 @@ pub(crate) struct Cold {
     pub(crate) last_child: u32,
     pub(crate) model: u32,
     pub(crate) tokens: u32,
+    /// Union-find link towards this scope's run root ([`NONE`]: it is one), kept in what
+    /// would otherwise be padding. Parents are set once, so the links only ever merge and
+    /// can be compressed; linking and cycle checks cost O(log n) amortized on any input.
+    pub(crate) up: u32,
 }
 
 impl Cold {
@@ -120,6 +124,7 @@ impl Cold {
         last_child: NONE,
         model: NONE,
         tokens: NONE,
+        up: NONE,
     };
 }
 

@@ -211,20 +211,20 @@ impl Trace {
         })
     }
 
-    /// The run root above a node (the node itself for a root).
-    pub fn root_of(&self, mut id: NodeId) -> NodeId {
-        let mut steps = 0usize;
-        while let Some(p) = opt(self.hot[id as usize].parent) {
-            if self.hot[id as usize].flag(flag::IS_ROOT)
-                || self.hot[p as usize].flag(flag::PLACEHOLDER)
-                || steps > self.hot.len()
-            {
-                break;
+    /// The run root above a node (the node itself for a root), by the scopes' union-find
+    /// links (see [`Trace::run_root_mut`], which also shortens them).
+    pub fn root_of(&self, id: NodeId) -> NodeId {
+        let mut cur = id;
+        if self.hot[id as usize].kind == NodeKind::Mark {
+            match opt(self.hot[id as usize].parent) {
+                Some(p) if !self.hot[p as usize].flag(flag::PLACEHOLDER) => cur = p,
+                _ => return id,
             }
-            id = p;
-            steps += 1;
         }
-        id
+        while let Some(up) = opt(self.cold(cur).up) {
+            cur = up;
+        }
+        cur
     }
 
     /// Path from the run root down to `id`, inclusive.
