@@ -3,6 +3,10 @@
 //! Each reader implements [`Reader`]: it is fed one complete line (or, for document formats,
 //! the whole document) and calls back with zero or more [`Event`]s. Readers keep only the
 //! parsing state a dialect needs (harn's open iteration per session); they never do IO.
+//!
+//! Owns what a record means: one module per dialect with its reader and its sniff rules,
+//! the registry of dialects ([`DIALECTS`]), and token normalization (`usage`). Must not touch
+//! files, sockets, the clock, threads or the terminal: bytes in, events out (ingest does IO).
 
 pub mod atof;
 mod dialect;

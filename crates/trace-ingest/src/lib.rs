@@ -4,6 +4,11 @@
 //! (holding a partial last line until its newline arrives), sniffs the dialect from the first
 //! lines, and keeps line numbers and byte offsets so errors cite a line and payloads can be
 //! re-read. Document dialects (greentic) are decoded whole.
+//!
+//! Owns every read of the outside world for the trace: whole files (one or two cores),
+//! rotated sets, following (notify plus its own stat poll), stdin, payload re-reads. Opens logs
+//! read-only. Must not touch the terminal or async runtimes, nor decide what a record means
+//! (that is `trace-formats`).
 
 pub mod files;
 pub mod follow;

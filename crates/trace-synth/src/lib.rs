@@ -4,6 +4,9 @@
 //! Shared by the `gen_atof` example, the `summary` bench and the `synth` test, so the
 //! benchmark data and the token-counting cross-check come from one place.
 //!
+//! Dev-only (`publish = false`): never a dependency of the app or a library crate. Writes to
+//! any `io::Write`; no terminal, no clock (times come from the seed).
+//!
 //! A file is several runs appended one after another. A run is a session `agent` scope
 //! holding turn `agent` scopes; a turn holds `llm` calls (OpenAI or Anthropic spelling,
 //! streamed ones with `llm.chunk` marks), parallel `tool` scopes linked by `tool_call_id`,
