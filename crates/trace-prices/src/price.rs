@@ -35,19 +35,31 @@ pub struct Usage {
 /// Why a usage cannot be priced although its model is known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Inconsistent {
-    /// `cache_read + cache_write_* > input_total`: the uncached count would be negative.
+    /// `cache_read + cache_write_* > input_total` (or beyond `u64`): the uncached count would
+    /// be negative.
     CacheExceedsInput,
     /// `reasoning > output`.
     ReasoningExceedsOutput,
 }
 
 impl Usage {
-    /// All cache writes, whatever their TTL.
+    /// All cache writes, whatever their TTL (saturating).
     pub fn cache_write_sum(&self) -> u64 {
         [self.cache_write_5m, self.cache_write_1h, self.cache_write]
             .iter()
-            .map(|v| v.unwrap_or(0))
-            .sum()
+            .fold(0u64, |a, v| a.saturating_add(v.unwrap_or(0)))
+    }
+
+    /// Cache reads plus writes; `None` if the sum overflows.
+    fn cached(&self) -> Option<u64> {
+        [
+            self.cache_read,
+            self.cache_write_5m,
+            self.cache_write_1h,
+            self.cache_write,
+        ]
+        .iter()
+        .try_fold(0u64, |a, v| a.checked_add(v.unwrap_or(0)))
     }
 
     /// Whether every bucket is `None` (nothing reported).
@@ -57,7 +69,9 @@ impl Usage {
 
     /// The invariants of TOKENS.md §1.1 that pricing relies on.
     pub fn check(&self) -> Result<(), Inconsistent> {
-        let cached = self.cache_read.unwrap_or(0) + self.cache_write_sum();
+        let Some(cached) = self.cached() else {
+            return Err(Inconsistent::CacheExceedsInput);
+        };
         if self.input_total.is_some_and(|t| cached > t) {
             return Err(Inconsistent::CacheExceedsInput);
         }
@@ -119,11 +133,11 @@ pub(crate) fn cost(price: &Price, usage: &Usage) -> Option<(f64, bool)> {
     if price.input.is_none() && price.output.is_none() {
         return None;
     }
-    let read = usage.cache_read.unwrap_or(0);
-    let written = usage.cache_write_sum();
+    // `check` passed: the cached parts sum without overflow and fit in `input_total`.
+    let cached = usage.cached()?;
     // The tier threshold is the whole prompt; without a reported total, its known parts.
-    let threshold = usage.input_total.unwrap_or(read + written);
-    let uncached = usage.input_total.map(|t| t - read - written);
+    let threshold = usage.input_total.unwrap_or(cached);
+    let uncached = usage.input_total.map(|t| t - cached);
 
     // Σ tokens × USD-per-million: micro-dollars, divided once at the end.
     let mut micro = 0.0;

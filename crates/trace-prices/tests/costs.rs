@@ -230,6 +230,16 @@ fn inconsistent_or_empty_usage_is_not_priced() {
     assert_eq!(reasoning.check(), Err(Inconsistent::ReasoningExceedsOutput));
     assert!(cat.cost("gpt-4.1", None, &reasoning, None).is_none());
     assert!(cat.cost("gpt-4.1", None, &Usage::default(), None).is_none());
+    // Parts that overflow u64 are inconsistent, not a panic.
+    let huge = Usage {
+        input_total: Some(u64::MAX),
+        cache_read: Some(u64::MAX),
+        cache_write_1h: Some(1),
+        output: Some(u64::MAX),
+        ..Usage::default()
+    };
+    assert_eq!(huge.check(), Err(Inconsistent::CacheExceedsInput));
+    assert!(cat.cost("gpt-4.1", None, &huge, None).is_none());
     // Zero is reported, not missing: a priced zero.
     let zero = Usage {
         input_total: Some(0),
