@@ -79,6 +79,10 @@ fn each_crate_depends_only_on_its_lower_layers() {
             "trace-synth",
             &["trace-formats", "trace-model", "serde", "serde_json"],
         ),
+        (
+            "trace-prices",
+            &["regex", "serde", "serde_json", "thiserror"],
+        ),
     ];
     for (krate, ok) in allowed {
         let deps = dependencies(&root().join("crates").join(krate).join("Cargo.toml"));
@@ -96,7 +100,12 @@ fn each_crate_depends_only_on_its_lower_layers() {
 #[test]
 fn pure_crates_never_read_the_clock() {
     let mut files = Vec::new();
-    for krate in ["trace-model", "trace-formats", "trace-report"] {
+    for krate in [
+        "trace-model",
+        "trace-formats",
+        "trace-report",
+        "trace-prices",
+    ] {
         sources(&root().join("crates").join(krate).join("src"), &mut files);
     }
     assert!(
