@@ -6,9 +6,18 @@
 //! mechanism where the native watcher is unavailable (network filesystems). notify's own
 //! `PollWatcher` is not used: in notify 8 it misses appends (PERFORMANCE.md §3.6).
 //! Each wake-up reads only the bytes appended since the last offset; a line is used only once
-//! its newline has arrived. Truncation, replacement by rename, and greentic's atomic rewrite
-//! restart everything from the top with [`IngestMsg::Reset`]; a new rotated part is started
-//! only after the previous part was read to its end.
+//! its newline has arrived. A file's identity is its inode plus a [`identity::Fingerprint`]
+//! of the bytes read, re-checked on each wake-up: truncation, a truncate-and-refill and a
+//! rewrite restart everything from the top with [`IngestMsg::Reset`]; a replacement whose old
+//! content is a prefix of the new is an append. A file renamed away (logrotate's
+//! `mv app.jsonl app.jsonl.1`) is not a reset: it is retired, read to its end through the
+//! descriptor still open (the writer may still be writing to it) while the new file at the
+//! path is followed as the next part. A new `-NNNNNN` part is started only after the previous
+//! part was read to its end. Streams (stdin, FIFOs, pipes) have threads of their own
+//! ([`stream`]); a file that cannot be opened is reported and retried.
+
+pub mod identity;
+pub mod stream;
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -41,6 +50,8 @@ pub enum Target {
     Dir(PathBuf),
     /// Standard input.
     Stdin,
+    /// A FIFO, pipe (`<(producer)`) or character device: read as a stream on its own thread.
+    Stream(PathBuf),
 }
 
 impl Target {
@@ -50,6 +61,8 @@ impl Target {
             Self::Stdin
         } else if arg.is_dir() {
             Self::Dir(arg.to_path_buf())
+        } else if stream::is_stream(arg) {
+            Self::Stream(arg.to_path_buf())
         } else {
             Self::File(arg.to_path_buf())
         }
@@ -67,6 +80,11 @@ struct Tail {
     decoder: Option<Decoder>,
     document: Option<(i64, u64, u64)>,
     announced_wait: bool,
+    /// An open failed; announced once, retried on each wake-up.
+    announced_unreadable: bool,
+    fingerprint: identity::Fingerprint,
+    /// Files renamed away, still read through their descriptors until they go quiet.
+    retired: Vec<Retired>,
 }
 
 impl Tail {
@@ -80,9 +98,23 @@ impl Tail {
             decoder: None,
             document: None,
             announced_wait: false,
+            announced_unreadable: false,
+            fingerprint: identity::Fingerprint::default(),
+            retired: Vec::new(),
         }
     }
 }
+
+/// A file renamed away while followed: the writer may still append to it until it reopens.
+struct Retired {
+    file: File,
+    offset: u64,
+    decoder: Decoder,
+    quiet_since: std::time::Instant,
+}
+
+/// How long a renamed-away file is still read after its last growth.
+const RETIRE_AFTER: Duration = Duration::from_secs(2);
 
 /// Why a tail asks for everything to start over.
 struct Restart;
@@ -122,7 +154,18 @@ impl Follower {
 
     fn run(mut self) {
         if self.targets.contains(&Target::Stdin) {
-            self.spawn_stdin();
+            self.spawn_stream(stream::Source::Stdin);
+        }
+        let streams: Vec<PathBuf> = self
+            .targets
+            .iter()
+            .filter_map(|t| match t {
+                Target::Stream(p) => Some(p.clone()),
+                _ => None,
+            })
+            .collect();
+        for p in streams {
+            self.spawn_stream(stream::Source::Path(p));
         }
         let (wake_tx, wake_rx) = std::sync::mpsc::channel::<()>();
         let _watcher = self.watch(wake_tx);
@@ -200,7 +243,7 @@ impl Follower {
                     }
                 }),
                 Target::Dir(d) => Some(d.as_path()),
-                Target::Stdin => None,
+                Target::Stdin | Target::Stream(_) => None,
             };
             if let Some(d) = dir {
                 let _ = w.watch(d, notify::RecursiveMode::NonRecursive);
@@ -228,7 +271,7 @@ impl Follower {
                     found.sort();
                     bases.extend(found);
                 }
-                Target::Stdin => {}
+                Target::Stdin | Target::Stream(_) => {}
             }
         }
         for b in bases {
@@ -271,11 +314,14 @@ impl Follower {
                 }
                 return Ok(());
             };
+            if !self.open_part(i, &first) {
+                return Ok(());
+            }
             if self.tails[i].announced_wait {
                 let _ = self.send(IngestMsg::Status(format!("following {}", first.display())));
             }
-            self.open_part(i, &first);
         }
+        self.poll_retired(i);
         loop {
             self.read_new(i)?;
             // Move on to the next rotated part only once this one is drained.
@@ -289,15 +335,34 @@ impl Follower {
             match next {
                 Some(p) if self.tails[i].document.is_none() => {
                     self.read_new(i)?;
-                    self.open_part(i, &p);
+                    if !self.open_part(i, &p) {
+                        return Ok(());
+                    }
                 }
                 _ => return Ok(()),
             }
         }
     }
 
-    fn open_part(&mut self, i: usize, path: &Path) {
-        let Ok(f) = File::open(path) else { return };
+    /// Opens `path` as the tail's next part; false (reported once, retried on the next
+    /// wake-up) when it cannot be opened.
+    fn open_part(&mut self, i: usize, path: &Path) -> bool {
+        let f = match File::open(path) {
+            Ok(f) => f,
+            Err(e) => {
+                if !self.tails[i].announced_unreadable {
+                    self.tails[i].announced_unreadable = true;
+                    let _ = self.send(IngestMsg::Status(format!(
+                        "cannot read {}: {e}; retrying",
+                        path.display()
+                    )));
+                }
+                return false;
+            }
+        };
+        if std::mem::take(&mut self.tails[i].announced_unreadable) {
+            let _ = self.send(IngestMsg::Status(format!("following {}", path.display())));
+        }
         let ino = f.metadata().map_or(0, |m| m.ino());
         let idx = self.register(path);
         let t = &mut self.tails[i];
@@ -305,6 +370,7 @@ impl Follower {
         t.file = Some(f);
         t.ino = ino;
         t.offset = 0;
+        t.fingerprint = identity::Fingerprint::default();
         match t.decoder.as_mut() {
             Some(d) => d.next_part(idx),
             None => {
@@ -315,6 +381,77 @@ impl Follower {
                 ));
             }
         }
+        true
+    }
+
+    /// The path now names another file. The old one renamed away (still linked) is retired
+    /// and the new one followed as the next part; a replacement whose content starts with
+    /// what was read is adopted in place (an append); anything else starts over.
+    fn moved(&mut self, i: usize, path: &Path, path_ino: u64) -> Result<(), Restart> {
+        let t = &mut self.tails[i];
+        let Some(old) = t.file.take() else {
+            return Ok(());
+        };
+        let linked = old.metadata().is_ok_and(|m| m.nlink() > 0);
+        if linked && t.document.is_none() {
+            let idx_name = path.display().to_string();
+            let format = t.decoder.as_ref().and_then(Decoder::format).or(self.format);
+            let idx = self.register(path);
+            let t = &mut self.tails[i];
+            let old_decoder = t.decoder.replace(Decoder::new(idx, Some(idx_name), format));
+            if let Some(decoder) = old_decoder {
+                t.retired.push(Retired {
+                    file: old,
+                    offset: t.offset,
+                    decoder,
+                    quiet_since: std::time::Instant::now(),
+                });
+            }
+            let Ok(f) = File::open(path) else {
+                return Ok(());
+            };
+            t.file = Some(f);
+            t.ino = path_ino;
+            t.offset = 0;
+            t.fingerprint = identity::Fingerprint::default();
+            // The old file's tail is read before the new file's head.
+            self.poll_retired(i);
+            return Ok(());
+        }
+        let Ok(new) = File::open(path) else {
+            t.file = Some(old);
+            return Ok(());
+        };
+        let grown = new.metadata().is_ok_and(|m| m.len() >= t.offset);
+        if t.document.is_none() && grown && t.fingerprint.matches(&new) {
+            t.file = Some(new);
+            t.ino = path_ino;
+            return Ok(());
+        }
+        Err(Restart)
+    }
+
+    /// Reads retired files to their current ends; drops those quiet for [`RETIRE_AFTER`].
+    fn poll_retired(&mut self, i: usize) {
+        let Follower {
+            tails, batch, tx, ..
+        } = self;
+        let t = &mut tails[i];
+        let mut sink = Flushing::new(batch, tx);
+        for r in &mut t.retired {
+            let len = r.file.metadata().map_or(0, |m| m.len());
+            if len > r.offset {
+                r.offset += drain(&mut r.file, r.offset, len, &mut r.decoder, &mut sink);
+                r.quiet_since = std::time::Instant::now();
+            }
+        }
+        t.retired.retain_mut(|r| {
+            if r.quiet_since.elapsed() < RETIRE_AFTER {
+                return true;
+            }
+            r.decoder.finish(&mut sink);
+            false
+        });
     }
 
     fn read_new(&mut self, i: usize) -> Result<(), Restart> {
@@ -322,18 +459,27 @@ impl Follower {
         let Some(path) = t.parts.last().cloned() else {
             return Ok(());
         };
-        let Ok(meta) = std::fs::metadata(&path) else {
-            // Gone (deleted or mid-rename): keep what we have; a replacement restarts.
+        // The path may name another file now (renamed away, replaced); the descriptor still
+        // reads the one being followed.
+        if let Ok(m) = std::fs::metadata(&path) {
+            if m.ino() != t.ino {
+                let moved_ino = m.ino();
+                self.moved(i, &path, moved_ino)?;
+            }
+        }
+        let t = &mut self.tails[i];
+        let Some(f) = t.file.as_mut() else {
             return Ok(());
         };
-        if meta.ino() != t.ino {
-            return Err(Restart);
-        }
-        let Some(f) = t.file.as_mut() else {
+        let Ok(meta) = f.metadata() else {
             return Ok(());
         };
         let len = meta.len();
         if len < t.offset {
+            return Err(Restart);
+        }
+        // Same inode, same or bigger size, yet other bytes where we read: rewritten.
+        if t.document.is_none() && !t.fingerprint.matches(f) {
             return Err(Restart);
         }
         // Decide the dialect from the head once, to know whether this is a document.
@@ -401,6 +547,7 @@ impl Follower {
                 Ok(n) => n,
             };
             t.offset += n as u64;
+            t.fingerprint.extend(&buf[..n]);
             if let Some(d) = t.decoder.as_mut() {
                 let before = d.format();
                 d.feed(&buf[..n], &mut sink);
@@ -481,41 +628,39 @@ impl Follower {
         .map_err(|_| Restart)?;
         d.resume_at(Format::Atof, end, lines);
         t.offset = end;
+        t.fingerprint = identity::Fingerprint::reread(f, end);
         Ok(())
     }
 
-    fn spawn_stdin(&mut self) {
-        let idx = self.register(Path::new("-"));
-        // The file must be registered before the stdin thread's first batch arrives.
+    fn spawn_stream(&mut self, source: stream::Source) {
+        let name = match &source {
+            stream::Source::Stdin => PathBuf::from("-"),
+            stream::Source::Path(p) => p.clone(),
+        };
+        let idx = self.register(&name);
+        // The file must be registered before the stream thread's first batch arrives.
         let _ = self.flush();
-        let tx = self.tx.clone();
-        let format = self.format;
-        std::thread::Builder::new()
-            .name("stdin".into())
-            .spawn(move || {
-                let mut d = Decoder::new(idx, Some("-".into()), format);
-                let mut input = std::io::stdin().lock();
-                let mut buf = vec![0u8; 64 * 1024];
-                loop {
-                    let n = match input.read(&mut buf) {
-                        Ok(0) | Err(_) => 0,
-                        Ok(n) => n,
-                    };
-                    let mut b = Batch::default();
-                    if n == 0 {
-                        d.finish(&mut b);
-                        let _ = tx.send(IngestMsg::Batch(b));
-                        let _ = tx.send(IngestMsg::Status("stdin closed".into()));
-                        return;
-                    }
-                    d.feed(&buf[..n], &mut b);
-                    if !b.is_empty() && tx.send(IngestMsg::Batch(b)).is_err() {
-                        return;
-                    }
-                }
-            })
-            .expect("spawn stdin thread");
+        stream::spawn(source, idx, self.format, self.tx.clone());
     }
+}
+
+/// Reads `f` from `offset` to `len` into `d`; returns the bytes read.
+fn drain(f: &mut File, offset: u64, len: u64, d: &mut Decoder, sink: &mut Flushing<'_>) -> u64 {
+    if f.seek(SeekFrom::Start(offset)).is_err() {
+        return 0;
+    }
+    let mut buf = vec![0u8; READ_CHUNK.min((len - offset) as usize)];
+    let mut done = 0u64;
+    while offset + done < len && !sink.closed {
+        let want = (len - offset - done).min(buf.len() as u64) as usize;
+        let n = match f.read(&mut buf[..want]) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        done += n as u64;
+        d.feed(&buf[..n], sink);
+    }
+    done
 }
 
 /// Waits for a watcher notification or the poll interval, then swallows the rest of a burst so
