@@ -442,6 +442,10 @@ fn explore(args: &ExploreArgs) -> Result<ExitCode> {
 
 /// `trace-tui demo`: a scripted session written live to a file, explored through `--follow`.
 fn demo(speed: f64, out: Option<PathBuf>) -> Result<ExitCode> {
+    // Before the writer starts: no file is left behind when there is nothing to show it on.
+    if !trace_tui::runtime::has_terminal() {
+        anyhow::bail!("the explorer needs a terminal; try `trace-tui summary FILE`");
+    }
     let keep = out.is_some();
     let path = out.unwrap_or_else(|| {
         std::env::temp_dir().join(format!("trace-tui-demo-{}.jsonl", std::process::id()))

@@ -235,7 +235,7 @@ fn spawn_signal_watcher(tx: SyncSender<Msg>) {
                         kinds.into_iter().filter_map(|k| signal(k).ok()).collect();
                     let any = async {
                         let waits = streams.iter_mut().map(|s| Box::pin(s.recv()));
-                        let _ = futures_select_all(waits.collect()).await;
+                        futures_select_all(waits.collect()).await;
                     };
                     tokio::select! {
                         () = any => {}

@@ -47,6 +47,7 @@ impl LineSplitter {
     }
 
     /// This splitter with another line limit.
+    #[must_use]
     pub fn with_max(mut self, max: usize) -> Self {
         self.max = max;
         self

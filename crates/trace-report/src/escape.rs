@@ -23,7 +23,7 @@ pub fn escape_json(text: &str) -> std::borrow::Cow<'_, str> {
     let mut out = String::with_capacity(text.len() + 16);
     for c in text.chars() {
         if needs_escape(c) {
-            out.push_str(&format!("\\u{:04x}", c as u32));
+            let _ = std::fmt::Write::write_fmt(&mut out, format_args!("\\u{:04x}", c as u32));
         } else {
             out.push(c);
         }

@@ -31,12 +31,11 @@ impl Reader for AtofReader {
         // A bad byte costs itself (U+FFFD), not the record: a run whose name has one would
         // otherwise vanish and its children become runs.
         let lossy;
-        let text = match std::str::from_utf8(record) {
-            Ok(t) => t,
-            Err(_) => {
-                lossy = String::from_utf8_lossy(record);
-                &*lossy
-            }
+        let text = if let Ok(t) = std::str::from_utf8(record) {
+            t
+        } else {
+            lossy = String::from_utf8_lossy(record);
+            &*lossy
         };
         let mut line: Line<'_> = serde_json::from_str(text)
             .map_err(|e| ParseError::from_json(&e, Format::Atof, record))?;
