@@ -9,6 +9,9 @@ use clap::{Args, Parser, Subcommand};
 use trace_formats::Format;
 use trace_ingest::follow::{self, Target};
 
+mod follow_summary;
+use follow_summary::follow_summary;
+
 const EXAMPLES: &str = "\
 Examples:
   trace-tui demo                                          a live agent session, followed as it is written
@@ -25,6 +28,9 @@ Examples:
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// Longest line read, in bytes; a longer line is skipped with a diagnostic naming it.
+    #[arg(long, global = true, value_name = "BYTES", default_value_t = trace_ingest::DEFAULT_MAX_LINE_BYTES)]
+    max_line_bytes: usize,
     #[command(flatten)]
     explore: ExploreArgs,
 }
@@ -116,6 +122,7 @@ fn main() -> ExitCode {
 
 fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
+    trace_ingest::set_max_line_bytes(cli.max_line_bytes);
     let Some(command) = cli.command else {
         return explore(&cli.explore);
     };
@@ -232,11 +239,13 @@ fn diff(
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     if json {
+        let mut esc = trace_report::escape::EscapingWriter::new(&mut out);
         serde_json::to_writer_pretty(
-            &mut out,
+            &mut esc,
             &diff_json((&left, &lref), (right, &rref), &result),
         )?;
-        writeln!(out)?;
+        writeln!(esc)?;
+        esc.flush()?;
     } else {
         write_diff_text(&mut out, &lref, &rref, &result)?;
     }
@@ -263,48 +272,6 @@ fn phase_report(phase: &str, since: std::time::Instant) {
         field("VmRSS:"),
         field("VmHWM:")
     );
-}
-
-/// `summary --follow`: one line per run as it completes, until stdin closes or forever.
-fn follow_summary(files: &[PathBuf], format: Option<Format>, json: bool) -> Result<ExitCode> {
-    use trace_ingest::IngestMsg;
-    let targets: Vec<Target> = files.iter().map(|f| Target::from_arg(f)).collect();
-    let stdin_only = targets.iter().all(|t| *t == Target::Stdin);
-    let rx = follow::spawn(targets, format, FOLLOW_QUEUE);
-    let mut trace = trace_model::Trace::new();
-    let mut done = trace_report::summary::CompletedRuns::default();
-    let stdout = io::stdout();
-    let mut out = stdout.lock();
-    let mut finished = false;
-    while !finished {
-        let Ok(msg) = rx.recv() else { break };
-        let mut pending = Some(msg);
-        // Drain what is queued, then report once.
-        while let Some(msg) = pending.take().or_else(|| rx.try_recv().ok()) {
-            match msg {
-                IngestMsg::Batch(b) => b.apply_to(&mut trace),
-                IngestMsg::Reset => {
-                    trace = trace_model::Trace::new();
-                    done.reset();
-                }
-                IngestMsg::Status(s) => {
-                    finished |= stdin_only && s == "stdin closed";
-                    eprintln!("trace-tui: {}", trace_model::text::clean(&s));
-                }
-                // Only background loads send these; the follower never does.
-                IngestMsg::Progress { .. } | IngestMsg::Preview(_) | IngestMsg::Loaded(_) => {}
-            }
-        }
-        for (id, s) in done.take_new(&trace) {
-            if json {
-                writeln!(out, "{}", trace_report::summary::run_json(&trace, id, &s))?;
-            } else {
-                writeln!(out, "{}", trace_report::summary::run_line(&trace, id, &s))?;
-            }
-        }
-        out.flush()?;
-    }
-    Ok(ExitCode::SUCCESS)
 }
 
 /// Batches in flight between the follow thread and the UI: a runaway log slows the reader, never the keys.
@@ -352,6 +319,10 @@ fn explore(args: &ExploreArgs) -> Result<ExitCode> {
 
 /// `trace-tui demo`: a scripted session written live to a file, explored through `--follow`.
 fn demo(speed: f64, out: Option<PathBuf>) -> Result<ExitCode> {
+    // Before the writer starts: no file is left behind when there is nothing to show it on.
+    if !trace_tui::runtime::has_terminal() {
+        anyhow::bail!("the explorer needs a terminal; try `trace-tui summary FILE`");
+    }
     let keep = out.is_some();
     let path = out.unwrap_or_else(|| {
         std::env::temp_dir().join(format!("trace-tui-demo-{}.jsonl", std::process::id()))
@@ -371,13 +342,20 @@ fn demo(speed: f64, out: Option<PathBuf>) -> Result<ExitCode> {
                 );
             }
         })?;
-    let result = explore(&ExploreArgs {
+    // Removed however the explorer ends: a return, an error, or a panic unwinding through.
+    let _cleanup = (!keep).then(|| RemoveOnDrop(path.clone()));
+    explore(&ExploreArgs {
         format: None,
         follow: true,
         files: vec![path.clone()],
-    });
-    if !keep {
-        let _ = std::fs::remove_file(&path);
+    })
+}
+
+/// Deletes a file when dropped (the demo's temporary log).
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
     }
-    result
 }

@@ -76,6 +76,9 @@ pub fn run_explorer(input: ExplorerInput) -> Result<()> {
         title,
         live,
     } = input;
+    if !has_terminal() {
+        anyhow::bail!("the explorer needs a terminal; try `trace-tui summary FILE`");
+    }
     let mut app = App::new(trace, formats, title, live);
     let (tx, rx) = mpsc::sync_channel::<Msg>(CHANNEL);
     if let Some(updates) = updates {
@@ -164,6 +167,19 @@ pub fn run_explorer(input: ExplorerInput) -> Result<()> {
     Ok(())
 }
 
+/// Whether there is a terminal to draw on and read keys from: stdout is one and the process
+/// has a controlling terminal (`/dev/tty`, which crossterm reads keys from). Cron, `ssh`
+/// without `-t` and `setsid` have none.
+pub fn has_terminal() -> bool {
+    use std::io::IsTerminal;
+    stdout().is_terminal()
+        && std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/tty")
+            .is_ok()
+}
+
 /// Applies one message; returns whether the screen may have changed.
 fn handle(app: &mut App, m: Msg) -> bool {
     let action = match m {
@@ -190,7 +206,9 @@ fn handle(app: &mut App, m: Msg) -> bool {
     }
 }
 
-/// SIGTERM, SIGHUP and an external SIGINT end the loop like `q` (in raw mode Ctrl-C is a key).
+/// SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM and an external SIGINT end the loop
+/// like `q` (in raw mode Ctrl-C is a key), so the terminal is restored on the way out: each
+/// of them would otherwise kill the process with the terminal still in raw mode.
 fn spawn_signal_watcher(tx: SyncSender<Msg>) {
     let _ = thread::Builder::new()
         .name("signals".into())
@@ -205,15 +223,22 @@ fn spawn_signal_watcher(tx: SyncSender<Msg>) {
                 #[cfg(unix)]
                 {
                     use tokio::signal::unix::{SignalKind, signal};
-                    let (Ok(mut term), Ok(mut hup)) = (
-                        signal(SignalKind::terminate()),
-                        signal(SignalKind::hangup()),
-                    ) else {
-                        return;
+                    let kinds = [
+                        SignalKind::terminate(),
+                        SignalKind::hangup(),
+                        SignalKind::quit(),
+                        SignalKind::user_defined1(),
+                        SignalKind::user_defined2(),
+                        SignalKind::alarm(),
+                    ];
+                    let mut streams: Vec<_> =
+                        kinds.into_iter().filter_map(|k| signal(k).ok()).collect();
+                    let any = async {
+                        let waits = streams.iter_mut().map(|s| Box::pin(s.recv()));
+                        futures_select_all(waits.collect()).await;
                     };
                     tokio::select! {
-                        _ = term.recv() => {}
-                        _ = hup.recv() => {}
+                        () = any => {}
                         _ = tokio::signal::ctrl_c() => {}
                     }
                 }
@@ -222,4 +247,17 @@ fn spawn_signal_watcher(tx: SyncSender<Msg>) {
             });
             let _ = tx.send(Msg::Quit);
         });
+}
+
+/// Resolves when the first of `futs` does (a tiny `select_all`, without the futures crate).
+async fn futures_select_all<F: std::future::Future + Unpin>(mut futs: Vec<F>) {
+    std::future::poll_fn(move |cx| {
+        for f in &mut futs {
+            if std::pin::Pin::new(f).poll(cx).is_ready() {
+                return std::task::Poll::Ready(());
+            }
+        }
+        std::task::Poll::Pending
+    })
+    .await;
 }

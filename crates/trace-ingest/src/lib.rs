@@ -107,6 +107,30 @@ pub struct Loaded {
     pub formats: Vec<Format>,
 }
 
+/// The default longest line, in bytes (`--max-line-bytes`).
+pub const DEFAULT_MAX_LINE_BYTES: usize = 64 << 20;
+static MAX_LINE_BYTES: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(DEFAULT_MAX_LINE_BYTES);
+
+/// The longest line any reader keeps; a longer one is skipped with a diagnostic.
+pub fn max_line_bytes() -> usize {
+    MAX_LINE_BYTES.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Sets the line limit for readers made from now on (the CLI's `--max-line-bytes`).
+pub fn set_max_line_bytes(max: usize) {
+    MAX_LINE_BYTES.store(max.max(1), std::sync::atomic::Ordering::Relaxed);
+}
+
+/// A line that is not valid UTF-8, with each bad sequence replaced by U+FFFD, so one bad
+/// byte in a name costs that byte, not the record (and its children their parent).
+pub fn utf8_lossy(line: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    match String::from_utf8_lossy(line) {
+        std::borrow::Cow::Borrowed(_) => std::borrow::Cow::Borrowed(line),
+        std::borrow::Cow::Owned(s) => std::borrow::Cow::Owned(s.into_bytes()),
+    }
+}
+
 /// How many bytes the sniffer looks at before giving up on a dialect.
 const SNIFF_BYTES: usize = 64 * 1024;
 
@@ -165,22 +189,38 @@ impl Decoder {
     pub fn feed(&mut self, bytes: &[u8], sink: &mut dyn Sink) {
         let file = self.file;
         let mut splitter = std::mem::take(&mut self.splitter);
-        splitter.push(bytes, &mut |line, line_no, offset| {
-            let src = SourceRef {
-                file,
-                line: line_no,
-                offset,
-                len: line.len() as u32,
-                item: 0,
-            };
-            self.record(line, src, sink);
-        });
+        let max = crate::max_line_bytes();
+        let long = std::cell::RefCell::new(Vec::new());
+        splitter.push_checked(
+            bytes,
+            &mut |line, line_no, offset| {
+                // An overlong line reported in this same push comes before this line.
+                for (n, len) in long.borrow_mut().drain(..) {
+                    sink.skip(file, n, split::too_long_message(len, max));
+                }
+                let src = SourceRef {
+                    file,
+                    line: line_no,
+                    offset,
+                    len: line.len() as u32,
+                    item: 0,
+                };
+                self.record(line, src, sink);
+            },
+            &mut |n, _, len| long.borrow_mut().push((n, len)),
+        );
+        for (n, len) in long.into_inner() {
+            sink.skip(file, n, split::too_long_message(len, max));
+        }
         self.splitter = splitter;
     }
 
     /// Ends the input: a last line without a newline is used, and undecided lines are flushed.
     pub fn finish(&mut self, sink: &mut dyn Sink) {
         let file = self.file;
+        if let Some((n, _, len)) = self.splitter.take_overlong() {
+            sink.skip(file, n, split::too_long_message(len, max_line_bytes()));
+        }
         if let Some((line, line_no, offset)) = self.splitter.take_rest() {
             let src = SourceRef {
                 file,
@@ -250,8 +290,9 @@ impl Decoder {
         let Some(reader) = self.reader.as_mut() else {
             return;
         };
+        let line = utf8_lossy(line);
         let mut emit = |e: Event<'_>| sink.event(e);
-        if let Err(e) = reader.read(line, src, &mut emit) {
+        if let Err(e) = reader.read(&line, src, &mut emit) {
             sink.skip(src.file, src.line, e.to_string());
         }
     }

@@ -148,20 +148,44 @@ impl<T: Default> Pool<T> {
     }
 }
 
+/// A chunk to parse: its order, its bytes (whole lines), their file offset, and an overlong
+/// line skipped just before them: (its length, the bytes it and its newline took).
+type Job = (usize, Vec<u8>, u64, Option<(u64, u64)>);
+
 /// Parses one chunk of whole lines starting at file offset `base` into `out` (cleared first).
-fn parse_chunk(format: Format, bytes: &[u8], base: u64, out: &mut Parsed) {
+fn parse_chunk(
+    format: Format,
+    bytes: &[u8],
+    base: u64,
+    lead: Option<(u64, u64)>,
+    out: &mut Parsed,
+) {
     let mut reader = format.reader();
+    let max = crate::max_line_bytes();
     out.arena.clear();
     out.recs.clear();
     out.skips.clear();
-    out.bytes = bytes.len() as u64;
+    out.bytes = bytes.len() as u64 + lead.map_or(0, |(_, used)| used);
     let mut start = 0usize;
     let mut line_no = 0u64;
+    if let Some((len, _)) = lead {
+        line_no += 1;
+        out.skips
+            .push((line_no, crate::split::too_long_message(len, max)));
+    }
     let mut emit_line = |out: &mut Parsed, line: &[u8], at: usize, line_no: u64| {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.len() > max {
+            out.skips.push((
+                line_no,
+                crate::split::too_long_message(line.len() as u64, max),
+            ));
+            return;
+        }
         if line.iter().all(u8::is_ascii_whitespace) {
             return;
         }
+        let line = &*crate::utf8_lossy(line);
         let src = SourceRef {
             file: 0,
             line: line_no,
@@ -222,7 +246,8 @@ pub fn load(
 ) -> std::io::Result<u64> {
     let mut file = Read::take(file, limit);
     let file = &mut file;
-    let (job_tx, job_rx) = sync_channel::<(usize, Vec<u8>, u64)>(workers);
+    let max = crate::max_line_bytes();
+    let (job_tx, job_rx) = sync_channel::<Job>(workers);
     let job_rx = Arc::new(Mutex::new(job_rx));
     let (done_tx, done_rx) = sync_channel::<(usize, Parsed)>(workers);
     let buffers: Pool<Vec<u8>> = Pool(Mutex::new(Vec::new()));
@@ -235,11 +260,11 @@ pub fn load(
             scope.spawn(move || {
                 loop {
                     let job = job_rx.lock().map_or(None, |rx| rx.recv().ok());
-                    let Some((idx, bytes, base)) = job else {
+                    let Some((idx, bytes, base, lead)) = job else {
                         return;
                     };
                     let mut out = parsed.get();
-                    parse_chunk(format, &bytes, base, &mut out);
+                    parse_chunk(format, &bytes, base, lead, &mut out);
                     buffers.put(bytes);
                     if done_tx.send((idx, out)).is_err() {
                         return;
@@ -276,21 +301,34 @@ pub fn load(
                 break;
             }
             // Cut after the last newline; the rest starts the next chunk.
-            let eof = n == 0;
+            let mut eof = n == 0;
+            let mut lead = None;
+            if !eof && buf.len() > max && memchr::memchr(b'\n', &buf).is_none() {
+                // A line over the limit: count its bytes up to its newline without keeping
+                // them; the chunk then starts after it, so memory stays bounded.
+                let (len, used, rest, at_eof) = skip_line(file, buf, chunk_bytes)?;
+                lead = Some((len, used));
+                offset += used;
+                buf = rest;
+                eof = at_eof;
+            }
             if !eof {
                 if let Some(last_nl) = memchr::memrchr(b'\n', &buf) {
                     carry = buffers.get();
                     carry.clear();
                     carry.extend_from_slice(&buf[last_nl + 1..]);
                     buf.truncate(last_nl + 1);
-                } else {
+                } else if lead.is_none() {
                     carry = std::mem::take(&mut buf);
                     continue;
+                } else {
+                    // Only the skipped line to report; the rest waits for its newline.
+                    carry = std::mem::take(&mut buf);
                 }
             }
             let len = buf.len() as u64;
             // Apply whatever is ready while the queue is full, so memory stays bounded.
-            let mut job = (idx, buf, offset);
+            let mut job = (idx, buf, offset, lead);
             loop {
                 match job_tx.try_send(job) {
                     Ok(()) => break,
@@ -315,6 +353,32 @@ pub fn load(
         }
         Ok(applier.line_base)
     })
+}
+
+/// Reads on past a line over the limit whose first `held` bytes (no newline) are in `buf`.
+/// Returns the line's length, the bytes it used (with its newline), what follows its newline
+/// in the last read, and whether the file ended first.
+fn skip_line(
+    file: &mut impl Read,
+    mut buf: Vec<u8>,
+    chunk_bytes: usize,
+) -> std::io::Result<(u64, u64, Vec<u8>, bool)> {
+    let mut len = buf.len() as u64;
+    loop {
+        buf.clear();
+        let n = Read::by_ref(file)
+            .take(chunk_bytes as u64)
+            .read_to_end(&mut buf)?;
+        if n == 0 {
+            return Ok((len, len, buf, true));
+        }
+        if let Some(nl) = memchr::memchr(b'\n', &buf) {
+            let rest = buf[nl + 1..].to_vec();
+            len += nl as u64;
+            return Ok((len, len + 1, rest, false));
+        }
+        len += n as u64;
+    }
 }
 
 struct Applier<'p> {

@@ -5,13 +5,22 @@ fn trim_cr(l: &[u8]) -> &[u8] {
 }
 
 /// Incremental line splitter with line numbers and byte offsets.
+///
+/// A line longer than the limit ([`crate::max_line_bytes`] when made) is never held whole:
+/// once its partial exceeds the limit the bytes are dropped and only counted, and at its
+/// newline the line is reported as too long (number, offset, size); reading resynchronizes at
+/// the next line. Memory stays bounded by the limit whatever the input (`/dev/zero`).
 #[derive(Debug)]
 pub struct LineSplitter {
     rest: Vec<u8>,
-    /// Byte offset of `rest[0]` in the stream.
+    /// Byte offset of the current partial line in the stream.
     rest_offset: u64,
     /// Number of the next line (1-based).
     next_line: u64,
+    /// Longest line kept, in bytes.
+    max: usize,
+    /// The current partial line went over `max`: its length so far (its bytes are gone).
+    overlong: Option<u64>,
 }
 
 impl Default for LineSplitter {
@@ -22,11 +31,7 @@ impl Default for LineSplitter {
 
 impl LineSplitter {
     pub fn new() -> Self {
-        Self {
-            rest: Vec::new(),
-            rest_offset: 0,
-            next_line: 1,
-        }
+        Self::resume(0, 0)
     }
 
     /// A splitter that continues a stream whose first `offset` bytes, `lines` whole lines,
@@ -36,38 +41,79 @@ impl LineSplitter {
             rest: Vec::new(),
             rest_offset: offset,
             next_line: lines + 1,
+            max: crate::max_line_bytes(),
+            overlong: None,
         }
     }
 
+    /// This splitter with another line limit.
+    #[must_use]
+    pub fn with_max(mut self, max: usize) -> Self {
+        self.max = max;
+        self
+    }
+
     /// Feeds bytes; calls `line(bytes, line_no, offset)` for each complete line (without `\n`/`\r\n`).
+    /// Lines over the limit are dropped silently; see [`Self::push_checked`].
     pub fn push(&mut self, bytes: &[u8], line: &mut dyn FnMut(&[u8], u64, u64)) {
+        self.push_checked(bytes, line, &mut |_, _, _| {});
+    }
+
+    /// [`Self::push`], calling `too_long(line_no, offset, len)` for each line over the limit.
+    pub fn push_checked(
+        &mut self,
+        bytes: &[u8],
+        line: &mut dyn FnMut(&[u8], u64, u64),
+        too_long: &mut dyn FnMut(u64, u64, u64),
+    ) {
         // Stream offset of bytes[0].
-        let base = self.rest_offset + self.rest.len() as u64;
+        let base = self.rest_offset + self.partial_len();
         let mut start = 0usize;
         for nl in memchr::memchr_iter(b'\n', bytes) {
-            if self.rest.is_empty() {
-                line(
-                    trim_cr(&bytes[start..nl]),
+            let seg = &bytes[start..nl];
+            if let Some(n) = self.overlong.take() {
+                too_long(self.next_line, self.rest_offset, n + seg.len() as u64);
+            } else if self.rest.len() + seg.len() > self.max {
+                too_long(
                     self.next_line,
-                    base + start as u64,
+                    self.rest_offset,
+                    (self.rest.len() + seg.len()) as u64,
                 );
+                self.rest = Vec::new();
+            } else if self.rest.is_empty() {
+                line(trim_cr(seg), self.next_line, base + start as u64);
             } else {
                 // Only a line that straddles two reads is copied.
                 let mut t = std::mem::take(&mut self.rest);
-                t.extend_from_slice(&bytes[start..nl]);
+                t.extend_from_slice(seg);
                 line(trim_cr(&t), self.next_line, self.rest_offset);
+                t.clear();
+                // Keep the allocation for the next straddling line unless it is big.
+                if t.capacity() <= 1 << 20 {
+                    self.rest = t;
+                }
             }
             self.next_line += 1;
             start = nl + 1;
             self.rest_offset = base + start as u64;
         }
-        if self.rest.is_empty() {
-            self.rest_offset = base + start as u64;
+        let tail = &bytes[start..];
+        match self.overlong.as_mut() {
+            Some(n) => *n += tail.len() as u64,
+            None if self.rest.len() + tail.len() > self.max => {
+                self.overlong = Some((self.rest.len() + tail.len()) as u64);
+                self.rest = Vec::new();
+            }
+            None => self.rest.extend_from_slice(tail),
         }
-        self.rest.extend_from_slice(&bytes[start..]);
     }
 
-    /// Takes the unterminated tail, if any, as a final line.
+    fn partial_len(&self) -> u64 {
+        self.overlong.unwrap_or(self.rest.len() as u64)
+    }
+
+    /// Takes the unterminated tail, if any, as a final line. A tail over the limit is not
+    /// returned: see [`Self::take_overlong`].
     pub fn take_rest(&mut self) -> Option<(Vec<u8>, u64, u64)> {
         if self.rest.is_empty() {
             return None;
@@ -81,14 +127,32 @@ impl LineSplitter {
         Some(out)
     }
 
+    /// Takes an unterminated tail that went over the limit, as (line_no, offset, len).
+    pub fn take_overlong(&mut self) -> Option<(u64, u64, u64)> {
+        let n = self.overlong.take()?;
+        let out = (self.next_line, self.rest_offset, n);
+        self.next_line += 1;
+        Some(out)
+    }
+
     pub fn has_rest(&self) -> bool {
-        !self.rest.is_empty()
+        !self.rest.is_empty() || self.overlong.is_some()
     }
 
     /// Bytes consumed as complete lines so far.
     pub fn consumed(&self) -> u64 {
         self.rest_offset
     }
+
+    /// Bytes held for the current partial line (at most the limit).
+    pub fn held(&self) -> usize {
+        self.rest.len()
+    }
+}
+
+/// The diagnostic for a line over the limit.
+pub fn too_long_message(len: u64, max: usize) -> String {
+    format!("line too long: {len} bytes (limit {max}; see --max-line-bytes); skipped")
 }
 
 #[cfg(test)]
@@ -128,5 +192,24 @@ mod tests {
             vec![("x".into(), 1, 0), ("y".into(), 2, 2), ("zz".into(), 3, 4)]
         );
         assert_eq!(rest, None);
+    }
+
+    #[test]
+    fn an_overlong_line_is_dropped_and_reading_resumes_at_the_next() {
+        let mut s = LineSplitter::new().with_max(4);
+        let mut got = Vec::new();
+        let mut long = Vec::new();
+        for c in [&b"ab\nabc"[..], b"defgh", b"ij\nxy\n", b"0123456789"] {
+            s.push_checked(
+                c,
+                &mut |l, n, o| got.push((String::from_utf8(l.to_vec()).unwrap(), n, o)),
+                &mut |n, o, len| long.push((n, o, len)),
+            );
+            assert!(s.held() <= 4);
+        }
+        assert_eq!(got, vec![("ab".into(), 1, 0), ("xy".into(), 3, 14)]);
+        assert_eq!(long, vec![(2, 3, 10)]);
+        assert_eq!(s.take_rest(), None);
+        assert_eq!(s.take_overlong(), Some((4, 17, 10)));
     }
 }

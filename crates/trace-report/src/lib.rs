@@ -6,4 +6,5 @@
 //! the clock: it writes to any `io::Write` it is given.
 
 pub mod diff;
+pub mod escape;
 pub mod summary;

@@ -41,8 +41,9 @@ fn tokens_json(t: &TokenSum) -> Value {
     json!({"input": t.input, "output": t.output, "total": t.total, "cache_read": t.cache_read, "cache_write": t.cache_write})
 }
 
+/// Milliseconds; a negative span (an end stamped before its start) shows as 0.
 fn ms(us: Option<i64>) -> Value {
-    us.map_or(Value::Null, |u| json!(u as f64 / 1000.0))
+    us.map_or(Value::Null, |u| json!(u.max(0) as f64 / 1000.0))
 }
 
 /// Critical-path steps listed per run in `summary --json` (the largest by self time).
@@ -126,6 +127,17 @@ pub fn summary_json(trace: &Trace, formats: &[Format]) -> Value {
 /// a second thread builds every other block into a buffer while this one writes the rest, so
 /// at most a couple of blocks are held at once.
 pub fn write_summary_json(
+    out: &mut dyn Write,
+    trace: &Trace,
+    formats: &[Format],
+) -> io::Result<()> {
+    let mut escaping = crate::escape::EscapingWriter::new(out);
+    write_summary_json_raw(&mut escaping, trace, formats)?;
+    escaping.flush()
+}
+
+/// [`write_summary_json`] before terminal controls are escaped.
+fn write_summary_json_raw(
     out: &mut dyn Write,
     trace: &Trace,
     formats: &[Format],
@@ -380,7 +392,7 @@ pub fn write_text(out: &mut dyn Write, trace: &Trace, formats: &[Format]) -> io:
                 s.status().as_str().to_owned(),
                 s.start_us.map_or_else(|| "-".into(), format_us),
                 s.duration_us()
-                    .map_or_else(|| "-".into(), format_duration_us),
+                    .map_or_else(|| "-".into(), |d| format_duration_us(d.max(0))),
                 s.scopes.to_string(),
                 s.llm_calls.to_string(),
                 s.tool_calls.to_string(),
@@ -455,32 +467,69 @@ pub fn diagnostics_text(trace: &Trace, limit: usize) -> Vec<String> {
 /// Reports each run once, when it completes (`summary --follow`).
 #[derive(Debug, Default)]
 pub struct CompletedRuns {
-    printed: rustc_hash::FxHashSet<NodeId>,
+    /// Runs reported, by (file, root id): a run is reported once, whatever starts over.
+    printed: rustc_hash::FxHashSet<(String, String)>,
     checked_generation: u64,
 }
 
 impl CompletedRuns {
-    /// Runs that completed since the last call, as (root, figures), in start order.
+    /// Runs that completed since the last call, as (root, figures), in start order. A root
+    /// still waiting for its named parent is held back: it is reported inside the parent's
+    /// run once that ends, or by [`Self::take_orphans`] when following stops.
     pub fn take_new(&mut self, trace: &Trace) -> Vec<(NodeId, RunStats)> {
         if trace.generation == self.checked_generation {
             return Vec::new();
         }
         self.checked_generation = trace.generation;
+        self.take(trace, false)
+    }
+
+    /// Completed runs still waiting for a parent that never came (following stopped).
+    pub fn take_orphans(&mut self, trace: &Trace) -> Vec<(NodeId, RunStats)> {
+        self.take(trace, true)
+    }
+
+    fn take(&mut self, trace: &Trace, orphans: bool) -> Vec<(NodeId, RunStats)> {
         let mut done: Vec<(NodeId, RunStats)> = trace
             .runs()
-            .filter(|r| !self.printed.contains(r))
+            .filter(|&r| waits_for_parent(trace, r) == orphans)
+            .filter(|&r| !self.printed.contains(&run_key(trace, r)))
             .map(|r| (r, trace.run_stats(r)))
             .filter(|(_, s)| s.end_us.is_some())
             .collect();
         done.sort_by_key(|(id, s)| (s.start_us, *id));
-        self.printed.extend(done.iter().map(|(id, _)| *id));
+        self.printed
+            .extend(done.iter().map(|(id, _)| run_key(trace, *id)));
         done
     }
 
-    /// Forgets everything (the input started over).
+    /// The input started over: the trace is rebuilt, but runs already reported stay
+    /// reported (a reset of one file must not re-report another's runs).
     pub fn reset(&mut self) {
-        *self = Self::default();
+        self.checked_generation = 0;
     }
+}
+
+/// A run's identity across resets: its file and its producer id.
+fn run_key(trace: &Trace, id: NodeId) -> (String, String) {
+    let file = trace
+        .any_src(id)
+        .map(|src| trace.file_name(src.file).to_owned())
+        .unwrap_or_default();
+    (file, trace.ext_id(id).into_owned())
+}
+
+/// A root whose named parent has not appeared (yet).
+fn waits_for_parent(trace: &Trace, id: NodeId) -> bool {
+    trace
+        .node(id)
+        .parent()
+        .is_some_and(|p| trace.node(p).placeholder())
+}
+
+/// [`run_json`] as one line of text, terminal controls escaped (`summary --follow --json`).
+pub fn run_json_line(trace: &Trace, id: NodeId, s: &RunStats) -> String {
+    crate::escape::escape_json(&run_json(trace, id, s).to_string()).into_owned()
 }
 
 /// One human-readable line for a completed run.
@@ -491,7 +540,7 @@ pub fn run_line(trace: &Trace, id: NodeId, s: &RunStats) -> String {
         s.status().as_str(),
         clean(trace.str(trace.node(id).name)),
         s.duration_us()
-            .map_or_else(|| "-".into(), format_duration_us),
+            .map_or_else(|| "-".into(), |d| format_duration_us(d.max(0))),
         s.llm_calls,
         s.tool_calls,
         s.errors,

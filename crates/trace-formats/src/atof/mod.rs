@@ -28,7 +28,15 @@ impl Reader for AtofReader {
         out: &mut dyn FnMut(Event<'_>),
     ) -> Result<(), ParseError> {
         // One UTF-8 check for the whole line; the parser then never re-validates substrings.
-        let text = std::str::from_utf8(record).map_err(|_| ParseError::Utf8)?;
+        // A bad byte costs itself (U+FFFD), not the record: a run whose name has one would
+        // otherwise vanish and its children become runs.
+        let lossy;
+        let text = if let Ok(t) = std::str::from_utf8(record) {
+            t
+        } else {
+            lossy = String::from_utf8_lossy(record);
+            &*lossy
+        };
         let mut line: Line<'_> = serde_json::from_str(text)
             .map_err(|e| ParseError::from_json(&e, Format::Atof, record))?;
         let kind_str = line

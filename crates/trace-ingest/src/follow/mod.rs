@@ -6,20 +6,29 @@
 //! mechanism where the native watcher is unavailable (network filesystems). notify's own
 //! `PollWatcher` is not used: in notify 8 it misses appends (PERFORMANCE.md §3.6).
 //! Each wake-up reads only the bytes appended since the last offset; a line is used only once
-//! its newline has arrived. Truncation, replacement by rename, and greentic's atomic rewrite
-//! restart everything from the top with [`IngestMsg::Reset`]; a new rotated part is started
-//! only after the previous part was read to its end.
+//! its newline has arrived. A file's identity is its inode plus a [`identity::Fingerprint`]
+//! of the bytes read, re-checked on each wake-up: truncation, a truncate-and-refill and a
+//! rewrite restart everything from the top with [`IngestMsg::Reset`]; a replacement whose old
+//! content is a prefix of the new is an append. A file renamed away (logrotate's
+//! `mv app.jsonl app.jsonl.1`) is not a reset: it is retired, read to its end through the
+//! descriptor still open (the writer may still be writing to it) while the new file at the
+//! path is followed as the next part. A new `-NNNNNN` part is started only after the previous
+//! part was read to its end. Streams (stdin, FIFOs, pipes) have threads of their own
+//! ([`stream`]); a file that cannot be opened is reported and retried.
+
+pub mod identity;
+mod read;
+pub mod stream;
 
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::time::Duration;
 
-use super::files::{mtime_us, rotated_parts, rotation_key};
+use super::files::{rotated_parts, rotation_key};
 use super::{Batch, Decoder, IngestMsg, Sink};
-use trace_formats::{Format, is_document, sniff};
+use trace_formats::Format;
 
 /// The fallback poll period, and the longest a change waits when inotify is silent.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(100);
@@ -41,6 +50,8 @@ pub enum Target {
     Dir(PathBuf),
     /// Standard input.
     Stdin,
+    /// A FIFO, pipe (`<(producer)`) or character device: read as a stream on its own thread.
+    Stream(PathBuf),
 }
 
 impl Target {
@@ -50,6 +61,8 @@ impl Target {
             Self::Stdin
         } else if arg.is_dir() {
             Self::Dir(arg.to_path_buf())
+        } else if stream::is_stream(arg) {
+            Self::Stream(arg.to_path_buf())
         } else {
             Self::File(arg.to_path_buf())
         }
@@ -67,6 +80,11 @@ struct Tail {
     decoder: Option<Decoder>,
     document: Option<(i64, u64, u64)>,
     announced_wait: bool,
+    /// An open failed; announced once, retried on each wake-up.
+    announced_unreadable: bool,
+    fingerprint: identity::Fingerprint,
+    /// Files renamed away, still read through their descriptors until they go quiet.
+    retired: Vec<Retired>,
 }
 
 impl Tail {
@@ -80,9 +98,23 @@ impl Tail {
             decoder: None,
             document: None,
             announced_wait: false,
+            announced_unreadable: false,
+            fingerprint: identity::Fingerprint::default(),
+            retired: Vec::new(),
         }
     }
 }
+
+/// A file renamed away while followed: the writer may still append to it until it reopens.
+struct Retired {
+    file: File,
+    offset: u64,
+    decoder: Decoder,
+    quiet_since: std::time::Instant,
+}
+
+/// How long a renamed-away file is still read after its last growth.
+const RETIRE_AFTER: Duration = Duration::from_secs(2);
 
 /// Why a tail asks for everything to start over.
 struct Restart;
@@ -122,7 +154,18 @@ impl Follower {
 
     fn run(mut self) {
         if self.targets.contains(&Target::Stdin) {
-            self.spawn_stdin();
+            self.spawn_stream(stream::Source::Stdin);
+        }
+        let streams: Vec<PathBuf> = self
+            .targets
+            .iter()
+            .filter_map(|t| match t {
+                Target::Stream(p) => Some(p.clone()),
+                _ => None,
+            })
+            .collect();
+        for p in streams {
+            self.spawn_stream(stream::Source::Path(p));
         }
         let (wake_tx, wake_rx) = std::sync::mpsc::channel::<()>();
         let _watcher = self.watch(wake_tx);
@@ -200,7 +243,7 @@ impl Follower {
                     }
                 }),
                 Target::Dir(d) => Some(d.as_path()),
-                Target::Stdin => None,
+                Target::Stdin | Target::Stream(_) => None,
             };
             if let Some(d) = dir {
                 let _ = w.watch(d, notify::RecursiveMode::NonRecursive);
@@ -228,7 +271,7 @@ impl Follower {
                     found.sort();
                     bases.extend(found);
                 }
-                Target::Stdin => {}
+                Target::Stdin | Target::Stream(_) => {}
             }
         }
         for b in bases {
@@ -271,11 +314,14 @@ impl Follower {
                 }
                 return Ok(());
             };
+            if !self.open_part(i, &first) {
+                return Ok(());
+            }
             if self.tails[i].announced_wait {
                 let _ = self.send(IngestMsg::Status(format!("following {}", first.display())));
             }
-            self.open_part(i, &first);
         }
+        self.poll_retired(i);
         loop {
             self.read_new(i)?;
             // Move on to the next rotated part only once this one is drained.
@@ -289,15 +335,34 @@ impl Follower {
             match next {
                 Some(p) if self.tails[i].document.is_none() => {
                     self.read_new(i)?;
-                    self.open_part(i, &p);
+                    if !self.open_part(i, &p) {
+                        return Ok(());
+                    }
                 }
                 _ => return Ok(()),
             }
         }
     }
 
-    fn open_part(&mut self, i: usize, path: &Path) {
-        let Ok(f) = File::open(path) else { return };
+    /// Opens `path` as the tail's next part; false (reported once, retried on the next
+    /// wake-up) when it cannot be opened.
+    fn open_part(&mut self, i: usize, path: &Path) -> bool {
+        let f = match File::open(path) {
+            Ok(f) => f,
+            Err(e) => {
+                if !self.tails[i].announced_unreadable {
+                    self.tails[i].announced_unreadable = true;
+                    let _ = self.send(IngestMsg::Status(format!(
+                        "cannot read {}: {e}; retrying",
+                        path.display()
+                    )));
+                }
+                return false;
+            }
+        };
+        if std::mem::take(&mut self.tails[i].announced_unreadable) {
+            let _ = self.send(IngestMsg::Status(format!("following {}", path.display())));
+        }
         let ino = f.metadata().map_or(0, |m| m.ino());
         let idx = self.register(path);
         let t = &mut self.tails[i];
@@ -305,6 +370,7 @@ impl Follower {
         t.file = Some(f);
         t.ino = ino;
         t.offset = 0;
+        t.fingerprint = identity::Fingerprint::default();
         match t.decoder.as_mut() {
             Some(d) => d.next_part(idx),
             None => {
@@ -315,206 +381,18 @@ impl Follower {
                 ));
             }
         }
+        true
     }
 
-    fn read_new(&mut self, i: usize) -> Result<(), Restart> {
-        let t = &mut self.tails[i];
-        let Some(path) = t.parts.last().cloned() else {
-            return Ok(());
+    fn spawn_stream(&mut self, source: stream::Source) {
+        let name = match &source {
+            stream::Source::Stdin => PathBuf::from("-"),
+            stream::Source::Path(p) => p.clone(),
         };
-        let Ok(meta) = std::fs::metadata(&path) else {
-            // Gone (deleted or mid-rename): keep what we have; a replacement restarts.
-            return Ok(());
-        };
-        if meta.ino() != t.ino {
-            return Err(Restart);
-        }
-        let Some(f) = t.file.as_mut() else {
-            return Ok(());
-        };
-        let len = meta.len();
-        if len < t.offset {
-            return Err(Restart);
-        }
-        // Decide the dialect from the head once, to know whether this is a document.
-        if t.offset == 0 && t.document.is_none() && len > 0 {
-            let forced = t.decoder.as_ref().and_then(Decoder::format).or(self.format);
-            let mut head = vec![0u8; len.min(64 * 1024) as usize];
-            let _ = f
-                .seek(SeekFrom::Start(0))
-                .and_then(|_| f.read_exact(&mut head));
-            let fmt = forced.or_else(|| sniff(&head, Some(&path.display().to_string())));
-            if fmt.is_some_and(|f| is_document(&head, f)) {
-                t.document = Some((0, 0, 0));
-            }
-        }
-        if let Some(seen) = t.document {
-            let stamp = (mtime_us(&meta).unwrap_or(0), len, meta.ino());
-            if seen == stamp || len == 0 {
-                return Ok(());
-            }
-            if seen != (0, 0, 0) {
-                return Err(Restart);
-            }
-            let mut all = Vec::with_capacity(len as usize);
-            if f.seek(SeekFrom::Start(0))
-                .and_then(|_| f.read_to_end(&mut all))
-                .is_err()
-            {
-                return Ok(());
-            }
-            t.document = Some(stamp);
-            t.offset = all.len() as u64;
-            if let Some(d) = t.decoder.as_mut() {
-                d.document(&all, mtime_us(&meta), &mut self.batch);
-                if let Some(f) = d.format() {
-                    self.batch.formats.push(f);
-                }
-            }
-            return Ok(());
-        }
-        if len == t.offset {
-            return Ok(());
-        }
-        if t.offset == 0 && len >= super::parallel::MIN_PARALLEL_BYTES {
-            self.catch_up(i, len)?;
-        }
-        let t = &mut self.tails[i];
-        let Some(f) = t.file.as_mut() else {
-            return Ok(());
-        };
-        if len == t.offset {
-            return Ok(());
-        }
-        if f.seek(SeekFrom::Start(t.offset)).is_err() {
-            return Ok(());
-        }
-        let mut buf = vec![0u8; READ_CHUNK];
-        let mut sink = Flushing::new(&mut self.batch, &self.tx);
-        while !sink.closed {
-            let want = (len - t.offset).min(READ_CHUNK as u64) as usize;
-            if want == 0 {
-                break;
-            }
-            let n = match f.read(&mut buf[..want]) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => n,
-            };
-            t.offset += n as u64;
-            if let Some(d) = t.decoder.as_mut() {
-                let before = d.format();
-                d.feed(&buf[..n], &mut sink);
-                if let (None, Some(f)) = (before, d.format()) {
-                    sink.batch.formats.push(f);
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// A big ATOF file found already written: its whole lines are parsed on both cores, as
-    /// `files::load` does, and streamed out in batches; then the decoder continues after them
-    /// (a partial last line still waits for its newline). Anything else is read as usual.
-    fn catch_up(&mut self, i: usize, len: u64) -> Result<(), Restart> {
-        let workers = std::thread::available_parallelism()
-            .map_or(1, std::num::NonZeroUsize::get)
-            .min(4);
-        let Follower {
-            tails,
-            batch,
-            tx,
-            format,
-            ..
-        } = self;
-        let t = &mut tails[i];
-        let (Some(f), Some(d)) = (t.file.as_mut(), t.decoder.as_mut()) else {
-            return Ok(());
-        };
-        if workers < 2 {
-            return Ok(());
-        }
-        let known = d.format();
-        let dialect = known.or(*format).or_else(|| {
-            let mut head = vec![0u8; len.min(64 * 1024) as usize];
-            f.seek(SeekFrom::Start(0))
-                .and_then(|_| f.read_exact(&mut head))
-                .ok()?;
-            sniff(
-                &head,
-                t.parts.last().map(|p| p.display().to_string()).as_deref(),
-            )
-        });
-        if dialect != Some(Format::Atof) {
-            return Ok(());
-        }
-        // Whole lines only: up to the last newline (looked for in the last MiB).
-        let window = len.min(1 << 20);
-        let mut tail = vec![0u8; window as usize];
-        if f.seek(SeekFrom::Start(len - window))
-            .and_then(|_| f.read_exact(&mut tail))
-            .is_err()
-        {
-            return Ok(());
-        }
-        let Some(nl) = memchr::memrchr(b'\n', &tail) else {
-            return Ok(());
-        };
-        let end = len - window + nl as u64 + 1;
-        if f.seek(SeekFrom::Start(0)).is_err() {
-            return Ok(());
-        }
-        if known.is_none() {
-            batch.formats.push(Format::Atof);
-        }
-        let mut sink = Flushing::new(batch, tx);
-        let lines = super::parallel::load(
-            f,
-            end,
-            Format::Atof,
-            d.file(),
-            workers,
-            super::parallel::CHUNK_BYTES,
-            &mut sink,
-            &mut |_| {},
-        )
-        // Some events may already be out: start over rather than guess where we are.
-        .map_err(|_| Restart)?;
-        d.resume_at(Format::Atof, end, lines);
-        t.offset = end;
-        Ok(())
-    }
-
-    fn spawn_stdin(&mut self) {
-        let idx = self.register(Path::new("-"));
-        // The file must be registered before the stdin thread's first batch arrives.
+        let idx = self.register(&name);
+        // The file must be registered before the stream thread's first batch arrives.
         let _ = self.flush();
-        let tx = self.tx.clone();
-        let format = self.format;
-        std::thread::Builder::new()
-            .name("stdin".into())
-            .spawn(move || {
-                let mut d = Decoder::new(idx, Some("-".into()), format);
-                let mut input = std::io::stdin().lock();
-                let mut buf = vec![0u8; 64 * 1024];
-                loop {
-                    let n = match input.read(&mut buf) {
-                        Ok(0) | Err(_) => 0,
-                        Ok(n) => n,
-                    };
-                    let mut b = Batch::default();
-                    if n == 0 {
-                        d.finish(&mut b);
-                        let _ = tx.send(IngestMsg::Batch(b));
-                        let _ = tx.send(IngestMsg::Status("stdin closed".into()));
-                        return;
-                    }
-                    d.feed(&buf[..n], &mut b);
-                    if !b.is_empty() && tx.send(IngestMsg::Batch(b)).is_err() {
-                        return;
-                    }
-                }
-            })
-            .expect("spawn stdin thread");
+        stream::spawn(source, idx, self.format, self.tx.clone());
     }
 }
 

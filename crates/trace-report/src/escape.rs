@@ -1,0 +1,116 @@
+//! JSON output safe for terminals: C1 controls, DEL and bidirectional-text controls inside
+//! strings written as `\uXXXX` escapes. serde_json escapes only C0 controls; the others would
+//! reach a terminal raw (`jq -r`, `less`, a log viewer) and reorder or hijack what it shows.
+
+use std::io::{self, Write};
+
+/// The characters escaped besides serde_json's: DEL, C1, ALM, LRM/RLM, LRE..RLO, LRI..PDI.
+pub fn needs_escape(c: char) -> bool {
+    matches!(c,
+        '\u{7f}'..='\u{9f}'
+        | '\u{61c}'
+        | '\u{200e}' | '\u{200f}'
+        | '\u{202a}'..='\u{202e}'
+        | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` (serialized JSON) with those characters escaped. They only ever occur inside JSON
+/// strings, where `\uXXXX` means the same character, so the document is unchanged in meaning.
+pub fn escape_json(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(needs_escape) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if needs_escape(c) {
+            let _ = std::fmt::Write::write_fmt(&mut out, format_args!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// A writer that escapes those characters in the JSON written through it. A character split
+/// across two writes is held back until it is whole.
+pub struct EscapingWriter<'a> {
+    inner: &'a mut dyn Write,
+    carry: Vec<u8>,
+}
+
+impl<'a> EscapingWriter<'a> {
+    pub fn new(inner: &'a mut dyn Write) -> Self {
+        Self {
+            inner,
+            carry: Vec::new(),
+        }
+    }
+
+    fn emit(&mut self, bytes: &[u8]) -> io::Result<()> {
+        // serde_json writes valid UTF-8; anything else passes through untouched.
+        match std::str::from_utf8(bytes) {
+            Ok(s) => self.inner.write_all(escape_json(s).as_bytes()),
+            Err(_) => self.inner.write_all(bytes),
+        }
+    }
+}
+
+impl Write for EscapingWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut all = std::mem::take(&mut self.carry);
+        all.extend_from_slice(buf);
+        // Hold back an incomplete trailing UTF-8 sequence (at most 3 bytes).
+        let mut cut = all.len();
+        for back in 1..=3.min(all.len()) {
+            let b = all[all.len() - back];
+            if b & 0xC0 == 0x80 {
+                continue;
+            }
+            let need = match b {
+                0xC0..=0xDF => 2,
+                0xE0..=0xEF => 3,
+                0xF0..=0xF7 => 4,
+                _ => 1,
+            };
+            if need > back {
+                cut = all.len() - back;
+            }
+            break;
+        }
+        self.emit(&all[..cut])?;
+        self.carry = all[cut..].to_vec();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let rest = std::mem::take(&mut self.carry);
+        self.emit(&rest)?;
+        self.inner.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn controls_are_escaped_even_split_across_writes() {
+        let doc = serde_json::json!({"name": "a\u{202e}b\u{2066}c\u{9b}d\u{9d}e\u{7f}f\u{e9}"});
+        let text = serde_json::to_string(&doc).unwrap();
+        let mut out = Vec::new();
+        {
+            let mut w = EscapingWriter::new(&mut out);
+            for b in text.as_bytes() {
+                w.write_all(std::slice::from_ref(b)).unwrap();
+            }
+            w.flush().unwrap();
+        }
+        let got = String::from_utf8(out).unwrap();
+        assert_eq!(
+            got,
+            r#"{"name":"a\u202eb\u2066c\u009bd\u009de\u007ff\u00e9"}"#.replace("\\u00e9", "\u{e9}")
+        );
+        let back: serde_json::Value = serde_json::from_str(&got).unwrap();
+        assert_eq!(back, doc);
+    }
+}

@@ -1,0 +1,216 @@
+//! `summary --follow` reports each run once (issue #12, finding 3): real files, a real child
+//! process, each step bounded by a timeout.
+
+use std::fs::OpenOptions;
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+fn line(uuid: &str, parent: Option<&str>, ts: i64, sc: &str) -> String {
+    let parent = parent.map_or("null".to_owned(), |p| format!("\"{p}\""));
+    format!(
+        r#"{{"kind":"scope","atof_version":"0.1","uuid":"{uuid}","parent_uuid":{parent},"timestamp":{ts},"name":"{uuid}","scope_category":"{sc}","attributes":[],"category":"agent"}}"#
+    ) + "\n"
+}
+
+fn run(id: &str, ts: i64) -> String {
+    line(id, None, ts, "start") + &line(id, None, ts + 5, "end")
+}
+
+fn append(path: &Path, text: &str) {
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+}
+
+/// A `summary --follow --json` child and the run names it printed.
+struct Summary {
+    child: Child,
+    lines: Receiver<serde_json::Value>,
+    seen: Vec<serde_json::Value>,
+}
+
+impl Summary {
+    fn start(args: &[&Path], poll_only: bool, stdin: bool) -> Self {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_trace-tui"));
+        cmd.args(["summary", "--follow", "--json"])
+            .args(args)
+            .stdin(if stdin { Stdio::piped() } else { Stdio::null() })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        if poll_only {
+            cmd.env("TRACE_TUI_POLL_ONLY", "1");
+        }
+        let mut child = cmd.spawn().unwrap();
+        let out = child.stdout.take().unwrap();
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            for l in BufReader::new(out).lines() {
+                let Ok(l) = l else { return };
+                if tx.send(serde_json::from_str(&l).unwrap()).is_err() {
+                    return;
+                }
+            }
+        });
+        Self {
+            child,
+            lines: rx,
+            seen: Vec::new(),
+        }
+    }
+
+    fn names(&self) -> Vec<String> {
+        self.seen
+            .iter()
+            .map(|v| v["name"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// Waits until `n` lines in all were printed.
+    fn until(&mut self, n: usize) {
+        let start = Instant::now();
+        while self.seen.len() < n {
+            assert!(
+                start.elapsed() < TIMEOUT,
+                "timed out waiting for {n} runs; got {:?}",
+                self.names()
+            );
+            if let Ok(v) = self.lines.recv_timeout(Duration::from_millis(50)) {
+                self.seen.push(v);
+            }
+        }
+    }
+
+    /// Checks nothing more is printed for a while.
+    fn quiet(&mut self) {
+        let until = Instant::now() + Duration::from_millis(700);
+        while Instant::now() < until {
+            if let Ok(v) = self.lines.recv_timeout(Duration::from_millis(50)) {
+                self.seen.push(v);
+            }
+        }
+    }
+}
+
+impl Drop for Summary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn truncating_one_file_re_reports_no_run_of_the_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.jsonl"), dir.path().join("b.jsonl"));
+    append(&a, &run("a1", 0));
+    append(&b, &(run("b1", 10) + &run("b2", 20)));
+    let mut s = Summary::start(&[&a, &b], false, false);
+    s.until(3);
+    std::fs::write(&a, run("a2", 30)).unwrap();
+    s.until(4);
+    s.quiet();
+    let mut names = s.names();
+    names.sort();
+    assert_eq!(names, ["a1", "a2", "b1", "b2"], "each run once");
+}
+
+#[test]
+fn an_atomic_rewrite_with_old_and_new_content_reports_only_the_new() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("log.jsonl");
+    let old = run("r1", 0);
+    append(&p, &old);
+    let mut s = Summary::start(&[&p], false, false);
+    s.until(1);
+    let tmp = dir.path().join("log.jsonl.tmp");
+    std::fs::write(&tmp, old + &run("r2", 10)).unwrap();
+    std::fs::rename(&tmp, &p).unwrap();
+    s.until(2);
+    s.quiet();
+    assert_eq!(s.names(), ["r1", "r2"]);
+}
+
+#[test]
+fn a_child_done_before_its_parent_is_reported_inside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("log.jsonl");
+    append(
+        &p,
+        &(line("kid", Some("mom"), 1, "start") + &line("kid", Some("mom"), 2, "end")),
+    );
+    let mut s = Summary::start(&[&p], false, false);
+    s.quiet();
+    assert!(s.seen.is_empty(), "a root waiting for its parent is held");
+    append(
+        &p,
+        &(line("mom", None, 0, "start") + &line("mom", None, 5, "end")),
+    );
+    s.until(1);
+    s.quiet();
+    assert_eq!(s.names(), ["mom"]);
+    assert_eq!(s.seen[0]["scopes"], 2);
+}
+
+#[test]
+fn a_root_whose_parent_never_comes_is_an_orphan_when_stdin_closes() {
+    let mut s = Summary::start(&[Path::new("-")], false, true);
+    let text = run("solo", 0)
+        + &line("kid", Some("ghost"), 1, "start")
+        + &line("kid", Some("ghost"), 2, "end");
+    let mut stdin = s.child.stdin.take().unwrap();
+    stdin.write_all(text.as_bytes()).unwrap();
+    drop(stdin);
+    s.until(2);
+    assert_eq!(s.names(), ["solo", "kid"]);
+    assert_eq!(s.seen[1]["orphan"], true);
+    assert!(s.child.wait().unwrap().success());
+}
+
+#[test]
+fn sigint_reports_orphans_then_exits() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("log.jsonl");
+    append(
+        &p,
+        &(line("kid", Some("ghost"), 1, "start") + &line("kid", Some("ghost"), 2, "end")),
+    );
+    let mut s = Summary::start(&[&p], false, false);
+    s.quiet();
+    assert!(s.seen.is_empty());
+    let st = Command::new("kill")
+        .args(["-INT", &s.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    s.until(1);
+    assert_eq!(s.seen[0]["orphan"], true);
+    assert!(s.child.wait().unwrap().success());
+}
+
+/// Finding 2 in the stat-poll-only mode: a truncate-and-refill to a bigger size between two
+/// polls, same inode, is seen as a rewrite (the new runs are reported), not an append.
+#[test]
+fn truncate_and_refill_between_polls_in_poll_only_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("log.jsonl");
+    append(&p, &run("old", 0));
+    let mut s = Summary::start(&[&p], true, false);
+    s.until(1);
+    let f = OpenOptions::new().write(true).open(&p).unwrap();
+    f.set_len(0).unwrap();
+    (&f).write_all((run("new1", 10) + &run("new2", 20)).as_bytes())
+        .unwrap();
+    drop(f);
+    s.until(3);
+    s.quiet();
+    assert_eq!(s.names(), ["old", "new1", "new2"]);
+}
