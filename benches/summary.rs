@@ -313,6 +313,8 @@ impl Sink for Count {
     fn skip(&mut self, _file: u16, _line: u64, _message: String) {
         self.skipped += 1;
     }
+
+    fn warn(&mut self, _file: u16, _line: u64, _message: String) {}
 }
 
 /// Reads the file in 1 MiB chunks (as `ingest::files` does), handing each chunk to `f`.

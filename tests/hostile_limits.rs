@@ -168,6 +168,15 @@ fn an_invalid_byte_in_a_name_keeps_the_run_and_its_children() {
     assert_eq!(doc["skipped_lines"], 0);
     assert_eq!(doc["runs"][0]["scopes"], 2);
     assert_eq!(doc["runs"][0]["name"], "ru\u{fffd}n");
+    assert_eq!(doc["warnings_count"], 1, "the replacement is said once");
+    assert_eq!(doc["warnings"][0]["line"], 1);
+    assert!(
+        doc["warnings"][0]["error"]
+            .as_str()
+            .is_some_and(|w| w.contains("invalid UTF-8")),
+        "{}",
+        doc["warnings"]
+    );
 }
 
 /// Finding 8: C1, DEL and bidi controls are escaped in JSON; durations never negative.

@@ -33,6 +33,9 @@ impl App {
                 for (f, l, m) in batch.skips {
                     self.trace.skip(f, l, m);
                 }
+                for (f, l, m) in batch.warnings {
+                    self.trace.warn_at(f, l, m);
+                }
                 self.trace.settle();
                 self.runs_stale = true;
             }

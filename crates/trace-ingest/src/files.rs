@@ -297,6 +297,10 @@ impl Sink for Renumber<'_> {
     fn skip(&mut self, file: u16, line: u64, message: String) {
         self.inner.skip(file + self.base, line, message);
     }
+
+    fn warn(&mut self, file: u16, line: u64, message: String) {
+        self.inner.warn_at(file + self.base, line, message);
+    }
 }
 
 /// Inputs at least this big get a [`preview`] while they load.

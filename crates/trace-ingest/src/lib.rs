@@ -25,6 +25,8 @@ use trace_model::event::{Event, SourceRef};
 pub trait Sink {
     fn event(&mut self, ev: Event<'_>);
     fn skip(&mut self, file: u16, line: u64, message: String);
+    /// A record kept despite an oddity (invalid UTF-8 replaced), worth a warning.
+    fn warn(&mut self, file: u16, line: u64, message: String);
 }
 
 impl Sink for Trace {
@@ -34,6 +36,10 @@ impl Sink for Trace {
 
     fn skip(&mut self, file: u16, line: u64, message: String) {
         Trace::skip(self, file, line, message);
+    }
+
+    fn warn(&mut self, file: u16, line: u64, message: String) {
+        self.warn_at(file, line, message);
     }
 }
 
@@ -46,6 +52,7 @@ pub struct Batch {
     pub formats: Vec<Format>,
     pub events: Vec<Event<'static>>,
     pub skips: Vec<(u16, u64, String)>,
+    pub warnings: Vec<(u16, u64, String)>,
 }
 
 impl Batch {
@@ -54,6 +61,7 @@ impl Batch {
             && self.formats.is_empty()
             && self.events.is_empty()
             && self.skips.is_empty()
+            && self.warnings.is_empty()
     }
 
     /// Applies the batch to a trace.
@@ -67,6 +75,9 @@ impl Batch {
         for (f, l, m) in self.skips {
             trace.skip(f, l, m);
         }
+        for (f, l, m) in self.warnings {
+            trace.warn_at(f, l, m);
+        }
         trace.settle();
     }
 }
@@ -78,6 +89,10 @@ impl Sink for Batch {
 
     fn skip(&mut self, file: u16, line: u64, message: String) {
         self.skips.push((file, line, message));
+    }
+
+    fn warn(&mut self, file: u16, line: u64, message: String) {
+        self.warnings.push((file, line, message));
     }
 }
 
@@ -121,6 +136,9 @@ pub fn max_line_bytes() -> usize {
 pub fn set_max_line_bytes(max: usize) {
     MAX_LINE_BYTES.store(max.max(1), std::sync::atomic::Ordering::Relaxed);
 }
+
+/// The warning for a record whose invalid UTF-8 was replaced.
+pub const INVALID_UTF8: &str = "invalid UTF-8 replaced by U+FFFD; the record is kept";
 
 /// A line that is not valid UTF-8, with each bad sequence replaced by U+FFFD, so one bad
 /// byte in a name costs that byte, not the record (and its children their parent).
@@ -291,6 +309,9 @@ impl Decoder {
             return;
         };
         let line = utf8_lossy(line);
+        if matches!(line, std::borrow::Cow::Owned(_)) {
+            sink.warn(src.file, src.line, INVALID_UTF8.into());
+        }
         let mut emit = |e: Event<'_>| sink.event(e);
         if let Err(e) = reader.read(&line, src, &mut emit) {
             sink.skip(src.file, src.line, e.to_string());

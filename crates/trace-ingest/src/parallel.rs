@@ -49,6 +49,7 @@ struct Parsed {
     arena: String,
     recs: Vec<Rec>,
     skips: Vec<(u64, String)>,
+    warnings: Vec<u64>,
     lines: u64,
     bytes: u64,
 }
@@ -123,6 +124,9 @@ impl Parsed {
         for (line, msg) in &self.skips {
             sink.skip(file, line_base + line, msg.clone());
         }
+        for line in &self.warnings {
+            sink.warn(file, line_base + line, crate::INVALID_UTF8.into());
+        }
     }
 }
 
@@ -165,6 +169,7 @@ fn parse_chunk(
     out.arena.clear();
     out.recs.clear();
     out.skips.clear();
+    out.warnings.clear();
     out.bytes = bytes.len() as u64 + lead.map_or(0, |(_, used)| used);
     let mut start = 0usize;
     let mut line_no = 0u64;
@@ -185,7 +190,7 @@ fn parse_chunk(
         if line.iter().all(u8::is_ascii_whitespace) {
             return;
         }
-        let line = &*crate::utf8_lossy(line);
+        // The record's place in the file is the raw line's, whatever the decoding.
         let src = SourceRef {
             file: 0,
             line: line_no,
@@ -193,6 +198,11 @@ fn parse_chunk(
             len: line.len() as u32,
             item: 0,
         };
+        let line = crate::utf8_lossy(line);
+        if matches!(line, std::borrow::Cow::Owned(_)) {
+            out.warnings.push(line_no);
+        }
+        let line = &*line;
         if let Err(e) = reader.read(line, src, &mut |e| out.push(&e, line_no)) {
             out.skips.push((line_no, e.to_string()));
         }

@@ -23,6 +23,17 @@ impl Trace {
         }
     }
 
+    /// Records an oddity that lost no data (a record decoded with replacements, say) at a
+    /// file and line.
+    pub fn warn_at(&mut self, file: u16, line: u64, message: impl Into<String>) {
+        let src = SourceRef {
+            file,
+            line,
+            ..SourceRef::default()
+        };
+        self.warn(src, message.into());
+    }
+
     pub(crate) fn warn(&mut self, src: SourceRef, message: String) {
         self.warnings_count += 1;
         if self.warnings.len() < MAX_DIAGNOSTICS {

@@ -429,6 +429,10 @@ impl Sink for Flushing<'_> {
     fn skip(&mut self, file: u16, line: u64, message: String) {
         self.batch.skip(file, line, message);
     }
+
+    fn warn(&mut self, file: u16, line: u64, message: String) {
+        self.batch.warn(file, line, message);
+    }
 }
 
 fn wait_for_wake(wake: &Receiver<()>) {
