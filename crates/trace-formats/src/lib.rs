@@ -4,6 +4,7 @@
 //! the whole document) and calls back with zero or more [`Event`]s. Readers keep only the
 //! parsing state a dialect needs (harn's open iteration per session); they never do IO.
 
+pub mod atif;
 pub mod atof;
 mod dialect;
 pub mod greentic;
@@ -28,6 +29,8 @@ pub enum Format {
     Harn,
     /// greentic runner `trace.json` (one pretty-printed document).
     Greentic,
+    /// ATIF trajectory (Harbor / NeMo Agent Toolkit), one JSON document.
+    Atif,
 }
 
 impl Format {
