@@ -62,7 +62,7 @@ fn nemo_flow_trajectory_counts_and_tokens() {
     let t = &doc["totals"]["by_model"]["qwen3.6:35b"];
     assert_eq!(
         (t["input"].clone(), t["output"].clone(), t["total"].clone()),
-        (json!(887910), json!(8071), json!(895981))
+        (json!(887_910), json!(8071), json!(895_981))
     );
     assert_eq!(
         (t["cache_read"].clone(), t["cache_write"].clone()),

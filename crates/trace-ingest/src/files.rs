@@ -126,7 +126,9 @@ fn attach_harn_transcripts(sets: &mut Vec<InputSet>) {
     let is_transcript = |n: &str| n == "llm_transcript.jsonl" || n == "agent.transcript.llm.jsonl";
     let is_log = |n: &str| {
         (n.starts_with("event_log") || n.starts_with("observability.agent_events."))
-            && n.ends_with(".jsonl")
+            && Path::new(n)
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("jsonl"))
     };
     let logs = sets.iter().filter(|s| is_log(&name(s))).count();
     if logs != 1 || !sets.iter().any(|s| is_transcript(&name(s))) {

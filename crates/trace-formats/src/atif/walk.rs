@@ -134,7 +134,7 @@ impl<'o, 'f> Walker<'o, 'f> {
         let unplaced: Vec<&'o Obj> = self.known[known_before..]
             .iter()
             .map(|(_, s)| *s)
-            .filter(|s| !self.placed.contains(&(*s as *const Obj)))
+            .filter(|s| !self.placed.contains(&std::ptr::from_ref::<Obj>(*s)))
             .collect();
         for s in unplaced {
             self.place(s, id, depth);
@@ -272,7 +272,7 @@ impl<'o, 'f> Walker<'o, 'f> {
                     .map(|(_, s)| *s)
             });
             match found {
-                Some(s) if !self.placed.contains(&(s as *const Obj)) => {
+                Some(s) if !self.placed.contains(&std::ptr::from_ref::<Obj>(s)) => {
                     self.place(s, parent, depth);
                 }
                 _ => {

@@ -3,7 +3,8 @@
 //! tokens only here. A `provider_call_response` becomes one LLM call, timed from its
 //! `provider_call_request` (same `call_id`) or by `response_ms`, under the iteration it names
 //! in the session this reader knows (the event log read before it), else under a transcript
-//! root of its own. The other record types (prompts, messages, schemas) carry no call.
+//! root of its own; an iteration whose `iteration_info` (harn ≥ 0.8) already gave its call is
+//! not counted twice. The other record types (prompts, messages, schemas) carry no call.
 //!
 //! Tokens (TOKENS.md §1.2, §1.3): `input_tokens` is the provider's raw figure, so for
 //! Anthropic (and Bedrock, which serves Claude) cached reads and writes are added to make
@@ -132,28 +133,31 @@ impl HarnReader {
             _ => None,
         };
         let iteration = r.get("iteration").and_then(count);
-        let (root, parent) = match session {
-            Some((sid, s)) => {
-                let root = format!("harn:{sid}");
-                let parent = match iteration {
-                    Some(n) if s.iterations.contains(&n) => format!("{root}:it:{n}"),
-                    _ => root.clone(),
-                };
-                (root, parent)
+        if let (Some((_, s)), Some(n)) = (&session, iteration) {
+            // A newer event log's `iteration_info` already gave this iteration's call.
+            if s.counted.contains(&n) {
+                return;
             }
-            None => {
-                let root = format!("harn-llm:{}", src.file);
-                if !self.transcript_root {
-                    self.transcript_root = true;
-                    let mut e = Event::new(EventKind::Start, root.clone(), "harn LLM transcript");
-                    e.ts_us = ts;
-                    e.category = Some(Category::Agent);
-                    e.container = true;
-                    e.src = src;
-                    out(e);
-                }
-                (root.clone(), root)
+        }
+        let (root, parent) = if let Some((sid, s)) = session {
+            let root = format!("harn:{sid}");
+            let parent = match iteration {
+                Some(n) if s.iterations.contains(&n) => format!("{root}:it:{n}"),
+                _ => root.clone(),
+            };
+            (root, parent)
+        } else {
+            let root = format!("harn-llm:{}", src.file);
+            if !self.transcript_root {
+                self.transcript_root = true;
+                let mut e = Event::new(EventKind::Start, root.clone(), "harn LLM transcript");
+                e.ts_us = ts;
+                e.category = Some(Category::Agent);
+                e.container = true;
+                e.src = src;
+                out(e);
             }
+            (root.clone(), root)
         };
         let response_us = r.get("response_ms").and_then(count).map(ms_to_us);
         let start = self
@@ -188,5 +192,65 @@ impl HarnReader {
         e.duration_us = response_us;
         e.src = src;
         out(e);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Reader;
+
+    fn llm_ends(lines: &[&str]) -> Vec<(String, Option<String>, Option<Tokens>)> {
+        let mut r = HarnReader::default();
+        let mut found = Vec::new();
+        for (i, l) in lines.iter().enumerate() {
+            let src = SourceRef {
+                line: i as u64 + 1,
+                ..SourceRef::default()
+            };
+            let mut out = |e: Event<'_>| {
+                if e.kind == EventKind::End && e.category == Some(Category::Llm) {
+                    found.push((e.id.into_owned(), e.parent.map(Cow::into_owned), e.tokens));
+                }
+            };
+            r.read(l.as_bytes(), src, &mut out).unwrap();
+        }
+        found
+    }
+
+    #[test]
+    fn iteration_info_calls_are_not_counted_twice() {
+        let found = llm_ends(&[
+            r#"{"index":0,"emitted_at_ms":1000,"type":"iteration_start","session_id":"s","iteration":1}"#,
+            r#"{"index":1,"emitted_at_ms":2000,"type":"iteration_end","session_id":"s","iteration":1,"iteration_info":{"model":"m","input_tokens":5,"output_tokens":1,"response_ms":900}}"#,
+            r#"{"index":2,"emitted_at_ms":2100,"type":"iteration_start","session_id":"s","iteration":2}"#,
+            r#"{"type":"provider_call_response","iteration":1,"call_id":"c1","provider":"openai","model":"m","input_tokens":5,"output_tokens":1,"timestamp":"1.900"}"#,
+            r#"{"type":"provider_call_response","iteration":2,"call_id":"c2","provider":"openai","model":"m","input_tokens":7,"output_tokens":2,"timestamp":"2.900"}"#,
+        ]);
+        let ids: Vec<&str> = found.iter().map(|f| f.0.as_str()).collect();
+        assert_eq!(ids, ["harn:s:llm:1", "harn:s:call:c2"]);
+        assert_eq!(found[1].1.as_deref(), Some("harn:s:it:2"));
+    }
+
+    #[test]
+    fn provider_decides_whether_cache_is_inside_input() {
+        let anthropic = serde_json::json!({"provider":"anthropic","input_tokens":40,"output_tokens":116,
+            "cache_read_tokens":300,"cache_write_tokens":12});
+        let t = tokens(&anthropic).unwrap();
+        assert_eq!(
+            (t.input, t.total, t.cache_read, t.cache_write),
+            (Some(352), Some(468), Some(300), Some(12))
+        );
+        let gemini = serde_json::json!({"provider":"gemini","input_tokens":100,"output_tokens":5,
+            "cache_read_tokens":0,"cache_write_tokens":0});
+        let t = tokens(&gemini).unwrap();
+        assert_eq!(
+            (t.input, t.cache_read, t.cache_write),
+            (Some(100), None, None)
+        );
+        assert_eq!(tokens(&serde_json::json!({"provider":"openai"})), None);
+        assert!(
+            is_secs_ms("1746000000.005") && !is_secs_ms("1746000000.05") && !is_secs_ms(".005")
+        );
     }
 }
