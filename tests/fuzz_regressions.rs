@@ -22,6 +22,8 @@ fn samples() -> Vec<(String, Vec<u8>)> {
         let mut files: Vec<_> = std::fs::read_dir(root.join(dir))
             .unwrap()
             .map(|e| e.unwrap().path())
+            // Per-dialect fixture folders (`tests/fixtures/<dialect>/`) are not samples here.
+            .filter(|p| p.is_file())
             .collect();
         files.sort();
         for f in files {

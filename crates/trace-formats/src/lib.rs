@@ -8,6 +8,7 @@
 //! the registry of dialects ([`DIALECTS`]), and token normalization (`usage`). Must not touch
 //! files, sockets, the clock, threads or the terminal: bytes in, events out (ingest does IO).
 
+pub mod atif;
 pub mod atof;
 mod dialect;
 pub mod greentic;
@@ -32,6 +33,8 @@ pub enum Format {
     Harn,
     /// greentic runner `trace.json` (one pretty-printed document).
     Greentic,
+    /// ATIF trajectory (Harbor / NeMo Agent Toolkit), one JSON document.
+    Atif,
 }
 
 impl Format {

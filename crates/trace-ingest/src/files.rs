@@ -101,7 +101,7 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<InputSet>> {
             }
         }
     }
-    Ok(sets
+    let mut sets: Vec<InputSet> = sets
         .into_iter()
         .map(|(_, mut parts)| {
             parts.sort();
@@ -109,7 +109,42 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<InputSet>> {
                 parts: parts.into_iter().map(|(_, p)| p).collect(),
             }
         })
-        .collect())
+        .collect();
+    attach_harn_transcripts(&mut sets);
+    Ok(sets)
+}
+
+/// A harn LLM transcript named with exactly one harn event log is read after it through the
+/// same reader, so its calls join that session (the transcript names no session itself).
+fn attach_harn_transcripts(sets: &mut Vec<InputSet>) {
+    let name = |s: &InputSet| {
+        s.parts[0]
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let is_transcript = |n: &str| n == "llm_transcript.jsonl" || n == "agent.transcript.llm.jsonl";
+    let is_log = |n: &str| {
+        (n.starts_with("event_log") || n.starts_with("observability.agent_events."))
+            && Path::new(n)
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("jsonl"))
+    };
+    let logs = sets.iter().filter(|s| is_log(&name(s))).count();
+    if logs != 1 || !sets.iter().any(|s| is_transcript(&name(s))) {
+        return;
+    }
+    let mut moved = Vec::new();
+    sets.retain(|s| {
+        let keep = !is_transcript(&name(s));
+        if !keep {
+            moved.extend(s.parts.iter().cloned());
+        }
+        keep
+    });
+    if let Some(target) = sets.iter_mut().find(|s| is_log(&name(s))) {
+        target.parts.extend(moved);
+    }
 }
 
 /// File modification time in epoch microseconds.

@@ -5,7 +5,8 @@
 //! `iteration_start`/`iteration_end` (`turn_*` before 0.8) bracket an iteration, the model
 //! round-trip inside it becomes a synthetic LLM call timed by `response_ms` and carrying
 //! `iteration_info` tokens, and `tool_call` + terminal `tool_call_update` pair into a tool call.
-//! Every other event type is a mark under the open iteration.
+//! Every other event type is a mark under the open iteration. harn's LLM transcript
+//! (`llm_transcript.jsonl`, topic `agent.transcript.llm`) is read too: see [`transcript`].
 
 use std::borrow::Cow;
 
@@ -14,8 +15,12 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::usage::{count, error_text, is_error_status, tokens_from_usage};
+mod failure;
+mod transcript;
+
+use super::usage::{count, error_text, tokens_from_usage};
 use super::{Format, ParseError, Reader, Str};
+use failure::terminal_failure;
 use trace_model::event::{Category, Event, EventKind, Failure, SourceRef};
 
 #[derive(Deserialize)]
@@ -57,7 +62,7 @@ struct Envelope<'a> {
 #[derive(Deserialize)]
 struct TopicEvent<'a> {
     #[serde(borrow)]
-    payload: Option<TopicPayload<'a>>,
+    payload: Option<&'a RawValue>,
     occurred_at_ms: Option<Value>,
 }
 
@@ -72,12 +77,21 @@ struct Session {
     /// The open iteration: its number and start time.
     iteration: Option<(u64, Option<i64>, Option<String>)>,
     open_tools: FxHashSet<String>,
+    /// Iterations seen: a transcript call names one to sit under.
+    iterations: FxHashSet<u64>,
+    /// Iterations whose `iteration_info` already gave their LLM call (and tokens).
+    counted: FxHashSet<u64>,
 }
 
-/// Reads harn event logs; one reader spans a session's rotated parts.
+/// Reads harn event logs; one reader spans a session's rotated parts (and an LLM transcript
+/// loaded with them).
 #[derive(Debug, Default)]
 pub struct HarnReader {
     sessions: FxHashMap<String, Session>,
+    /// Transcript `provider_call_request` times by `call_id`, until the response.
+    requests: FxHashMap<String, i64>,
+    /// A transcript read with no session has its own root; emitted once.
+    transcript_root: bool,
 }
 
 /// Milliseconds (a JSON count) to microseconds, saturating instead of wrapping.
@@ -103,6 +117,19 @@ impl Reader for HarnReader {
                 return self.read_topic(id, event, src, out);
             }
         }
+        if env.index.is_none()
+            && env.emitted_at_ms.is_none()
+            && env.session_id.is_none()
+            && env
+                .kind
+                .as_deref()
+                .is_some_and(|k| transcript::TYPES.contains(&k))
+        {
+            let r: Value = serde_json::from_slice(record)
+                .map_err(|e| ParseError::from_json(&e, Format::Harn, record))?;
+            self.read_transcript(&r, None, src, out);
+            return Ok(());
+        }
         let index = env.index.as_ref().and_then(Value::as_u64);
         let ts = env
             .emitted_at_ms
@@ -123,17 +150,47 @@ impl HarnReader {
     ) -> Result<(), ParseError> {
         let topic: TopicEvent<'_> = serde_json::from_str(event.get())
             .map_err(|e| ParseError::shape(Format::Harn, format!("topic record: {e}")))?;
-        let inner = topic
-            .payload
-            .and_then(|p| p.event)
-            .ok_or_else(|| ParseError::shape(Format::Harn, "topic record without payload.event"))?;
-        let env: Envelope<'_> = serde_json::from_str(inner.get())
-            .map_err(|e| ParseError::shape(Format::Harn, format!("topic payload: {e}")))?;
         let ts = topic
             .occurred_at_ms
             .as_ref()
             .and_then(Value::as_i64)
             .map(|ms| ms.saturating_mul(1000));
+        let payload = topic
+            .payload
+            .map(|p| serde_json::from_str::<TopicPayload<'_>>(p.get()).map(|tp| (p, tp.event)));
+        let inner = match payload {
+            Some(Ok((_, Some(inner)))) => inner,
+            Some(Ok((p, None))) => {
+                // The `agent.transcript.llm` topic: the payload is the transcript record.
+                let r: Value = serde_json::from_str(p.get())
+                    .map_err(|e| ParseError::shape(Format::Harn, format!("topic payload: {e}")))?;
+                if r.get("type")
+                    .and_then(Value::as_str)
+                    .is_some_and(|t| transcript::TYPES.contains(&t))
+                {
+                    self.read_transcript(&r, ts, src, out);
+                    return Ok(());
+                }
+                return Err(ParseError::shape(
+                    Format::Harn,
+                    "topic record without payload.event",
+                ));
+            }
+            Some(Err(e)) => {
+                return Err(ParseError::shape(
+                    Format::Harn,
+                    format!("topic record: {e}"),
+                ));
+            }
+            None => {
+                return Err(ParseError::shape(
+                    Format::Harn,
+                    "topic record without payload.event",
+                ));
+            }
+        };
+        let env: Envelope<'_> = serde_json::from_str(inner.get())
+            .map_err(|e| ParseError::shape(Format::Harn, format!("topic payload: {e}")))?;
         self.read_event(&env, Some(id), ts, src, out)
     }
 
@@ -200,6 +257,7 @@ impl HarnReader {
                 e.category = Some(Category::Other("iteration".into()));
                 out(e);
                 session.iteration = Some((n, ts, model));
+                session.iterations.insert(n);
             }
             "iteration_end" | "turn_end" => {
                 let n = env.iteration.as_ref().and_then(count).unwrap_or(0);
@@ -208,6 +266,7 @@ impl HarnReader {
                 let info = env.iteration_info.as_ref().or(env.turn_info.as_ref());
                 let id = iteration_id(n);
                 if let Some(info) = env.iteration_info.as_ref().filter(|i| i.is_object()) {
+                    session.counted.insert(n);
                     let response_us = info.get("response_ms").and_then(count).map(ms_to_us);
                     let model = as_str(info.get("model"))
                         .map(str::to_owned)
@@ -315,58 +374,9 @@ impl HarnReader {
     }
 }
 
-/// Errors carried by harn's terminal and failure events.
-fn terminal_failure(kind: &str, env: &Envelope<'_>) -> Failure<'static> {
-    let text = |v: Option<&Value>, fallback: &str| -> Failure<'static> {
-        Failure::Error(Cow::Owned(
-            v.and_then(error_text)
-                .filter(|s| !s.is_empty())
-                .unwrap_or_else(|| fallback.to_owned()),
-        ))
-    };
-    match kind {
-        "budget_exhausted" => text(env.reason.as_ref(), "budget exhausted"),
-        "loop_stuck" => Failure::Error(Cow::Borrowed("loop stuck: no progress")),
-        "boundary_failure" => text(env.detail.as_ref(), "boundary failure"),
-        "session_closed" if as_str(env.status.as_ref()).is_some_and(is_error_status) => {
-            text(env.reason.as_ref(), "session closed with error")
-        }
-        "final_wrapup" if as_str(env.final_status.as_ref()).is_some_and(is_error_status) => {
-            text(env.final_status.as_ref(), "failed")
-        }
-        "turn_phase_changed" => {
-            let terminal = as_str(env.phase.as_ref()) == Some("terminal");
-            let outcome = env.outcome.as_ref();
-            let kind = as_str(outcome.and_then(|o| o.get("kind")));
-            match kind {
-                Some(k) if terminal && k != "natural" => {
-                    let msg = as_str(outcome.and_then(|o| o.get("message")))
-                        .or_else(|| as_str(outcome.and_then(|o| o.get("reason"))))
-                        .unwrap_or(k);
-                    Failure::Error(Cow::Owned(format!("{k}: {msg}")))
-                }
-                _ => Failure::None,
-            }
-        }
-        "subagent_stop" => match as_str(env.terminal_status.as_ref()) {
-            Some(s) if s != "success" => text(env.reason.as_ref(), s),
-            _ => Failure::None,
-        },
-        "worker_update" if as_str(env.status.as_ref()) == Some("failed") => {
-            text(env.error.as_ref(), "worker failed")
-        }
-        "llm_fallback_attempt" if env.ok.as_ref().and_then(Value::as_bool) == Some(false) => {
-            text(env.status.as_ref(), "fallback attempt failed")
-        }
-        "llm_call_log" if as_str(env.status.as_ref()).is_some_and(is_error_status) => {
-            text(env.error.as_ref(), "call failed")
-        }
-        _ => Failure::None,
-    }
-}
-
 /// harn in the registry: the `PersistedAgentEvent` envelope (`index`, `emitted_at_ms`,
-/// `type`) or a generalized topic record (`id`, `event.payload`) claim a line strongly.
+/// `type`), a generalized topic record (`id`, `event.payload`) or an LLM transcript record
+/// (§0.1 rule 6) claim a line strongly.
 pub static DIALECT: crate::Dialect = crate::Dialect {
     format: Format::Harn,
     name: "harn",
@@ -374,7 +384,7 @@ pub static DIALECT: crate::Dialect = crate::Dialect {
     line: sniff_line,
     document: crate::dialect::never,
     partial_document: crate::dialect::never,
-    file_name: |name| name.starts_with("event_log"),
+    file_name: |name| name.starts_with("event_log") || name.starts_with("llm_transcript"),
     reader: || Box::new(HarnReader::default()),
 };
 
@@ -386,7 +396,7 @@ fn sniff_line(o: &serde_json::Map<String, Value>) -> crate::Claim {
         && o.get("event")
             .and_then(|e| e.get("payload"))
             .is_some_and(Value::is_object);
-    if envelope || topic {
+    if envelope || topic || transcript::is_transcript(o) {
         crate::Claim::Strong
     } else {
         crate::Claim::No
