@@ -8,6 +8,7 @@ pub mod atof;
 mod dialect;
 pub mod greentic;
 pub mod harn;
+pub mod otlp;
 pub mod sniff;
 pub mod time;
 pub mod usage;
@@ -28,6 +29,8 @@ pub enum Format {
     Harn,
     /// greentic runner `trace.json` (one pretty-printed document).
     Greentic,
+    /// OTLP/JSON traces (OpenTelemetry file exporter, Collector `file` exporter).
+    Otlp,
 }
 
 impl Format {
