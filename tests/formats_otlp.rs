@@ -365,3 +365,19 @@ fn screens_explorer_timeline_tokens() {
     update(&mut app, Action::ShowView(View::Tokens));
     insta::assert_snapshot!("otlp_tokens_120x40", text(&draw(&mut app, 120, 40)));
 }
+
+#[test]
+fn two_threads_read_what_one_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("synth.otlp.jsonl");
+    trace_synth::otlp::generate(5, 300_000, std::fs::File::create(&p).unwrap()).unwrap();
+    let (one, _) = summary_of(std::slice::from_ref(&p));
+    let mut two = Trace::new();
+    two.add_file(p.display().to_string());
+    let mut f = std::fs::File::open(&p).unwrap();
+    trace_ingest::parallel::load_file(&mut f, Format::Otlp, 0, 2, 4096, &mut two, &mut |_| {})
+        .unwrap();
+    two.settle();
+    assert_eq!(two.events, one.events);
+    assert_eq!(trees(&two), trees(&one));
+}
