@@ -25,6 +25,15 @@ fn samples() -> Vec<(String, Vec<u8>)> {
             // Per-dialect fixture folders (`tests/fixtures/<dialect>/`) are not samples here.
             .filter(|p| p.is_file())
             .collect();
+        // One level of per-dialect folders (`tests/fixtures/otlp/`): their data files only.
+        let nested: Vec<_> = files
+            .iter()
+            .filter(|p| p.is_dir())
+            .flat_map(|d| std::fs::read_dir(d).unwrap().map(|e| e.unwrap().path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json" || x == "jsonl"))
+            .collect();
+        files.retain(|p| p.is_file());
+        files.extend(nested);
         files.sort();
         for f in files {
             out.push((f.display().to_string(), std::fs::read(&f).unwrap()));

@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::{Format, Reader, atif, atof, greentic, harn};
+use crate::{Format, Reader, atif, atof, greentic, harn, otlp};
 
 /// How sure a sniff rule is that a record (or document) belongs to its dialect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -43,6 +43,7 @@ pub static DIALECTS: &[&Dialect] = &[
     &harn::DIALECT,
     &greentic::DIALECT,
     &atif::DIALECT,
+    &otlp::DIALECT,
 ];
 
 /// A rule that never claims anything (for a line dialect's document rule and vice versa).

@@ -13,6 +13,7 @@ pub mod atof;
 mod dialect;
 pub mod greentic;
 pub mod harn;
+pub mod otlp;
 pub mod sniff;
 pub mod time;
 pub mod usage;
@@ -35,6 +36,8 @@ pub enum Format {
     Greentic,
     /// ATIF trajectory (Harbor / NeMo Agent Toolkit), one JSON document.
     Atif,
+    /// OTLP/JSON traces (OpenTelemetry file exporter, Collector `file` exporter).
+    Otlp,
 }
 
 impl Format {

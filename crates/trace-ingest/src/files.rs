@@ -271,7 +271,7 @@ pub fn load(
     Ok((trace, formats))
 }
 
-/// Loads a big single-file ATOF set on several threads; `None` when the set does not qualify.
+/// Loads a big single-file ATOF or OTLP line set on several threads; `None` when the set does not qualify.
 fn try_parallel(
     set: &InputSet,
     forced: Option<Format>,
@@ -297,16 +297,19 @@ fn try_parallel(
     let mut head = vec![0u8; 64 * 1024];
     let n = read_full(&mut f, &mut head).with_context(|| format!("cannot read {name}"))?;
     let format = forced.or_else(|| sniff(&head[..n], Some(&name)));
-    if format != Some(Format::Atof) {
+    // Dialects whose readers keep no state between lines, read as lines.
+    let Some(format) =
+        format.filter(|f| matches!(f, Format::Atof | Format::Otlp) && !is_document(&head[..n], *f))
+    else {
         return Ok(None);
-    }
+    };
     std::io::Seek::rewind(&mut f).with_context(|| format!("cannot read {name}"))?;
     let idx = trace.add_file(name.clone());
     // NeMo-Relay-shaped logs run about 2 kB of file per scope.
     trace.reserve_scopes(usize::try_from(size / 2048).unwrap_or(usize::MAX));
     super::parallel::load_file(
         &mut f,
-        Format::Atof,
+        format,
         idx,
         workers,
         super::parallel::CHUNK_BYTES,
@@ -314,7 +317,7 @@ fn try_parallel(
         progress,
     )
     .with_context(|| format!("cannot read {name}"))?;
-    Ok(format)
+    Ok(Some(format))
 }
 
 /// Offsets the set-local file index into the trace's file table.

@@ -22,6 +22,7 @@
 //! LLM calls, vocabulary and timestamps in submodules).
 
 mod atof;
+pub mod otlp;
 mod expected;
 mod rng;
 mod target;
