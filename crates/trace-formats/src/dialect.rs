@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::{Format, Reader, atof, greentic, harn};
+use crate::{Format, Reader, atof, claude, codex, greentic, harn};
 
 /// How sure a sniff rule is that a record (or document) belongs to its dialect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -38,7 +38,13 @@ pub struct Dialect {
 }
 
 /// Every dialect trace-tui reads, in the order ties are broken and `--format` lists them.
-pub static DIALECTS: &[&Dialect] = &[&atof::DIALECT, &harn::DIALECT, &greentic::DIALECT];
+pub static DIALECTS: &[&Dialect] = &[
+    &atof::DIALECT,
+    &harn::DIALECT,
+    &greentic::DIALECT,
+    &claude::DIALECT,
+    &codex::DIALECT,
+];
 
 /// A rule that never claims anything (for a line dialect's document rule and vice versa).
 pub fn never<T: ?Sized>(_: &T) -> Claim {

@@ -5,6 +5,8 @@
 //! parsing state a dialect needs (harn's open iteration per session); they never do IO.
 
 pub mod atof;
+pub mod claude;
+pub mod codex;
 mod dialect;
 pub mod greentic;
 pub mod harn;
@@ -28,6 +30,10 @@ pub enum Format {
     Harn,
     /// greentic runner `trace.json` (one pretty-printed document).
     Greentic,
+    /// Claude Code session transcripts (`~/.claude/projects/**.jsonl`).
+    Claude,
+    /// OpenAI Codex CLI rollouts (`~/.codex/sessions/**/rollout-*.jsonl`).
+    Codex,
 }
 
 impl Format {
