@@ -18,10 +18,16 @@ fn samples() -> Vec<(String, Vec<u8>)> {
         "assets/harn",
         "assets/greentic",
         "tests/fixtures",
+        "tests/fixtures/claude",
+        "tests/fixtures/codex",
     ] {
         let mut files: Vec<_> = std::fs::read_dir(root.join(dir))
             .unwrap()
             .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "jsonl" || x == "json"))
+            // The harness decodes each sample in every dialect and runs every query on it:
+            // the small samples only (the big real transcripts take minutes in debug).
+            .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.len() <= 32 * 1024))
             .collect();
         files.sort();
         for f in files {
