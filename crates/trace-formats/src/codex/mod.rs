@@ -22,6 +22,7 @@
 mod read;
 #[cfg(test)]
 mod tests;
+mod tools;
 
 use serde_json::{Map, Value};
 
