@@ -25,6 +25,8 @@ pub fn lines(data: &[u8]) {
         Some(Format::Atof),
         Some(Format::Harn),
         Some(Format::Greentic),
+        Some(Format::Claude),
+        Some(Format::Codex),
     ];
     for format in formats {
         let mut pieces = decode(data, format, Some(split));

@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::{Format, Reader, atif, atof, greentic, harn, otlp};
+use crate::{Format, Reader, atif, atof, claude, codex, greentic, harn, otlp};
 
 /// How sure a sniff rule is that a record (or document) belongs to its dialect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -44,6 +44,8 @@ pub static DIALECTS: &[&Dialect] = &[
     &greentic::DIALECT,
     &atif::DIALECT,
     &otlp::DIALECT,
+    &claude::DIALECT,
+    &codex::DIALECT,
 ];
 
 /// A rule that never claims anything (for a line dialect's document rule and vice versa).

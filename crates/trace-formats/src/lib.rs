@@ -10,6 +10,8 @@
 
 pub mod atif;
 pub mod atof;
+pub mod claude;
+pub mod codex;
 mod dialect;
 pub mod greentic;
 pub mod harn;
@@ -38,6 +40,10 @@ pub enum Format {
     Atif,
     /// OTLP/JSON traces (OpenTelemetry file exporter, Collector `file` exporter).
     Otlp,
+    /// Claude Code session transcripts (`~/.claude/projects/**.jsonl`).
+    Claude,
+    /// OpenAI Codex CLI rollouts (`~/.codex/sessions/**/rollout-*.jsonl`).
+    Codex,
 }
 
 impl Format {

@@ -1,0 +1,433 @@
+//! One transcript line at a time: prompts open turns, assistant lines extend or start the
+//! held LLM call, tool results close tool calls (and link sub-agents), bookkeeping is skipped.
+
+use std::borrow::Cow;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{Held, State, tokens};
+use crate::time::parse_rfc3339_us;
+use crate::{Format, ParseError, Reader, Str};
+use trace_model::event::{Category, Event, EventKind, Failure, SourceRef};
+
+/// The fields of a transcript entry the reader uses; everything else is skipped unparsed.
+#[derive(Deserialize)]
+struct Entry<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Option<Str<'a>>,
+    #[serde(rename = "sessionId", borrow)]
+    session_id: Option<Str<'a>>,
+    #[serde(rename = "agentId", borrow)]
+    agent_id: Option<Str<'a>>,
+    #[serde(rename = "isSidechain")]
+    sidechain: Option<Value>,
+    #[serde(borrow)]
+    timestamp: Option<Str<'a>>,
+    #[serde(borrow)]
+    subtype: Option<Str<'a>>,
+    message: Option<Value>,
+    #[serde(rename = "toolUseResult")]
+    tool_use_result: Option<Value>,
+    #[serde(rename = "isMeta")]
+    is_meta: Option<Value>,
+    #[serde(rename = "isApiErrorMessage")]
+    api_error: Option<Value>,
+}
+
+/// Reads one Claude Code transcript file (a session or a sub-agent).
+#[derive(Debug, Default)]
+pub struct ClaudeReader {
+    s: State,
+}
+
+const INTERRUPT: &str = "[Request interrupted by user";
+/// Error texts are cut to this many characters.
+const ERROR_CHARS: usize = 200;
+
+fn is_true(v: Option<&Value>) -> bool {
+    v.and_then(Value::as_bool) == Some(true)
+}
+
+/// The text of a content value: a string, or its first text block.
+fn text_of(content: &Value) -> Option<&str> {
+    match content {
+        Value::String(s) => Some(s),
+        Value::Array(blocks) => blocks
+            .iter()
+            .find_map(|b| b.get("text").and_then(Value::as_str)),
+        _ => None,
+    }
+}
+
+fn cut(s: &str) -> String {
+    s.chars().take(ERROR_CHARS).collect()
+}
+
+/// `agentId: <id>` in a Task result's text (older results lack `toolUseResult.agentId`).
+fn agent_in_text(content: &Value) -> Option<String> {
+    let blocks = content.as_array()?;
+    blocks.iter().find_map(|b| {
+        let t = b.get("text")?.as_str()?;
+        let rest = &t[t.find("agentId: ")? + 9..];
+        let id: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect();
+        (!id.is_empty()).then_some(id)
+    })
+}
+
+impl Reader for ClaudeReader {
+    fn read(
+        &mut self,
+        record: &[u8],
+        src: SourceRef,
+        out: &mut dyn FnMut(Event<'_>),
+    ) -> Result<(), ParseError> {
+        let e: Entry<'_> = serde_json::from_slice(record)
+            .map_err(|err| ParseError::from_json(&err, Format::Claude, record))?;
+        let kind = e
+            .kind
+            .as_deref()
+            .ok_or_else(|| ParseError::shape(Format::Claude, "missing `type`"))?;
+        let ts = e.timestamp.as_deref().and_then(parse_rfc3339_us);
+        let s = &mut self.s;
+        if s.root.is_none() && (e.session_id.is_some() || matches!(kind, "user" | "assistant")) {
+            s.open_root(&e, ts, src, out);
+        }
+        match kind {
+            "user" => s.user(&e, ts, src, out),
+            "assistant" => s.assistant(&e, ts, src, out),
+            "system" => s.system(&e, ts, src, out),
+            // Bookkeeping (`summary`, `progress`, `file-history-snapshot`, `queue-operation`,
+            // `last-prompt`, ...) and types from later versions: nothing to draw.
+            _ => {}
+        }
+        if let Some(t) = ts {
+            s.last_us = Some(s.last_us.map_or(t, |l| l.max(t)));
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, out: &mut dyn FnMut(Event<'_>)) {
+        let s = &mut self.s;
+        s.close_held(out);
+        let last = s.last_us;
+        s.end_turn(last, SourceRef::default(), out);
+    }
+}
+
+fn event(kind: EventKind, id: String, name: Cow<'static, str>, ts: Option<i64>) -> Event<'static> {
+    let mut e = Event::new(kind, id, name);
+    e.ts_us = ts;
+    e
+}
+
+impl State {
+    fn root_id(&self) -> String {
+        self.root.clone().unwrap_or_default()
+    }
+
+    /// The scope new calls and tools hang under: the open turn, else the session.
+    fn parent(&self) -> String {
+        self.turn.clone().unwrap_or_else(|| self.root_id())
+    }
+
+    fn open_root(
+        &mut self,
+        e: &Entry<'_>,
+        ts: Option<i64>,
+        src: SourceRef,
+        out: &mut dyn FnMut(Event<'_>),
+    ) {
+        let sid = e.session_id.as_deref().unwrap_or("");
+        self.session = if sid.is_empty() {
+            format!("f{}", src.file)
+        } else {
+            sid.to_owned()
+        };
+        let agent = e
+            .agent_id
+            .as_deref()
+            .filter(|a| !a.is_empty() && is_true(e.sidechain.as_ref()));
+        let (id, name) = match agent {
+            Some(a) => (
+                format!("claude:{}:agent:{a}", self.session),
+                format!("agent {a}"),
+            ),
+            None => (format!("claude:{}", self.session), self.session.clone()),
+        };
+        let mut start = event(EventKind::Start, id.clone(), Cow::Owned(name), ts);
+        start.category = Some(Category::Agent);
+        start.container = true;
+        start.src = src;
+        out(start);
+        self.root = Some(id);
+    }
+
+    /// Emits the held LLM call's end: its last line is now known.
+    pub(super) fn close_held(&mut self, out: &mut dyn FnMut(Event<'_>)) {
+        let Some(h) = self.held.take() else { return };
+        let mut e = event(EventKind::End, h.id, Cow::Borrowed("llm"), h.end_us);
+        e.parent = Some(Cow::Owned(h.parent));
+        e.category = Some(Category::Llm);
+        e.model = h.model.map(Cow::Owned);
+        e.tokens = h.tokens;
+        e.src = h.src;
+        out(e);
+        if let Some(end) = h.end_us {
+            self.asked_us = Some(self.asked_us.map_or(end, |a| a.max(end)));
+        }
+        self.done.insert(h.key);
+    }
+
+    pub(super) fn end_turn(
+        &mut self,
+        ts: Option<i64>,
+        src: SourceRef,
+        out: &mut dyn FnMut(Event<'_>),
+    ) {
+        let Some(id) = self.turn.take() else { return };
+        let mut e = event(EventKind::End, id, Cow::Borrowed(""), ts);
+        e.parent = Some(Cow::Owned(self.root_id()));
+        e.category = Some(Category::Other("turn".into()));
+        e.src = src;
+        out(e);
+    }
+
+    fn mark(
+        &mut self,
+        name: &'static str,
+        failure: Failure<'static>,
+        ts: Option<i64>,
+        src: SourceRef,
+        out: &mut dyn FnMut(Event<'_>),
+    ) {
+        self.marks += 1;
+        let mut e = event(
+            EventKind::Mark,
+            format!("{}:mark:{}", self.root_id(), self.marks),
+            Cow::Borrowed(name),
+            ts,
+        );
+        e.parent = Some(Cow::Owned(self.parent()));
+        e.failure = failure;
+        e.src = src;
+        out(e);
+    }
+
+    fn user(
+        &mut self,
+        e: &Entry<'_>,
+        ts: Option<i64>,
+        src: SourceRef,
+        out: &mut dyn FnMut(Event<'_>),
+    ) {
+        let content = e.message.as_ref().and_then(|m| m.get("content"));
+        let blocks = content
+            .and_then(Value::as_array)
+            .map_or(&[][..], Vec::as_slice);
+        let mut results = false;
+        for b in blocks {
+            if b.get("type").and_then(Value::as_str) == Some("tool_result") {
+                results = true;
+                self.tool_result(b, e, ts, src, out);
+            }
+        }
+        if let Some(t) = ts {
+            self.asked_us = Some(self.asked_us.map_or(t, |a| a.max(t)));
+        }
+        let text = content.and_then(text_of).unwrap_or("");
+        if text.starts_with(INTERRUPT) {
+            self.close_held(out);
+            let f = Failure::Error(Cow::Borrowed("interrupted by user"));
+            self.mark("interrupted", f, ts, src, out);
+            return;
+        }
+        let local = text.starts_with("<local-command-stdout>")
+            || text.starts_with("<local-command-caveat>");
+        let prompt = content.is_some_and(|c| c.is_string() || !blocks.is_empty());
+        if results || !prompt || local || is_true(e.is_meta.as_ref()) {
+            return;
+        }
+        self.close_held(out);
+        let last = self.last_us;
+        self.end_turn(last, src, out);
+        self.turns += 1;
+        let id = format!("{}:turn:{}", self.root_id(), self.turns);
+        let mut start = event(
+            EventKind::Start,
+            id.clone(),
+            Cow::Owned(format!("turn {}", self.turns)),
+            ts,
+        );
+        start.parent = Some(Cow::Owned(self.root_id()));
+        start.category = Some(Category::Other("turn".into()));
+        start.src = src;
+        out(start);
+        self.turn = Some(id);
+    }
+
+    fn tool_result(
+        &mut self,
+        block: &Value,
+        e: &Entry<'_>,
+        ts: Option<i64>,
+        src: SourceRef,
+        out: &mut dyn FnMut(Event<'_>),
+    ) {
+        let Some(use_id) = block.get("tool_use_id").and_then(Value::as_str) else {
+            return;
+        };
+        let id = self
+            .tools
+            .remove(use_id)
+            .unwrap_or_else(|| format!("{}:tool:{use_id}", self.root_id()));
+        let mut end = event(EventKind::End, id.clone(), Cow::Borrowed("tool"), ts);
+        end.parent = Some(Cow::Owned(self.parent()));
+        end.category = Some(Category::Tool);
+        end.tool_call_id = Some(Cow::Owned(use_id.to_owned()));
+        end.src = src;
+        let content = block.get("content").unwrap_or(&Value::Null);
+        if is_true(block.get("is_error")) {
+            let text = text_of(content).map_or_else(|| "tool error".to_owned(), cut);
+            end.failure = Failure::Error(Cow::Owned(text));
+        }
+        out(end);
+        let rich = e.tool_use_result.as_ref();
+        let agent = rich
+            .and_then(|r| r.get("agentId"))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .or_else(|| agent_in_text(content));
+        if let Some(agent) = agent {
+            // The sub-agent file's root, ended here under the Task call that ran it.
+            let mut link = event(
+                EventKind::End,
+                format!("claude:{}:agent:{agent}", self.session),
+                Cow::Owned(format!("agent {agent}")),
+                ts,
+            );
+            link.parent = Some(Cow::Owned(id));
+            link.category = Some(Category::Agent);
+            link.duration_us = rich
+                .and_then(|r| r.get("totalDurationMs"))
+                .and_then(crate::usage::count)
+                .map(|ms| i64::try_from(ms.saturating_mul(1000)).unwrap_or(i64::MAX));
+            link.src = src;
+            out(link);
+        }
+    }
+
+    fn assistant(
+        &mut self,
+        e: &Entry<'_>,
+        ts: Option<i64>,
+        src: SourceRef,
+        out: &mut dyn FnMut(Event<'_>),
+    ) {
+        let msg = e.message.as_ref();
+        let get = |k: &str| msg.and_then(|m| m.get(k)).and_then(Value::as_str);
+        let model = get("model").filter(|m| !m.is_empty());
+        if is_true(e.api_error.as_ref()) || model == Some("<synthetic>") {
+            self.close_held(out);
+            if is_true(e.api_error.as_ref()) {
+                let content = msg.and_then(|m| m.get("content"));
+                let text = content
+                    .and_then(text_of)
+                    .map_or_else(|| "API error".to_owned(), cut);
+                self.mark("API error", Failure::Error(Cow::Owned(text)), ts, src, out);
+            }
+            return;
+        }
+        let key = get("id").map_or_else(|| format!("line {}", src.line), str::to_owned);
+        if self.held.as_ref().is_some_and(|h| h.key != key) {
+            self.close_held(out);
+        }
+        let usage = msg.and_then(|m| m.get("usage")).and_then(tokens);
+        match &mut self.held {
+            Some(h) => {
+                h.end_us = ts.or(h.end_us);
+                h.tokens = usage.or(h.tokens);
+                if let Some(m) = model {
+                    h.model = Some(m.to_owned());
+                }
+                h.src = src;
+            }
+            None if self.done.contains(&key) => {}
+            None => {
+                let id = format!("{}:llm:{key}", self.root_id());
+                let name = model.unwrap_or("llm").to_owned();
+                let start_ts = match (self.asked_us, ts) {
+                    (Some(a), Some(t)) if a <= t => Some(a),
+                    _ => ts,
+                };
+                let mut start = event(EventKind::Start, id.clone(), Cow::Owned(name), start_ts);
+                start.parent = Some(Cow::Owned(self.parent()));
+                start.category = Some(Category::Llm);
+                start.model = model.map(|m| Cow::Owned(m.to_owned()));
+                start.src = src;
+                out(start);
+                self.held = Some(Held {
+                    key,
+                    id,
+                    parent: self.parent(),
+                    model: model.map(str::to_owned),
+                    end_us: ts,
+                    tokens: usage,
+                    src,
+                });
+            }
+        }
+        let blocks = msg
+            .and_then(|m| m.get("content"))
+            .and_then(Value::as_array)
+            .map_or(&[][..], Vec::as_slice);
+        for b in blocks {
+            if b.get("type").and_then(Value::as_str) != Some("tool_use") {
+                continue;
+            }
+            let Some(use_id) = b.get("id").and_then(Value::as_str) else {
+                continue;
+            };
+            if self.tools.contains_key(use_id) {
+                continue;
+            }
+            let id = format!("{}:tool:{use_id}", self.root_id());
+            let name = b.get("name").and_then(Value::as_str).unwrap_or("tool");
+            let mut start = event(
+                EventKind::Start,
+                id.clone(),
+                Cow::Owned(name.to_owned()),
+                ts,
+            );
+            start.parent = Some(Cow::Owned(self.parent()));
+            start.category = Some(Category::Tool);
+            start.tool_call_id = Some(Cow::Owned(use_id.to_owned()));
+            start.src = src;
+            out(start);
+            self.tools.insert(use_id.to_owned(), id);
+        }
+    }
+
+    fn system(
+        &mut self,
+        e: &Entry<'_>,
+        ts: Option<i64>,
+        src: SourceRef,
+        out: &mut dyn FnMut(Event<'_>),
+    ) {
+        match e.subtype.as_deref() {
+            Some("turn_duration") => {
+                self.close_held(out);
+                self.end_turn(ts, src, out);
+            }
+            Some("compact_boundary") => {
+                self.close_held(out);
+                self.mark("compact boundary", Failure::None, ts, src, out);
+            }
+            _ => {}
+        }
+    }
+}
