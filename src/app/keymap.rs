@@ -126,13 +126,13 @@ pub static KEYMAP: &[Binding] = &[
         Any,
         Enter,
         Action::Toggle,
-        "open run / expand-collapse scope",
+        "open run / fold scope / open call in the explorer",
     ),
     b(
         Any,
         C(' '),
         Action::Toggle,
-        "open run / expand-collapse scope",
+        "open run / fold scope / open call in the explorer",
     ),
     b(Any, C('l'), Action::Expand, "expand scope"),
     b(
@@ -157,13 +157,18 @@ pub static KEYMAP: &[Binding] = &[
     ),
     b(Any, C('n'), Action::SearchNext, "next match"),
     b(Any, C('N'), Action::SearchPrev, "previous match"),
-    b(Any, C('e'), Action::NextError, "next error"),
+    b(
+        Any,
+        C('e'),
+        Action::NextError,
+        "next error in the whole input (opens its run)",
+    ),
     b(Any, C('E'), Action::PrevError, "previous error"),
     b(
         Any,
         C('o'),
         Action::CycleSort,
-        "order runs by start / duration / tokens",
+        "order runs (start / duration / tokens), or calls by the next column",
     ),
     b(
         Any,

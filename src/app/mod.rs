@@ -7,7 +7,9 @@
 //! [`update`] is the only function that changes an `App`; `ui::render` only reads it.
 
 mod action;
+pub mod calls;
 mod detail;
+mod errors;
 mod fold;
 mod ingest;
 mod jumps;
@@ -30,6 +32,7 @@ use trace_model::query::Timeline;
 use trace_model::{NodeId, Trace};
 
 pub use action::Action;
+pub use calls::{CallRow, CallSort};
 pub use detail::{Payload, PayloadCache};
 pub use runs::{RunRow, RunSort, StatusFilter};
 pub use stats::{Bar, StatsView};
@@ -41,6 +44,12 @@ pub enum Pane {
     Runs,
     Tree,
     Detail,
+    /// The tokens view's per-call table.
+    Calls,
+    /// The tokens view's latency-by-model table.
+    LatencyModel,
+    /// The tokens view's latency-by-tool table.
+    LatencyTool,
 }
 
 /// The main screen layout.
@@ -186,6 +195,14 @@ pub struct App {
     pub payloads: PayloadCache,
     pub stats: Option<StatsView>,
     pub quit: bool,
+    /// Following, but the user moved: new events still arrive and show, the selection stays.
+    pub held: bool,
+    /// A node the scrubber should land on once the selected run's cache is rebuilt.
+    scrub_target: Option<NodeId>,
+    /// Scopes open at the scrubber (timeline view): (node, depth, elapsed then), outermost first.
+    pub open_stack: Vec<(NodeId, u16, i64)>,
+    /// The tokens view's interactive tables.
+    pub calls: calls::CallsState,
     dirty_runs: FxHashSet<NodeId>,
     runs_stale: bool,
     run_stale: bool,
@@ -205,7 +222,7 @@ impl App {
             formats,
             title: title.into(),
             view: View::Explorer,
-            focus: Pane::Tree,
+            focus: Pane::Runs,
             mode: Mode::Normal,
             feed: if live { Feed::Live } else { Feed::Static },
             ingest_status: None,
@@ -227,6 +244,10 @@ impl App {
             payloads: PayloadCache::default(),
             stats: None,
             quit: false,
+            held: false,
+            scrub_target: None,
+            open_stack: Vec::new(),
+            calls: calls::CallsState::default(),
             dirty_runs: FxHashSet::default(),
             runs_stale: true,
             run_stale: true,

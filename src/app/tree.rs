@@ -71,7 +71,7 @@ impl App {
             self.tree.offset = 0;
             self.detail_scroll = 0;
         }
-        if was_at_end || self.feed == Feed::Live {
+        if was_at_end || (self.feed == Feed::Live && !self.held) {
             self.scrub = timeline.len().saturating_sub(1);
         }
         self.scrub = self.scrub.min(timeline.len().saturating_sub(1));
@@ -268,13 +268,5 @@ impl App {
             }
         }
         self.reveal(id);
-    }
-
-    pub(super) fn error_step(&mut self, forward: bool) {
-        let found = self.find_in_run(forward, |id| self.trace.node(id).has_error());
-        match found {
-            Some(id) => self.jump_to(id),
-            None => self.search.message = Some("no errors in this run".to_owned()),
-        }
     }
 }

@@ -6,10 +6,10 @@ use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Cell, Row, Table};
 
-use super::{clock, fit, pane, selected_style, theme};
+use super::{clock, dur, fit, pane, selected_style, theme};
 use crate::app::{App, Pane, layout};
 use trace_model::stats::RunStatus;
-use trace_model::text::{format_count, format_duration_us};
+use trace_model::text::format_count;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let focused = app.focus == Pane::Runs;
@@ -69,8 +69,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             // A `+` marks a run still going; an unknown duration is just `-`.
             let dur = match r.running_us(app.feed, app.now_us) {
                 None => "-".to_owned(),
-                Some(d) if r.complete => format_duration_us(d),
-                Some(d) => format!("{}+", format_duration_us(d)),
+                Some(d) if r.complete => dur(d),
+                Some(d) => format!("{}+", dur(d)),
             };
             Row::new([
                 Cell::from(format!("{glyph} {status}")),
