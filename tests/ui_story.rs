@@ -239,3 +239,56 @@ fn durations_are_rounded_not_cut() {
     assert_eq!(trace_tui::ui::dur(999_600), "1.000s");
     assert_eq!(trace_tui::ui::dur(59_999_600), "1m00s");
 }
+
+#[test]
+fn a_static_file_without_runs_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.jsonl");
+    std::fs::write(&empty, "").unwrap();
+    let mut app = open(empty.to_str().unwrap());
+    let screen = text(&draw(&mut app, 80, 24));
+    assert!(screen.contains("the input is empty"), "{screen}");
+    assert!(!screen.contains("no runs yet"), "{screen}");
+}
+
+#[test]
+fn an_open_run_stops_counting_when_the_log_stops_growing_and_stdin_says_ended() {
+    let (trace, formats) = common::load(&[ATOF]);
+    let mut app = App::new(trace, formats, "live", true);
+    let codex = app
+        .runs
+        .cache
+        .values()
+        .find(|r| r.name == "codex")
+        .unwrap()
+        .clone();
+    let now = codex.last_us.unwrap() + 3_000_000;
+    keys(&mut app, [Action::Tick(now)]);
+    let screen = text(&draw(&mut app, 120, 40));
+    assert!(
+        screen.contains("7.100s+"),
+        "counting with the clock: {screen}"
+    );
+    keys(&mut app, [Action::Tick(now + 11_000_000)]);
+    let screen = text(&draw(&mut app, 120, 40));
+    assert!(
+        screen.contains("4.100s+"),
+        "stopped at the last event: {screen}"
+    );
+    // stdin closing ends a stdin-only input.
+    let (trace, formats) = (trace_model::Trace::new(), Vec::new());
+    let mut app = App::new(trace, formats, "-", true);
+    let mut b = trace_ingest::Batch::default();
+    b.files.push("-".into());
+    keys(
+        &mut app,
+        [
+            Action::Ingest(trace_ingest::IngestMsg::Batch(b)),
+            Action::Ingest(trace_ingest::IngestMsg::Status("stdin closed".into())),
+            Action::Refresh,
+        ],
+    );
+    let screen = text(&draw(&mut app, 80, 24));
+    assert!(screen.contains("■ ended"), "{screen}");
+    assert!(screen.contains("the input ended without a run"), "{screen}");
+}

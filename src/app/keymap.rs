@@ -194,7 +194,7 @@ pub static KEYMAP: &[Binding] = &[
         Any,
         C('p'),
         Action::ToggleLive,
-        "pause / resume live follow",
+        "live: newest (when held) / pause / resume",
     ),
     b(
         Any,

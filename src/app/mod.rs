@@ -38,6 +38,9 @@ pub use runs::{RunRow, RunSort, StatusFilter};
 pub use stats::{Bar, StatsView};
 pub use update::update;
 
+/// A followed input that has received nothing for this long has stopped growing.
+pub const STALE_AFTER_US: i64 = 10_000_000;
+
 /// Which pane has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
@@ -171,6 +174,10 @@ pub struct App {
     pub progress: Option<(u64, u64)>,
     /// Wall clock from the last [`Action::Tick`]; `None` when not following.
     pub now_us: Option<i64>,
+    /// Wall clock when the last batch of events arrived (from the last tick before it).
+    pub last_arrival_us: Option<i64>,
+    /// The only input was stdin and it closed: nothing more will come.
+    pub ended: bool,
     /// Terminal size.
     pub area: Rect,
     pub runs: RunsState,
@@ -228,6 +235,8 @@ impl App {
             ingest_status: None,
             progress: None,
             now_us: None,
+            last_arrival_us: None,
+            ended: false,
             area: Rect::new(0, 0, 120, 40),
             runs: RunsState::default(),
             tree: TreeState::default(),
@@ -272,6 +281,19 @@ impl App {
                 .run
                 .as_ref()
                 .is_some_and(|r| self.scrub + 1 < r.timeline.len())
+    }
+
+    /// The wall clock for open runs' running time: `None` once the input ended or stopped
+    /// growing for [`STALE_AFTER_US`], so an open run in a finished log stops counting.
+    pub fn live_now(&self) -> Option<i64> {
+        let now = self.now_us?;
+        if self.ended || self.feed == Feed::Static {
+            return None;
+        }
+        match self.last_arrival_us {
+            Some(last) if now - last > STALE_AFTER_US => None,
+            _ => Some(now),
+        }
     }
 
     /// Events that arrived since the view was paused.

@@ -108,7 +108,11 @@ pub fn update(app: &mut App, action: Action) {
         Action::Scroll(x, y, d) => app.wheel(x, y, d),
         Action::Ingest(msg) => app.ingest(msg),
         Action::Refresh => {}
-        Action::Tick(now_us) => app.now_us = Some(now_us),
+        Action::Tick(now_us) => {
+            app.now_us = Some(now_us);
+            // What was there before the first tick counts as arriving then.
+            app.last_arrival_us.get_or_insert(now_us);
+        }
     }
     if refresh {
         app.refresh();

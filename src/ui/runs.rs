@@ -7,7 +7,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Cell, Row, Table};
 
 use super::{clock, dur, fit, pane, selected_style, theme};
-use crate::app::{App, Pane, layout};
+use crate::app::{App, Feed, Pane, layout};
 use trace_model::stats::RunStatus;
 use trace_model::text::format_count;
 
@@ -67,7 +67,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                     });
             }
             // A `+` marks a run still going; an unknown duration is just `-`.
-            let dur = match r.running_us(app.feed, app.now_us) {
+            let dur = match r.running_us(app.feed, app.live_now()) {
                 None => "-".to_owned(),
                 Some(d) if r.complete => dur(d),
                 Some(d) => format!("{}+", dur(d)),
@@ -89,10 +89,20 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         .column_spacing(1);
     frame.render_widget(table, area);
     if app.runs.rows.is_empty() {
-        let msg = if total == 0 {
-            "no runs yet"
-        } else {
-            "no runs match the filter (f)"
+        let t = &app.trace;
+        let msg = match (total, app.feed) {
+            (0, Feed::Static) if t.events == 0 && t.skipped == 0 => {
+                "the input is empty: no events to show".to_owned()
+            }
+            (0, Feed::Static) if t.events == 0 => format!(
+                "{} line{} read, none in a known dialect (D lists them)",
+                t.skipped,
+                if t.skipped == 1 { "" } else { "s" }
+            ),
+            (0, Feed::Static) => "no runs: the events form no run".to_owned(),
+            (0, _) if app.ended => "the input ended without a run".to_owned(),
+            (0, _) => "no runs yet: waiting for events".to_owned(),
+            _ => "no runs match the filter (f)".to_owned(),
         };
         frame.render_widget(Line::from(msg).style(theme::DIM), body);
     }

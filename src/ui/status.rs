@@ -45,10 +45,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let mut left = vec![
         sep.clone(),
         Span::styled(
-            if fmt.is_empty() {
-                "format ?".to_owned()
-            } else {
-                fmt
+            match (fmt.is_empty(), app.feed, app.trace.events) {
+                (false, ..) => fmt,
+                (true, Feed::Static, 0) => "no format".to_owned(),
+                (true, _, 0) => "format: waiting".to_owned(),
+                (true, ..) => "format ?".to_owned(),
             },
             BAR,
         ),
@@ -73,6 +74,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     }
     match app.feed {
         Feed::Static => {}
+        Feed::Live | Feed::Paused { .. } if app.ended => {
+            left.push(sep.clone());
+            left.push(Span::styled(
+                "■ ended",
+                BAR.fg(Color::Gray).add_modifier(Modifier::BOLD),
+            ));
+        }
         Feed::Live => {
             left.push(sep.clone());
             left.push(Span::styled(
@@ -119,11 +127,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             BAR.fg(Color::LightYellow),
         ));
     }
+    let answer = app.search.message.is_some();
     let msg = app
         .search
         .message
         .as_deref()
-        .or(app.ingest_status.as_deref())
+        .or(app.ingest_status.as_deref().filter(|_| !app.ended))
         .unwrap_or("");
     let hint_w = hint.chars().count();
     let used: usize = left.iter().map(Span::width).sum::<usize>() + hint_w;
@@ -142,8 +151,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     }
     let used: usize = left.iter().map(Span::width).sum::<usize>() + hint_w;
     let room = width.saturating_sub(used + 2);
-    let line = if msg.chars().count() <= room {
-        left.push(Span::styled(format!("  {msg}"), BAR.fg(Color::Gray)));
+    let line = if msg.chars().count() <= room || !answer {
+        left.push(Span::styled(
+            format!("  {}", fit(msg, room)),
+            BAR.fg(Color::Gray),
+        ));
         Line::from(left)
     } else {
         // A message that does not fit beside the figures takes the bar (but not the hint),
