@@ -292,3 +292,18 @@ fn an_open_run_stops_counting_when_the_log_stops_growing_and_stdin_says_ended() 
     assert!(screen.contains("■ ended"), "{screen}");
     assert!(screen.contains("the input ended without a run"), "{screen}");
 }
+
+#[test]
+fn help_fits_80_columns() {
+    let mut app = open(ATOF);
+    keys(&mut app, [Action::ToggleHelp]);
+    keys(&mut app, std::iter::repeat_n(Action::Down, 12));
+    let screen = text(&draw(&mut app, 80, 24));
+    // Long descriptions wrap under their column instead of being cut.
+    assert!(
+        screen.contains("open run / fold scope / open call in"),
+        "{screen}"
+    );
+    assert!(!screen.contains("call in the explore│"), "{screen}");
+    insta::assert_snapshot!("help_80x24", screen);
+}

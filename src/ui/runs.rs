@@ -27,20 +27,33 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     );
     let block = pane(title, focused);
     let body = layout::table_body(area);
+    // The RUN column is as wide as the longest name shown (figures stay next to the names on
+    // a wide screen), and never wider than the room left.
+    let room = body.width.saturating_sub(12 + 8 + 9 + 5 + 5 + 7 + 6);
+    let longest = app
+        .runs
+        .rows
+        .iter()
+        .filter_map(|id| app.runs.cache.get(id))
+        .map(|r| r.name.chars().count())
+        .max()
+        .unwrap_or(0) as u16;
+    let name_col = longest.max(12).min(room.max(3));
     let widths = [
         Constraint::Length(12),
-        Constraint::Min(12),
+        Constraint::Length(name_col),
         Constraint::Length(8),
         Constraint::Length(9),
         Constraint::Length(5),
         Constraint::Length(5),
         Constraint::Length(7),
+        Constraint::Fill(1),
     ];
     let header = Row::new([
         "STATUS", "RUN", "START", "DURATION", "LLM", "TOOLS", "TOKENS",
     ])
     .style(theme::HEADER);
-    let name_w = usize::from(body.width.saturating_sub(12 + 8 + 9 + 5 + 5 + 7 + 6));
+    let name_w = usize::from(name_col);
     let end = (app.runs.offset + usize::from(body.height)).min(app.runs.rows.len());
     let rows = app.runs.rows[app.runs.offset.min(end)..end]
         .iter()

@@ -89,7 +89,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             ));
             if app.held {
                 left.push(Span::styled(
-                    " · view held (p: newest)",
+                    if width >= 100 {
+                        " · view held (p: newest)"
+                    } else {
+                        " · held (p)"
+                    },
                     BAR.fg(Color::LightGreen),
                 ));
             }
