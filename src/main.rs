@@ -40,6 +40,10 @@ const EXAMPLES: &[(&str, &str)] = &[
         "indented scope trees",
     ),
     (
+        "trace-tui export log.jsonl#research-agent --md",
+        "one run as a Markdown transcript (--json: JSON)",
+    ),
+    (
         "trace-tui diff before.jsonl after.jsonl",
         "align two runs: Δ time, Δ tokens, missing scopes",
     ),
@@ -139,6 +143,22 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Write one run out whole: a Markdown transcript (prompts, answers, tool calls and
+    /// results, tokens, errors) or one JSON document.
+    #[command(override_usage = "trace-tui export FILE[#RUN] (--md | --json)")]
+    Export {
+        /// Markdown transcript (the default).
+        #[arg(long, conflicts_with = "json")]
+        md: bool,
+        /// One JSON document: the scope tree with figures and the records.
+        #[arg(long)]
+        json: bool,
+        /// Force the dialect instead of detecting it.
+        #[arg(long, value_parser = format_parser())]
+        format: Option<Format>,
+        /// The log, with `#RUN` (id, name or 1-based position) to pick a run; else the first.
+        file: String,
+    },
     /// Align two runs by scope path and order; print Δ duration, Δ tokens, missing and extra scopes.
     #[command(override_usage = "trace-tui diff [OPTIONS] <A> [B]")]
     ///
@@ -198,6 +218,12 @@ fn run() -> Result<ExitCode> {
     };
     match command {
         Command::Demo { speed, out } => demo(speed, out),
+        Command::Export {
+            md: _,
+            json,
+            format,
+            file,
+        } => export(&file, format, json),
         Command::Diff {
             json,
             format,
@@ -246,6 +272,30 @@ fn run() -> Result<ExitCode> {
     }
 }
 
+/// `trace-tui export`: one run as Markdown or JSON on stdout.
+fn export(arg: &str, format: Option<Format>, json: bool) -> Result<ExitCode> {
+    let (file, sel) = split_selector(arg);
+    let (trace, _) = trace_ingest::files::load(&[PathBuf::from(file)], format, &mut |_| {})?;
+    let run = trace_report::diff::find_run(&trace, sel).ok_or_else(|| match sel {
+        Some(s) => anyhow::anyhow!(
+            "no run {:?} in {}",
+            trace_model::text::clean(s),
+            trace_model::text::clean(file)
+        ),
+        None => anyhow::anyhow!("no runs in {}", trace_model::text::clean(file)),
+    })?;
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    if json {
+        serde_json::to_writer_pretty(&mut out, &trace_tui::export::json_doc(&trace, run))?;
+        writeln!(out)?;
+    } else {
+        write!(out, "{}", trace_tui::export::markdown(&trace, run))?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `summary -`: stdin read to its end and decoded like a file (its dialect sniffed).
 fn read_stdin(format: Option<Format>) -> Result<(trace_model::Trace, Vec<Format>)> {
     use std::io::Read as _;
@@ -276,7 +326,7 @@ fn did_you_mean(arg: &str) -> Option<&'static str> {
         }
         row[b.len()]
     }
-    ["summary", "diff", "demo", "help"]
+    ["summary", "diff", "demo", "export", "help"]
         .into_iter()
         .map(|c| (distance(&arg.to_lowercase(), c), c))
         .filter(|&(d, c)| d > 0 && d <= 2 && d < c.len() / 2 + 1)

@@ -63,3 +63,43 @@ fn help_help_and_aligned_examples_and_diff_usage() {
     let out = bin().args(["diff", "--help"]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("<A> [B]\n"));
 }
+
+#[test]
+fn export_writes_a_run_as_markdown_or_json() {
+    let out = bin()
+        .args(["export", &format!("{ATOF}#research-agent"), "--md"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(md.starts_with("# research-agent\n"), "{md}");
+    assert!(
+        md.contains("status **error** · 2 LLM calls · 2 tool calls"),
+        "{md}"
+    );
+    assert!(
+        md.contains("> **error:** HTTP 503 from search backend"),
+        "{md}"
+    );
+    // The records behind the calls: the question asked and the answer given.
+    assert!(md.contains("What changed in the Q3 pricing"), "{md}");
+    assert!(md.contains("gpt-4.1 · 1.500s · tokens in 812"), "{md}");
+    let out = bin()
+        .args(["export", &format!("{ATOF}#2"), "--json"])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["name"], "research-agent");
+    let kids = doc["children"].as_array().unwrap();
+    assert_eq!(kids.len(), 5, "{doc}");
+    assert!(
+        kids.iter()
+            .any(|k| k["error"] == "HTTP 503 from search backend")
+    );
+    let out = bin()
+        .args(["export", &format!("{ATOF}#nope")])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no run \"nope\""));
+}
