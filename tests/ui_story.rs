@@ -307,3 +307,19 @@ fn help_fits_80_columns() {
     assert!(!screen.contains("call in the explore│"), "{screen}");
     insta::assert_snapshot!("help_80x24", screen);
 }
+
+#[test]
+fn y_copies_the_shown_record_with_osc52() {
+    let mut app = open(ATOF);
+    keys(&mut app, [Action::NextError, Action::Copy]);
+    let seq = app.clipboard.clone().unwrap();
+    assert!(
+        seq.starts_with("\x1b]52;c;") && seq.ends_with('\x07'),
+        "{seq:?}"
+    );
+    let b64 = &seq[7..seq.len() - 1];
+    let record = trace_tui::app::copy::base64(b"start record");
+    assert!(b64.starts_with(&record[..12]), "{b64}");
+    let screen = text(&draw(&mut app, 80, 24));
+    assert!(screen.contains("to the clipboard (OSC 52)"), "{screen}");
+}

@@ -198,6 +198,12 @@ pub static KEYMAP: &[Binding] = &[
     ),
     b(
         Any,
+        C('y'),
+        Action::Copy,
+        "copy the shown record (OSC 52 clipboard)",
+    ),
+    b(
+        Any,
         C('D'),
         Action::ToggleDiagnostics,
         "skipped lines and warnings",

@@ -8,6 +8,7 @@
 
 mod action;
 pub mod calls;
+pub mod copy;
 mod detail;
 mod errors;
 mod fold;
@@ -210,6 +211,8 @@ pub struct App {
     pub open_stack: Vec<(NodeId, u16, i64)>,
     /// The tokens view's interactive tables.
     pub calls: calls::CallsState,
+    /// An OSC 52 sequence for the runtime to write (`y` copies the shown record).
+    pub clipboard: Option<String>,
     dirty_runs: FxHashSet<NodeId>,
     runs_stale: bool,
     run_stale: bool,
@@ -257,6 +260,7 @@ impl App {
             scrub_target: None,
             open_stack: Vec::new(),
             calls: calls::CallsState::default(),
+            clipboard: None,
             dirty_runs: FxHashSet::default(),
             runs_stale: true,
             run_stale: true,

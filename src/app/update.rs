@@ -100,6 +100,7 @@ pub fn update(app: &mut App, action: Action) {
                 app.search.message = Some("not following: the file was read once".to_owned());
             }
         },
+        Action::Copy => app.copy_record(),
         Action::ScrubBy(n) => app.scrub_to(app.scrub as i64 + i64::from(n)),
         Action::ScrubStart => app.scrub_to(0),
         Action::ScrubEnd => app.scrub_to(i64::MAX / 2),
