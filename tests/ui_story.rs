@@ -323,3 +323,17 @@ fn y_copies_the_shown_record_with_osc52() {
     let screen = text(&draw(&mut app, 80, 24));
     assert!(screen.contains("to the clipboard (OSC 52)"), "{screen}");
 }
+
+#[test]
+fn search_finds_text_inside_the_records() {
+    let mut app = open(ATOF);
+    keys(&mut app, [Action::NextError, Action::SearchStart]);
+    keys(&mut app, "q3 pricing".chars().map(Action::SearchChar));
+    keys(&mut app, [Action::SearchSubmit]);
+    // No scope is named so: the match is in the research-agent's start record (its question).
+    assert_eq!(selected(&app), "research-agent");
+    let screen = text(&draw(&mut app, 120, 40));
+    assert!(screen.contains("matches (in a record)"), "{screen}");
+    assert!(screen.contains("in the record:"), "{screen}");
+    assert!(screen.contains("Q3 pricing"), "{screen}");
+}

@@ -153,7 +153,7 @@ pub static KEYMAP: &[Binding] = &[
         Any,
         C('/'),
         Action::SearchStart,
-        "search scope names in the run",
+        "search scope names and record text in the run",
     ),
     b(Any, C('n'), Action::SearchNext, "next match"),
     b(Any, C('N'), Action::SearchPrev, "previous match"),

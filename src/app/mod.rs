@@ -21,6 +21,7 @@ mod navigate;
 mod overlays;
 mod refresh;
 mod runs;
+mod search;
 mod stats;
 mod tree;
 mod update;
@@ -157,6 +158,8 @@ pub struct SearchState {
     pub query: String,
     /// Result of the last search, for the status line.
     pub message: Option<String>,
+    /// The record line (cleaned) where the last search matched, by node.
+    pub hit: Option<(NodeId, String)>,
 }
 
 /// Everything the screen shows.

@@ -40,6 +40,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     if timeline {
         event_lines(app, &mut lines);
     }
+    if let Some((hit_id, hit)) = &app.search.hit {
+        if *hit_id == id {
+            lines.push(Line::from(vec![
+                Span::styled(format!("/{} ", clean(&app.search.query)), theme::CURSOR),
+                Span::raw(format!("in the record: …{hit}")),
+            ]));
+        }
+    }
     fields(app, id, &mut lines);
     let width = usize::from(body.width.max(1));
     let lines: Vec<Line> = lines.into_iter().flat_map(|l| wrap(l, width)).collect();
