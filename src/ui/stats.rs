@@ -195,7 +195,13 @@ fn bars(frame: &mut Frame, area: Rect, title: &str, items: &[crate::app::Bar], c
         return;
     }
     let w = usize::from(body.width);
-    let label_w = (w / 3).clamp(6, 24);
+    // Labels as wide as the longest one up to half the pane, so models stay distinguishable.
+    let longest = items
+        .iter()
+        .map(|b| b.label.chars().count())
+        .max()
+        .unwrap_or(6);
+    let label_w = longest.clamp(6, 24).min((w / 2).max(6));
     let value_w = 7;
     let bar_w = w.saturating_sub(label_w + value_w + 2);
     let max = items.iter().map(|b| b.value).max().unwrap_or(0).max(1);
