@@ -20,14 +20,7 @@ pub fn lines(data: &[u8]) {
     let split = data
         .first()
         .map_or(0, |&b| usize::from(b) % (data.len() + 1));
-    let formats = [
-        None,
-        Some(Format::Atof),
-        Some(Format::Harn),
-        Some(Format::Greentic),
-        Some(Format::Claude),
-        Some(Format::Codex),
-    ];
+    let formats = std::iter::once(None).chain(Format::all().map(Some));
     for format in formats {
         let mut pieces = decode(data, format, Some(split));
         let whole = decode(data, format, None);

@@ -7,5 +7,6 @@
 
 pub mod app;
 pub mod demo;
+pub mod export;
 pub mod runtime;
 pub mod ui;

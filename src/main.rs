@@ -12,19 +12,91 @@ use trace_ingest::follow::{self, Target};
 mod follow_summary;
 use follow_summary::follow_summary;
 
-const EXAMPLES: &str = "\
-Examples:
-  trace-tui demo                                          a live agent session, followed as it is written
-  trace-tui --follow nemo-relay-events-*.jsonl            tail a growing log (directories and - work too)
-  trace-tui assets/atof/agent-session.jsonl              open the explorer (? for keys)
-  trace-tui summary assets/atof/agent-session.jsonl      runs, statuses, tokens per model
-  trace-tui summary --json logs/*.jsonl | jq .totals       one JSON document for scripts
-  trace-tui summary --tree assets/harn/event_log-*.jsonl   indented scope trees
-  trace-tui diff before.jsonl after.jsonl                 align two runs: Δ time, Δ tokens, missing scopes
-  trace-tui diff --json log.jsonl --runs codex 2          two runs of one file (id, name or position)";
+/// `--help` examples: (command, what it does).
+const EXAMPLES: &[(&str, &str)] = &[
+    (
+        "trace-tui demo",
+        "a live agent session, followed as it is written",
+    ),
+    (
+        "trace-tui --follow nemo-relay-events-*.jsonl",
+        "tail a growing log (directories and - work too)",
+    ),
+    (
+        "trace-tui assets/atof/agent-session.jsonl",
+        "open the explorer (e: first error, ? keys)",
+    ),
+    (
+        "trace-tui summary assets/atof/agent-session.jsonl",
+        "runs, statuses, tokens per model",
+    ),
+    (
+        "producer | trace-tui summary -",
+        "the same for stdin, read to its end",
+    ),
+    (
+        "trace-tui summary --json logs/*.jsonl | jq .totals",
+        "one JSON document for scripts",
+    ),
+    (
+        "trace-tui summary --tree assets/harn/event_log-*.jsonl",
+        "indented scope trees",
+    ),
+    (
+        "trace-tui export log.jsonl#research-agent --md",
+        "one run as a Markdown transcript (--json: JSON)",
+    ),
+    (
+        "trace-tui diff before.jsonl after.jsonl",
+        "align two runs: Δ time, Δ tokens, missing scopes",
+    ),
+    (
+        "trace-tui diff --json log.jsonl --runs codex 2",
+        "two runs of one file (id, name or position)",
+    ),
+];
+
+/// The examples aligned in two columns, or each description under its command (indented)
+/// when the terminal is too narrow for both on one line.
+fn examples_text() -> String {
+    use std::fmt::Write as _;
+    let width = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse::<usize>().ok())
+        .or_else(|| {
+            crossterm::terminal::size()
+                .ok()
+                .map(|(w, _)| usize::from(w))
+        })
+        .unwrap_or(120);
+    let cmd_w = EXAMPLES
+        .iter()
+        .map(|(c, _)| c.chars().count())
+        .max()
+        .unwrap_or(0);
+    let desc_w = EXAMPLES
+        .iter()
+        .map(|(_, d)| d.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut out = String::from("Examples:");
+    for (cmd, desc) in EXAMPLES {
+        if 2 + cmd_w + 2 + desc_w <= width {
+            let _ = write!(out, "\n  {cmd:<cmd_w$}  {desc}");
+        } else {
+            let _ = write!(out, "\n  {cmd}\n      {desc}");
+        }
+    }
+    out
+}
 
 #[derive(Parser)]
-#[command(name = "trace-tui", version, about = "Explore LLM-agent event logs (ATOF, harn, greentic) in the terminal", after_help = EXAMPLES, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "trace-tui",
+    version,
+    about = "Explore LLM-agent event logs (ATOF, harn, greentic) in the terminal",
+    args_conflicts_with_subcommands = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -77,7 +149,24 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Write one run out whole: a Markdown transcript (prompts, answers, tool calls and
+    /// results, tokens, errors) or one JSON document.
+    #[command(override_usage = "trace-tui export FILE[#RUN] (--md | --json)")]
+    Export {
+        /// Markdown transcript (the default).
+        #[arg(long, conflicts_with = "json")]
+        md: bool,
+        /// One JSON document: the scope tree with figures and the records.
+        #[arg(long)]
+        json: bool,
+        /// Force the dialect instead of detecting it.
+        #[arg(long, value_parser = format_parser())]
+        format: Option<Format>,
+        /// The log, with `#RUN` (id, name or 1-based position) to pick a run; else the first.
+        file: String,
+    },
     /// Align two runs by scope path and order; print Δ duration, Δ tokens, missing and extra scopes.
+    #[command(override_usage = "trace-tui diff [OPTIONS] <A> [B]")]
     ///
     /// Each file's first run by start time is used unless picked with `FILE#RUN` (a run id,
     /// name or 1-based position) or, for one file, `--runs RUN1 RUN2`.
@@ -121,13 +210,27 @@ fn main() -> ExitCode {
 }
 
 fn run() -> Result<ExitCode> {
-    let cli = Cli::parse();
+    use clap::{CommandFactory as _, FromArgMatches as _};
+    let mut cmd = Cli::command().after_help(examples_text());
+    // `trace-tui help --help` is the top-level help, as `help` alone is.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args.len() == 3 && args[1] == "help" && (args[2] == "--help" || args[2] == "-h") {
+        cmd.print_long_help()?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let cli = Cli::from_arg_matches(&cmd.get_matches_mut()).unwrap_or_else(|e| e.exit());
     trace_ingest::set_max_line_bytes(cli.max_line_bytes);
     let Some(command) = cli.command else {
         return explore(&cli.explore);
     };
     match command {
         Command::Demo { speed, out } => demo(speed, out),
+        Command::Export {
+            md: _,
+            json,
+            format,
+            file,
+        } => export(&file, format, json),
         Command::Diff {
             json,
             format,
@@ -145,7 +248,11 @@ fn run() -> Result<ExitCode> {
                 return follow_summary(&files, format, json);
             }
             let t0 = std::time::Instant::now();
-            let (trace, formats) = trace_ingest::files::load(&files, format, &mut |_| {})?;
+            let (trace, formats) = if files.len() == 1 && files[0].as_os_str() == "-" {
+                read_stdin(format)?
+            } else {
+                trace_ingest::files::load(&files, format, &mut |_| {})?
+            };
             phase_report("load", t0);
             let stdout = io::stdout();
             let mut out = io::BufWriter::new(stdout.lock());
@@ -170,6 +277,68 @@ fn run() -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `trace-tui export`: one run as Markdown or JSON on stdout.
+fn export(arg: &str, format: Option<Format>, json: bool) -> Result<ExitCode> {
+    let (file, sel) = split_selector(arg);
+    let (trace, _) = trace_ingest::files::load(&[PathBuf::from(file)], format, &mut |_| {})?;
+    let run = trace_report::diff::find_run(&trace, sel).ok_or_else(|| match sel {
+        Some(s) => anyhow::anyhow!(
+            "no run {:?} in {}",
+            trace_model::text::clean(s),
+            trace_model::text::clean(file)
+        ),
+        None => anyhow::anyhow!("no runs in {}", trace_model::text::clean(file)),
+    })?;
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    if json {
+        serde_json::to_writer_pretty(&mut out, &trace_tui::export::json_doc(&trace, run))?;
+        writeln!(out)?;
+    } else {
+        write!(out, "{}", trace_tui::export::markdown(&trace, run))?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `summary -`: stdin read to its end and decoded like a file (its dialect sniffed).
+fn read_stdin(format: Option<Format>) -> Result<(trace_model::Trace, Vec<Format>)> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    io::stdin().lock().read_to_end(&mut bytes)?;
+    let mut trace = trace_model::Trace::new();
+    trace.add_file("-");
+    let mut d = trace_ingest::Decoder::new(0, Some("-".into()), format);
+    d.feed(&bytes, &mut trace);
+    d.finish(&mut trace);
+    trace.settle();
+    Ok((trace, d.format().into_iter().collect()))
+}
+
+/// The subcommand a mistyped first argument was probably meant to be (`sumary` → `summary`).
+fn did_you_mean(arg: &str) -> Option<&'static str> {
+    fn distance(a: &str, b: &str) -> usize {
+        let b: Vec<char> = b.chars().collect();
+        let mut row: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut prev = row[0];
+            row[0] = i + 1;
+            for (j, &cb) in b.iter().enumerate() {
+                let cur = row[j + 1];
+                row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(cur + 1);
+                prev = cur;
+            }
+        }
+        row[b.len()]
+    }
+    ["summary", "diff", "demo", "export", "help"]
+        .into_iter()
+        .map(|c| (distance(&arg.to_lowercase(), c), c))
+        .filter(|&(d, c)| d > 0 && d <= 2 && d < c.len() / 2 + 1)
+        .min()
+        .map(|(_, c)| c)
 }
 
 /// Splits `file#run`; a path that exists as given is never split.
@@ -281,6 +450,17 @@ const FOLLOW_QUEUE: usize = 64;
 fn explore(args: &ExploreArgs) -> Result<ExitCode> {
     if args.files.is_empty() {
         anyhow::bail!("no log files given (try `trace-tui --help`)");
+    }
+    if let [first, ..] = &args.files[..] {
+        let arg = first.to_string_lossy();
+        if !first.exists() && arg != "-" {
+            if let Some(cmd) = did_you_mean(&arg) {
+                anyhow::bail!(
+                    "{}: no such file; did you mean `trace-tui {cmd}`?",
+                    trace_model::text::clean(&arg)
+                );
+            }
+        }
     }
     let title = args
         .files

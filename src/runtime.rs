@@ -152,6 +152,12 @@ pub fn run_explorer(input: ExplorerInput) -> Result<()> {
         if app.quit {
             break;
         }
+        if let Some(seq) = app.clipboard.take() {
+            // OSC 52: the terminal sets its clipboard (also over ssh).
+            let mut out = stdout();
+            let _ = std::io::Write::write_all(&mut out, seq.as_bytes());
+            let _ = std::io::Write::flush(&mut out);
+        }
         let now = Instant::now();
         if dirty && now >= next_frame {
             app::update(&mut app, Action::Refresh);

@@ -36,23 +36,20 @@ fn shot(name: &str, actions: Vec<Action>) {
 
 #[test]
 fn screenshots_are_current() {
-    shot(
-        "explorer",
-        vec![
-            Action::FocusPrev,
-            Action::Down,
-            Action::Toggle,
-            Action::NextError,
-        ],
-    );
+    // The failed-run story: `e` from the runs lands on the first error of the input...
+    shot("explorer", vec![Action::NextError]);
+    // ...the timeline opens at the failing event, with the scopes open at that instant...
     shot(
         "timeline",
-        vec![
-            Action::ShowView(View::Timeline),
-            Action::ScrubStart,
-            Action::ScrubBy(6),
-        ],
+        vec![Action::NextError, Action::ShowView(View::Timeline)],
     );
-    // research-agent: parallel searches, a failure, two models — the richest run of the sample.
-    shot("tokens", vec![Action::ShowView(View::Tokens), Action::Down]);
+    // ...and the run's calls in the tokens view, sorted by latency (research-agent: parallel
+    // searches, a failure, two models — the richest run of the sample).
+    let mut sort = vec![
+        Action::NextError,
+        Action::ShowView(View::Tokens),
+        Action::FocusNext,
+    ];
+    sort.extend(std::iter::repeat_n(Action::CycleSort, 6));
+    shot("tokens", sort);
 }

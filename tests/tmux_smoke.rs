@@ -54,6 +54,13 @@ impl Tmux {
         }
     }
 
+    /// Waits for every needle at once (a capture can land mid-frame).
+    fn wait_all(&self, needles: &[&str]) -> String {
+        self.wait(&needles.join(" + "), |s| {
+            needles.iter().all(|n| s.contains(n))
+        })
+    }
+
     fn wait_for(&self, needle: &str) -> String {
         self.wait(needle, |s| s.contains(needle))
     }
@@ -65,8 +72,13 @@ impl Drop for Tmux {
     }
 }
 
-/// A shell in a fresh tmux server, or `None` when tmux is not installed.
+/// A shell in a fresh 120×40 tmux server, or `None` when tmux is not installed.
 fn shell(name: &str) -> Option<Tmux> {
+    shell_sized(name, 120, 40)
+}
+
+/// A shell in a fresh `w`×`h` tmux server, or `None` when tmux is not installed.
+fn shell_sized(name: &str, w: u16, h: u16) -> Option<Tmux> {
     if Command::new("tmux").arg("-V").output().is_err() {
         eprintln!("tmux is not installed: skipping the real-terminal smoke test");
         return None;
@@ -83,9 +95,9 @@ fn shell(name: &str) -> Option<Tmux> {
             "-s",
             "smoke",
             "-x",
-            "120",
+            &w.to_string(),
             "-y",
-            "40",
+            &h.to_string(),
             "-c",
             root,
             "env",
@@ -111,8 +123,8 @@ fn open_move_scrub_help_quit() {
     let s = t.wait_for("Scopes · claude-code");
     assert!(s.contains("research-agent"), "{s}");
 
-    // Move down the tree: the detail pane follows the selection.
-    t.keys(&["j"]);
+    // Focus starts on the runs; Tab moves it to the tree, down the tree the detail follows.
+    t.keys(&["Tab", "j"]);
     t.wait_for("agent · claude-code-turn");
 
     // Timeline: scrub to the start, then two events forward.
@@ -206,4 +218,69 @@ fn sigterm_and_sigint_restore_the_terminal() {
     t.keys(&["stty -a | tr ' ' '\\n' | grep -x -e icanon -e echo | sort | tr '\\n' ' '; echo STTY-$((40 + 2))", "Enter"]);
     let s = t.wait_for("STTY-42");
     assert!(s.contains("echo icanon"), "terminal left in raw mode:\n{s}");
+}
+
+/// The failed-run story, typed into a real terminal at 140×40 and 80×24: `e` from the runs
+/// lands on the first error of the input, `2` opens the timeline at the failing event with the
+/// scopes open then, `3` Tab and `o` sort the run's calls by latency, `Enter` opens the slowest
+/// call in the explorer.
+#[test]
+fn the_failed_run_story() {
+    for (w, h) in [(140u16, 40u16), (80, 24)] {
+        let Some(t) = shell_sized(&format!("story{w}"), w, h) else {
+            return;
+        };
+        let bin = env!("CARGO_BIN_EXE_trace-tui");
+        let cmd = format!("'{bin}' assets/atof/agent-session.jsonl; echo STORY-EXIT-$?");
+        t.keys(&[&cmd, "Enter"]);
+        let s = t.wait_for("▶Runs 3");
+        assert!(
+            s.contains("e error") || s.contains("e next error"),
+            "no hint:\n{s}"
+        );
+        // One key: the failed run's first error, selected in its tree.
+        t.keys(&["e"]);
+        t.wait_all(&["Scopes · research-agent", "HTTP 503", "tool · web_search"]);
+        // The timeline opens at the failing event; the open-scope stack is on screen.
+        t.keys(&["2"]);
+        let s = t.wait_all(&[
+            "web_search ended after 2.900s",
+            "failed: HTTP 503",
+            "open at this instant (1)",
+            "so far",
+        ]);
+        let stack = s
+            .lines()
+            .find(|l| l.contains("so far"))
+            .unwrap_or_else(|| panic!("no open scope listed:\n{s}"));
+        assert!(stack.contains("research-agent  5.000s so far"), "{stack}");
+        // Tokens view: focus the calls, sort by latency (6 columns on from time order).
+        t.keys(&["3"]);
+        t.wait_for("sort time (o)");
+        t.keys(&["Tab"]);
+        t.wait_for("▶Calls");
+        for _ in 0..6 {
+            t.keys(&["o"]);
+        }
+        let s = t.wait_all(&["sort latency (o)", "Latency by tool"]);
+        let calls: Vec<&str> = s
+            .lines()
+            .skip_while(|l| !l.contains("LATENCY"))
+            .skip(1)
+            .take(2)
+            .collect();
+        assert!(
+            calls[0].contains("web_search") && calls[0].contains("2.900s"),
+            "{s}"
+        );
+        // Enter: that call in the explorer.
+        t.keys(&["Enter"]);
+        t.wait_all(&[
+            "▶Scopes · research-agent",
+            "tool · web_search",
+            "latency    2.900s",
+        ]);
+        t.keys(&["q"]);
+        t.wait_for("STORY-EXIT-0");
+    }
 }

@@ -48,6 +48,8 @@ fn explorer_screens() {
 #[test]
 fn failed_run_is_red_and_selection_is_highlighted() {
     let mut app = open(ATOF);
+    // Focus starts on the runs; Tab moves it to the tree.
+    keys(&mut app, [Action::FocusNext]);
     let buf = draw(&mut app, 120, 40);
     // The failed run's row is red in the runs table.
     let y = row_of(&buf, "research-agent");
@@ -216,7 +218,10 @@ fn bubbled_up_errors_differ_from_own_errors_and_collapse_keeps_the_path() {
     assert!(!text(&buf).lines().nth(y as usize).unwrap().contains('!'));
     // `c` folds everything except the path to the selection (and the root's own children).
     let mut app = open(ATOF);
-    keys(&mut app, [Action::Top, Action::CollapseOthers]);
+    keys(
+        &mut app,
+        [Action::FocusNext, Action::Top, Action::CollapseOthers],
+    );
     let screen = text(&draw(&mut app, 120, 40));
     assert!(
         screen.contains("▸ ◆ claude-code-turn") && !screen.contains("Read"),
@@ -239,7 +244,12 @@ fn percentile_and_slow_call_jumps() {
     let mut app = open(ATOF);
     keys(
         &mut app,
-        [Action::Down, Action::Down, Action::JumpPercentile],
+        [
+            Action::FocusNext,
+            Action::Down,
+            Action::Down,
+            Action::JumpPercentile,
+        ],
     );
     let screen = text(&draw(&mut app, 120, 40));
     let status = screen.lines().last().unwrap();
@@ -270,6 +280,7 @@ fn percentile_and_slow_call_jumps() {
     let (trace, formats) = trace_ingest::files::load(&[path], None, &mut |_| {}).unwrap();
     let ex = trace.exemplars();
     let mut app = App::new(trace, formats, "synth", false);
+    keys(&mut app, [Action::FocusNext]);
     draw(&mut app, 120, 40);
     let mut found = 0;
     for _ in 0..40 {

@@ -92,9 +92,10 @@ fn live_follows_newest_and_paused_holds_still() {
     );
     let r2 = app.runs.selected.unwrap();
     assert_ne!(r1, r2, "live view moves to the newest run");
-    // Moving the cursor pauses; arrivals are counted and never move the selection.
+    // Moving the cursor holds the view: still live, arrivals never move the selection.
     app.focus = Pane::Runs;
     keys(&mut app, [Action::Up]);
+    assert_eq!(app.feed, Feed::Live);
     assert_eq!(app.runs.selected, Some(r1));
     keys(
         &mut app,
@@ -107,9 +108,23 @@ fn live_follows_newest_and_paused_holds_still() {
         ],
     );
     assert_eq!(app.runs.selected, Some(r1));
-    assert_eq!(app.new_since_pause(), 2);
+    let screen = text(&draw(&mut app, 120, 24));
+    assert!(screen.contains("LIVE · view held (p: newest)"), "{screen}");
+    // `p` lets go of the hold, `p` again pauses: arrivals are counted, not shown.
+    keys(&mut app, [Action::ToggleLive]);
+    assert_eq!(app.feed, Feed::Live);
+    assert!(!app.held);
+    keys(&mut app, [Action::ToggleLive]);
+    keys(
+        &mut app,
+        [
+            batch(vec![ev(EventKind::End, "r3", None, 9_500)]),
+            Action::Refresh,
+        ],
+    );
+    assert_eq!(app.new_since_pause(), 1);
     let screen = text(&draw(&mut app, 80, 24));
-    assert!(screen.contains("PAUSED +2 new"), "{screen}");
+    assert!(screen.contains("PAUSED +1 new · p resume"), "{screen}");
     keys(&mut app, [Action::ToggleLive]);
     assert_eq!(app.feed, Feed::Live);
     assert_eq!(

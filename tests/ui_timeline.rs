@@ -113,7 +113,7 @@ fn timeline_marks_the_critical_path_and_jumps_to_the_longest_gap() {
         [Action::ShowView(View::Timeline), Action::JumpLongestGap],
     );
     let screen = text(&draw(&mut app, 120, 40));
-    assert!(screen.contains("end of search at +3.800s"), "{screen}");
+    assert!(screen.contains("at +3.800s: search ended"), "{screen}");
 }
 
 #[test]
@@ -123,7 +123,8 @@ fn tokens_view_lists_the_critical_path_and_context_growth() {
         keys(&mut app, [Action::FocusNext]);
     }
     keys(&mut app, [Action::Down, Action::ShowView(View::Tokens)]);
-    let screen = text(&draw(&mut app, 120, 40));
+    // The figures row shows every pane from 150 columns.
+    let screen = text(&draw(&mut app, 160, 40));
     // research-agent: 6.1 s path; the failed search holds 2.9 s = 48% of it; the gpt-4.1-mini
     // call 0.8 s = 13% of the time and 1720 of 2628 tokens = 65%.
     assert!(screen.contains("Critical path · run · 6.100s"), "{screen}");

@@ -53,6 +53,8 @@ pub enum Action {
     CycleSort,
     CycleFilter,
     ToggleLive,
+    /// Copy the shown record to the clipboard (OSC 52).
+    Copy,
     /// Move the scrubber by this many edges.
     ScrubBy(i32),
     ScrubStart,

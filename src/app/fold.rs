@@ -29,7 +29,7 @@ impl App {
                     self.tree.cursor += 1;
                 }
             }
-            Pane::Detail => {}
+            Pane::Detail | Pane::Calls | Pane::LatencyModel | Pane::LatencyTool => {}
         }
     }
 
@@ -67,6 +67,7 @@ impl App {
                 }
             }
             Pane::Detail => {}
+            Pane::Calls | Pane::LatencyModel | Pane::LatencyTool => self.open_call(),
         }
     }
 

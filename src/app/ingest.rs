@@ -38,6 +38,9 @@ impl App {
                 }
                 self.trace.settle();
                 self.runs_stale = true;
+                if self.now_us.is_some() {
+                    self.last_arrival_us = self.now_us;
+                }
             }
             IngestMsg::Progress { done, total } => self.progress = Some((done, total)),
             IngestMsg::Preview(preview) => {
@@ -67,6 +70,11 @@ impl App {
                 self.trace = Trace::new();
             }
             IngestMsg::Status(s) => {
+                // stdin is the only input that ends; a file followed may still grow.
+                let only_stdin = self.trace.files().iter().all(|f| f == "-");
+                if s == "stdin closed" && only_stdin {
+                    self.ended = true;
+                }
                 self.ingest_status = Some(trace_model::text::clean(&s).into_owned());
             }
         }

@@ -103,7 +103,11 @@ pub fn tree_body(r: Rect, view: View) -> Rect {
 /// Timeline pane: (scope names column, waterfall bars column), both without the axis row.
 pub fn waterfall_split(r: Rect) -> (Rect, Rect) {
     let body = table_body(r);
-    let names_w = (body.width * 2 / 5).max(24).min(body.width);
+    let names_w = (body.width * 2 / 5)
+        .max(24)
+        .max(body.width / 2)
+        .min(body.width)
+        .min(60);
     let names = Rect::new(body.x, body.y, names_w, body.height);
     let bars_x = body.x + names_w + 1;
     let bars = Rect::new(
@@ -119,4 +123,55 @@ pub fn waterfall_split(r: Rect) -> (Rect, Rect) {
 pub fn axis_row(r: Rect) -> Rect {
     let (_, bars) = waterfall_split(r);
     Rect::new(bars.x, inner(r).y, bars.width, 1.min(inner(r).height))
+}
+
+/// The tokens view's panes inside its stats area; panes that do not fit are empty.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TokensAreas {
+    pub calls: Rect,
+    pub latency_model: Rect,
+    pub latency_tool: Rect,
+    pub by_model_file: Rect,
+    pub by_model_run: Rect,
+    pub cumulative: Rect,
+    pub context: Rect,
+    pub critical: Rect,
+}
+
+/// Splits the tokens view: the per-call table on top (it takes the room), the latency tables
+/// below it, and when tall enough a row of token figures (by model, cumulative, critical path).
+pub fn tokens_areas(stats: Rect) -> TokensAreas {
+    let lat_h = 9.min(stats.height / 3).max(4);
+    let figures_h = if stats.height >= 28 { 7 } else { 0 };
+    let [calls, lat, figures] = Layout::vertical([
+        Constraint::Min(4),
+        Constraint::Length(lat_h),
+        Constraint::Length(figures_h),
+    ])
+    .areas(stats);
+    let [latency_model, latency_tool] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(lat);
+    let mut t = TokensAreas {
+        calls,
+        latency_model,
+        latency_tool,
+        ..TokensAreas::default()
+    };
+    if figures_h > 0 {
+        let r = |n| Constraint::Ratio(n, 20);
+        if figures.width >= 150 {
+            let [a, b, c, d, e] = Layout::horizontal([r(3), r(3), r(3), r(4), r(7)]).areas(figures);
+            (
+                t.by_model_run,
+                t.by_model_file,
+                t.cumulative,
+                t.context,
+                t.critical,
+            ) = (a, b, c, d, e);
+        } else {
+            let [a, c, e] = Layout::horizontal([r(5), r(5), r(10)]).areas(figures);
+            (t.by_model_run, t.cumulative, t.critical) = (a, c, e);
+        }
+    }
+    t
 }

@@ -7,7 +7,10 @@
 //! [`update`] is the only function that changes an `App`; `ui::render` only reads it.
 
 mod action;
+pub mod calls;
+pub mod copy;
 mod detail;
+mod errors;
 mod fold;
 mod ingest;
 mod jumps;
@@ -18,6 +21,7 @@ mod navigate;
 mod overlays;
 mod refresh;
 mod runs;
+mod search;
 mod stats;
 mod tree;
 mod update;
@@ -30,10 +34,14 @@ use trace_model::query::Timeline;
 use trace_model::{NodeId, Trace};
 
 pub use action::Action;
+pub use calls::{CallRow, CallSort};
 pub use detail::{Payload, PayloadCache};
 pub use runs::{RunRow, RunSort, StatusFilter};
 pub use stats::{Bar, StatsView};
 pub use update::update;
+
+/// A followed input that has received nothing for this long has stopped growing.
+pub const STALE_AFTER_US: i64 = 10_000_000;
 
 /// Which pane has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +49,12 @@ pub enum Pane {
     Runs,
     Tree,
     Detail,
+    /// The tokens view's per-call table.
+    Calls,
+    /// The tokens view's latency-by-model table.
+    LatencyModel,
+    /// The tokens view's latency-by-tool table.
+    LatencyTool,
 }
 
 /// The main screen layout.
@@ -144,6 +158,8 @@ pub struct SearchState {
     pub query: String,
     /// Result of the last search, for the status line.
     pub message: Option<String>,
+    /// The record line (cleaned) where the last search matched, by node.
+    pub hit: Option<(NodeId, String)>,
 }
 
 /// Everything the screen shows.
@@ -162,6 +178,10 @@ pub struct App {
     pub progress: Option<(u64, u64)>,
     /// Wall clock from the last [`Action::Tick`]; `None` when not following.
     pub now_us: Option<i64>,
+    /// Wall clock when the last batch of events arrived (from the last tick before it).
+    pub last_arrival_us: Option<i64>,
+    /// The only input was stdin and it closed: nothing more will come.
+    pub ended: bool,
     /// Terminal size.
     pub area: Rect,
     pub runs: RunsState,
@@ -186,6 +206,16 @@ pub struct App {
     pub payloads: PayloadCache,
     pub stats: Option<StatsView>,
     pub quit: bool,
+    /// Following, but the user moved: new events still arrive and show, the selection stays.
+    pub held: bool,
+    /// A node the scrubber should land on once the selected run's cache is rebuilt.
+    scrub_target: Option<NodeId>,
+    /// Scopes open at the scrubber (timeline view): (node, depth, elapsed then), outermost first.
+    pub open_stack: Vec<(NodeId, u16, i64)>,
+    /// The tokens view's interactive tables.
+    pub calls: calls::CallsState,
+    /// An OSC 52 sequence for the runtime to write (`y` copies the shown record).
+    pub clipboard: Option<String>,
     dirty_runs: FxHashSet<NodeId>,
     runs_stale: bool,
     run_stale: bool,
@@ -205,12 +235,14 @@ impl App {
             formats,
             title: title.into(),
             view: View::Explorer,
-            focus: Pane::Tree,
+            focus: Pane::Runs,
             mode: Mode::Normal,
             feed: if live { Feed::Live } else { Feed::Static },
             ingest_status: None,
             progress: None,
             now_us: None,
+            last_arrival_us: None,
+            ended: false,
             area: Rect::new(0, 0, 120, 40),
             runs: RunsState::default(),
             tree: TreeState::default(),
@@ -227,6 +259,11 @@ impl App {
             payloads: PayloadCache::default(),
             stats: None,
             quit: false,
+            held: false,
+            scrub_target: None,
+            open_stack: Vec::new(),
+            calls: calls::CallsState::default(),
+            clipboard: None,
             dirty_runs: FxHashSet::default(),
             runs_stale: true,
             run_stale: true,
@@ -251,6 +288,19 @@ impl App {
                 .run
                 .as_ref()
                 .is_some_and(|r| self.scrub + 1 < r.timeline.len())
+    }
+
+    /// The wall clock for open runs' running time: `None` once the input ended or stopped
+    /// growing for [`STALE_AFTER_US`], so an open run in a finished log stops counting.
+    pub fn live_now(&self) -> Option<i64> {
+        let now = self.now_us?;
+        if self.ended || self.feed == Feed::Static {
+            return None;
+        }
+        match self.last_arrival_us {
+            Some(last) if now - last > STALE_AFTER_US => None,
+            _ => Some(now),
+        }
     }
 
     /// Events that arrived since the view was paused.

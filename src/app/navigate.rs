@@ -1,5 +1,5 @@
-//! Moving around: focus and views, the selection by rows and pages, the scrubber, and the
-//! pause that any move by the user makes while following.
+//! Moving around: focus and views, the selection by rows and pages, the scrubber; a move
+//! while following holds the selection, scrubbing pauses.
 
 use super::layout::{self, Areas};
 use super::{App, Feed, Mode, Pane, View};
@@ -16,6 +16,9 @@ impl App {
             Pane::Runs => layout::table_body(a.runs).height,
             Pane::Tree => layout::tree_body(a.tree, self.view).height,
             Pane::Detail => a.detail.height.saturating_sub(2),
+            Pane::Calls | Pane::LatencyModel | Pane::LatencyTool => {
+                layout::table_body(self.calls_area(self.focus)).height
+            }
         };
         i64::from(h.max(2) - 1)
     }
@@ -29,11 +32,26 @@ impl App {
         }
     }
 
+    /// The panes of the view that take the keyboard, in screen order (top to bottom, left to
+    /// right): the order `Tab` cycles through.
     fn panes(&self) -> &'static [Pane] {
         match self.view {
             View::Explorer => &[Pane::Runs, Pane::Tree, Pane::Detail],
             View::Timeline => &[Pane::Tree, Pane::Detail],
-            View::Tokens => &[Pane::Runs],
+            View::Tokens => &[
+                Pane::Runs,
+                Pane::Calls,
+                Pane::LatencyModel,
+                Pane::LatencyTool,
+            ],
+        }
+    }
+
+    /// While following, a move by the user holds the view (the selection stays where the user
+    /// put it) but keeps reading and showing new events.
+    pub(super) fn hold(&mut self) {
+        if self.feed == Feed::Live {
+            self.held = true;
         }
     }
 
@@ -44,9 +62,14 @@ impl App {
     }
 
     pub(super) fn show_view(&mut self, v: View) {
+        let entering_timeline = v == View::Timeline && self.view != View::Timeline;
         self.view = v;
         if !self.panes().contains(&self.focus) {
             self.focus = self.panes()[0];
+        }
+        if entering_timeline {
+            // A failed run opens at its failing event, a picked scope at that scope.
+            self.scrub_target = self.timeline_target();
         }
         self.stats_stale = true;
         self.mark_tree_stale();
@@ -58,7 +81,11 @@ impl App {
                 (i64::from(self.overlay_scroll) + delta).clamp(0, i64::from(u16::MAX)) as u16;
             return;
         }
-        self.pause();
+        self.hold();
+        if delta >= i64::MAX / 4 && matches!(self.focus, Pane::Runs | Pane::Tree) {
+            // The last row is where live follow keeps the newest: `G` lets go of the hold.
+            self.held = false;
+        }
         let step = |cur: usize, len: usize| {
             (cur as i64)
                 .saturating_add(delta)
@@ -84,6 +111,7 @@ impl App {
                 self.detail_scroll =
                     (i64::from(self.detail_scroll) + delta).clamp(0, i64::from(u16::MAX)) as u16;
             }
+            Pane::Calls | Pane::LatencyModel | Pane::LatencyTool => self.calls_move(delta),
         }
     }
 

@@ -24,9 +24,14 @@ impl App {
         self.dirty_runs.clear();
         self.runs_stale = false;
         self.run_stale = false;
+        if self.view == View::Timeline {
+            self.apply_scrub_target();
+        } else {
+            self.scrub_target = None;
+        }
         if self.tree_is_stale() {
             self.rebuild_tree_rows();
-            if live_news {
+            if live_news && !self.held {
                 self.tree.cursor = self.tree.rows.len().saturating_sub(1);
                 self.tree.selected = self.tree.rows.last().map(|r| r.id);
             }
@@ -41,29 +46,51 @@ impl App {
             stats.compute_run(&self.trace, sel, order);
             self.stats_stale = false;
         }
-        if let Some(id) = self.tree.selected {
+        if self.view == View::Timeline {
+            self.rebuild_open_stack();
+        }
+        if self.view == View::Tokens {
+            self.rebuild_calls();
+        }
+        let shown = match self.view {
+            View::Timeline => self.event_node(),
+            _ => self.tree.selected,
+        };
+        if let Some(id) = shown {
             if self.payloads.peek(id).is_none() {
                 self.payloads.get_or_load(&self.trace, id);
             }
         }
         let a = self.areas();
-        let keep = |offset: &mut usize, cursor: usize, h: u16| {
-            let h = usize::from(h.max(1));
-            if cursor < *offset {
-                *offset = cursor;
-            } else if cursor >= *offset + h {
-                *offset = cursor + 1 - h;
-            }
-        };
+        let runs_len = self.runs.rows.len();
         keep(
             &mut self.runs.offset,
             self.runs.cursor,
+            runs_len,
             layout::table_body(a.runs).height,
         );
+        let tree_len = self.tree.rows.len();
         keep(
             &mut self.tree.offset,
             self.tree.cursor,
+            tree_len,
             layout::tree_body(a.tree, self.view).height,
         );
     }
+}
+
+/// Scrolls a list of `len` rows, `h` tall, so `cursor` is in view and no rows are left blank
+/// below the last one. A pane the view does not show (`h == 0`) keeps its offset: it is
+/// brought into shape when it is shown again, not squeezed to one row meanwhile.
+pub(super) fn keep(offset: &mut usize, cursor: usize, len: usize, h: u16) {
+    if h == 0 {
+        return;
+    }
+    let h = usize::from(h);
+    if cursor < *offset {
+        *offset = cursor;
+    } else if cursor >= *offset + h {
+        *offset = cursor + 1 - h;
+    }
+    *offset = (*offset).min(len.saturating_sub(h));
 }

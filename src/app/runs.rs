@@ -175,7 +175,7 @@ impl App {
             RunSort::Tokens => rows.sort_by_key(|r| (std::cmp::Reverse(r.tokens), r.seq)),
         }
         self.runs.rows = rows.iter().map(|r| r.id).collect();
-        if self.feed == Feed::Live {
+        if self.feed == Feed::Live && !self.held {
             // The newest run is the one that started last.
             let newest = self.runs.rows.iter().copied().max_by_key(|id| {
                 let r = &self.runs.cache[id];

@@ -71,7 +71,7 @@ impl App {
             self.tree.offset = 0;
             self.detail_scroll = 0;
         }
-        if was_at_end || self.feed == Feed::Live {
+        if was_at_end || (self.feed == Feed::Live && !self.held) {
             self.scrub = timeline.len().saturating_sub(1);
         }
         self.scrub = self.scrub.min(timeline.len().saturating_sub(1));
@@ -225,17 +225,31 @@ impl App {
             .find(|&id| pred(id))
     }
 
-    /// Runs the search query from the selection; reports how many scopes match.
+    /// Runs the search query from the selection: scope names, or when none matches, the text
+    /// of the scopes' records (read from disk, not kept); reports how many scopes match, and
+    /// the matching record line is shown in the detail pane.
     pub(super) fn search_step(&mut self, forward: bool) {
         let q = self.search.query.to_lowercase();
         if q.is_empty() {
             return;
         }
-        let matches = |id: NodeId| {
+        let name_hit = |id: NodeId| {
             self.trace
                 .str(self.trace.node(id).name)
                 .to_lowercase()
                 .contains(&q)
+        };
+        // Names first; when no scope of the run is named so, the text of its records.
+        let by_name = self
+            .run
+            .as_ref()
+            .is_some_and(|rc| rc.order.iter().any(|&id| name_hit(id)));
+        let matches = |id: NodeId| {
+            if by_name {
+                name_hit(id)
+            } else {
+                super::search::record_line(&self.trace, id, &q).is_some()
+            }
         };
         let total = self
             .run
@@ -243,12 +257,19 @@ impl App {
             .map_or(0, |rc| rc.order.iter().filter(|&&id| matches(id)).count());
         match self.find_in_run(forward, matches) {
             Some(id) => {
+                let hit = if by_name {
+                    None
+                } else {
+                    super::search::record_line(&self.trace, id, &q)
+                };
                 self.search.message = Some(format!(
-                    "/{}: {total} match{}",
+                    "/{}: {total} match{}{}",
                     self.search.query,
-                    if total == 1 { "" } else { "es" }
+                    if total == 1 { "" } else { "es" },
+                    if hit.is_some() { " (in a record)" } else { "" }
                 ));
                 self.jump_to(id);
+                self.search.hit = hit.map(|h| (id, h));
             }
             None => self.search.message = Some(format!("/{}: no match", self.search.query)),
         }
@@ -268,13 +289,5 @@ impl App {
             }
         }
         self.reveal(id);
-    }
-
-    pub(super) fn error_step(&mut self, forward: bool) {
-        let found = self.find_in_run(forward, |id| self.trace.node(id).has_error());
-        match found {
-            Some(id) => self.jump_to(id),
-            None => self.search.message = Some("no errors in this run".to_owned()),
-        }
     }
 }

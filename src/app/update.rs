@@ -8,6 +8,13 @@ use super::{Action, App, Feed, Mode};
 /// a burst of `Ingest` actions, send one `Refresh`.
 pub fn update(app: &mut App, action: Action) {
     let refresh = !matches!(action, Action::Ingest(_));
+    // A message answers the last key: the next key (not ingest, ticks or resizes) clears it.
+    if !matches!(
+        action,
+        Action::Ingest(_) | Action::Refresh | Action::Tick(_) | Action::Resize(..)
+    ) {
+        app.search.message = None;
+    }
     match action {
         Action::Quit => app.quit = true,
         Action::ToggleHelp => app.toggle_mode(Mode::Help),
@@ -66,6 +73,7 @@ pub fn update(app: &mut App, action: Action) {
             app.pause();
             app.error_step(matches!(action, Action::NextError));
         }
+        Action::CycleSort if app.focus == super::Pane::Calls => app.cycle_call_sort(),
         Action::CycleSort => {
             app.runs.sort = app.runs.sort.next();
             app.runs_stale = true;
@@ -75,9 +83,16 @@ pub fn update(app: &mut App, action: Action) {
             app.runs_stale = true;
         }
         Action::ToggleLive => match app.feed {
+            // A held view goes back to the newest; a following one pauses.
+            Feed::Live if app.held => {
+                app.held = false;
+                app.runs_stale = true;
+                app.run_stale = true;
+            }
             Feed::Live => app.pause(),
             Feed::Paused { .. } => {
                 app.feed = Feed::Live;
+                app.held = false;
                 app.runs_stale = true;
                 app.run_stale = true;
             }
@@ -85,6 +100,7 @@ pub fn update(app: &mut App, action: Action) {
                 app.search.message = Some("not following: the file was read once".to_owned());
             }
         },
+        Action::Copy => app.copy_record(),
         Action::ScrubBy(n) => app.scrub_to(app.scrub as i64 + i64::from(n)),
         Action::ScrubStart => app.scrub_to(0),
         Action::ScrubEnd => app.scrub_to(i64::MAX / 2),
@@ -93,7 +109,11 @@ pub fn update(app: &mut App, action: Action) {
         Action::Scroll(x, y, d) => app.wheel(x, y, d),
         Action::Ingest(msg) => app.ingest(msg),
         Action::Refresh => {}
-        Action::Tick(now_us) => app.now_us = Some(now_us),
+        Action::Tick(now_us) => {
+            app.now_us = Some(now_us);
+            // What was there before the first tick counts as arriving then.
+            app.last_arrival_us.get_or_insert(now_us);
+        }
     }
     if refresh {
         app.refresh();

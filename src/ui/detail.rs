@@ -9,61 +9,52 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{category_glyph, pane, theme};
+use super::{category_glyph, dur, pane, theme};
 use crate::app::{App, Pane, View, layout};
 use trace_formats::time::format_us;
 use trace_model::query::Edge;
-use trace_model::text::{clean, format_count, format_duration_us};
+use trace_model::text::{clean, format_count};
 use trace_model::{NodeId, NodeKind};
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let focused = app.focus == Pane::Detail;
-    let title = if app.view == View::Timeline {
-        " Event under the cursor "
+    let timeline = app.view == View::Timeline;
+    let title = if timeline {
+        " Event at the cursor "
     } else {
         " Detail "
     };
     frame.render_widget(pane(title, focused), area);
     let body = layout::inner(area);
-    let Some(id) = app.tree.selected else {
+    // In the timeline the pane describes the event under the scrubber, not the tree's row.
+    let shown = if timeline {
+        app.event_node().or(app.tree.selected)
+    } else {
+        app.tree.selected
+    };
+    let Some(id) = shown else {
         frame.render_widget(Paragraph::new("nothing selected").style(theme::DIM), body);
         return;
     };
     let mut lines = Vec::new();
-    if app.view == View::Timeline {
-        if let Some(e) = app.run.as_ref().and_then(|rc| {
-            rc.timeline
-                .edges
-                .get(app.scrub)
-                .map(|e| (e, rc.timeline.len()))
-        }) {
-            let (edge, total) = e;
-            let what = match edge.edge {
-                Edge::Start => "start",
-                Edge::End => "end",
-                Edge::Mark => "mark",
-            };
-            let base = app
-                .run
-                .as_ref()
-                .and_then(|rc| rc.timeline.span())
-                .map_or(0, |s| s.0);
+    if timeline {
+        event_lines(app, &mut lines);
+    }
+    if let Some((hit_id, hit)) = &app.search.hit {
+        if *hit_id == id {
             lines.push(Line::from(vec![
-                Span::styled(format!("event {}/{total} ", app.scrub + 1), theme::CURSOR),
-                Span::raw(format!(
-                    "{what} of {} at +{}",
-                    clean(app.trace.str(app.trace.node(edge.node).name)),
-                    format_duration_us(edge.t - base)
-                )),
+                Span::styled(format!("/{} ", clean(&app.search.query)), theme::CURSOR),
+                Span::raw(format!("in the record: …{hit}")),
             ]));
         }
     }
     fields(app, id, &mut lines);
-    let header = lines.len();
     let width = usize::from(body.width.max(1));
+    let lines: Vec<Line> = lines.into_iter().flat_map(|l| wrap(l, width)).collect();
+    let header = lines.len();
     let height = usize::from(body.height);
     let scroll = usize::from(app.detail_scroll);
-    let mut out: Vec<Line> = lines.into_iter().skip(scroll).collect();
+    let mut out: Vec<Line> = lines.into_iter().skip(scroll).take(height).collect();
     let mut skip = scroll.saturating_sub(header);
     if let Some(p) = app.payloads.peek(id) {
         'outer: for (heading, body_lines) in &p.sections {
@@ -100,6 +91,101 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     frame.render_widget(Paragraph::new(out), body);
 }
 
+/// Splits a line into lines of at most `width` columns (by characters), at a space when
+/// there is one, keeping span styles; continuation lines are indented to the value column.
+fn wrap(line: Line<'static>, width: usize) -> Vec<Line<'static>> {
+    let cells: Vec<(char, Style)> = line
+        .spans
+        .iter()
+        .flat_map(|s| s.content.chars().map(move |c| (c, s.style)))
+        .collect();
+    if cells.len() <= width || width < 16 {
+        return vec![line];
+    }
+    let indent = 11.min(width / 3);
+    let to_line = |cells: &[(char, Style)], pad: usize| {
+        let mut spans = vec![Span::raw(" ".repeat(pad))];
+        for &(c, st) in cells {
+            match spans.last_mut() {
+                Some(last) if last.style == st => last.content.to_mut().push(c),
+                _ => spans.push(Span::styled(c.to_string(), st)),
+            }
+        }
+        Line::from(spans)
+    };
+    let mut out = Vec::new();
+    let mut rest = &cells[..];
+    let mut pad = 0;
+    while !rest.is_empty() {
+        let room = width - pad;
+        if rest.len() <= room {
+            out.push(to_line(rest, pad));
+            break;
+        }
+        // Break after the last space in the first `room` cells, unless that leaves a stub.
+        let cut = rest[..room]
+            .iter()
+            .rposition(|&(c, _)| c == ' ')
+            .filter(|&i| i + 1 >= room / 2)
+            .map_or(room, |i| i + 1);
+        out.push(to_line(&rest[..cut], pad));
+        rest = &rest[cut..];
+        pad = indent;
+    }
+    out
+}
+
+/// The event under the scrubber: what happened, and the scopes open at that instant, each
+/// with the time it had been running then.
+fn event_lines(app: &App, lines: &mut Vec<Line<'static>>) {
+    let Some(rc) = app.run.as_ref() else { return };
+    let Some(edge) = rc.timeline.edges.get(app.scrub) else {
+        return;
+    };
+    let t = &app.trace;
+    let n = t.node(edge.node);
+    let name = clean(t.str(n.name)).into_owned();
+    let base = rc.timeline.span().map_or(0, |s| s.0);
+    let what = match edge.edge {
+        Edge::Start => format!("{name} started"),
+        Edge::Mark => format!("{name} (mark)"),
+        Edge::End => match n.start_us() {
+            Some(s) => format!("{name} ended after {}", dur(edge.t - s)),
+            None => format!("{name} ended"),
+        },
+    };
+    lines.push(Line::from(vec![
+        Span::styled(
+            format!("event {}/{} ", app.scrub + 1, rc.timeline.len()),
+            theme::CURSOR,
+        ),
+        Span::raw(format!("at +{}: {what}", dur(edge.t - base))),
+    ]));
+    if let (Some(e), Edge::End | Edge::Mark) = (t.error(edge.node), edge.edge) {
+        lines.push(Line::styled(
+            format!("✗ failed: {}", clean(e)),
+            theme::ERROR,
+        ));
+    }
+    lines.push(Line::styled(
+        format!("open at this instant ({}):", app.open_stack.len()),
+        theme::HEADER,
+    ));
+    if app.open_stack.is_empty() {
+        lines.push(Line::styled("  nothing", theme::DIM));
+    }
+    for &(id, depth, elapsed) in &app.open_stack {
+        let (glyph, color) = category_glyph(t.category(id));
+        lines.push(Line::from(vec![
+            Span::raw("  ".repeat(usize::from(depth).min(8) + 1)),
+            Span::styled(format!("{glyph} "), Style::new().fg(color)),
+            Span::styled(clean(t.str(t.node(id).name)).into_owned(), theme::OPEN),
+            Span::styled(format!("  {} so far", dur(elapsed)), theme::LABEL),
+        ]));
+    }
+    lines.push(Line::styled("── the event's scope", theme::HEADER));
+}
+
 fn kv(key: &'static str, value: String, style: Style) -> Line<'static> {
     Line::from(vec![
         Span::styled(format!("{key:<10} "), theme::LABEL),
@@ -133,7 +219,7 @@ fn fields(app: &App, id: NodeId, out: &mut Vec<Line<'static>>) {
         .as_ref()
         .and_then(|rc| rc.timeline.span())
         .map_or(0, |s| s.0);
-    let at = |us: i64| format!("{} (+{})", format_us(us), format_duration_us(us - base));
+    let at = |us: i64| format!("{} (+{})", format_us(us), dur(us - base));
     if let Some(s) = n.start_us() {
         out.push(kv(
             "start",
@@ -152,13 +238,13 @@ fn fields(app: &App, id: NodeId, out: &mut Vec<Line<'static>>) {
             None => out.push(kv("end", "not yet".to_owned(), theme::OPEN)),
         }
         if let Some(d) = app.end_of(id).zip(n.start_us()).map(|(e, s)| e - s) {
-            out.push(kv("latency", format_duration_us(d), Style::new()));
+            out.push(kv("latency", dur(d), Style::new()));
         }
         let has_scope_children = t.children(id).any(|c| t.node(c).kind == NodeKind::Scope);
         if let Some(own) = t.self_time_us(id).filter(|_| has_scope_children) {
             out.push(kv(
                 "self time",
-                format!("{} not covered by children", format_duration_us(own)),
+                format!("{} not covered by children", dur(own)),
                 Style::new(),
             ));
         }

@@ -56,19 +56,29 @@ pub fn render_help(frame: &mut Frame, area: Rect, app: &App) {
             KeyMode::Search,
         ],
     };
+    let box_w = 76.min(area.width.saturating_sub(2));
+    let desc_w = usize::from(box_w.saturating_sub(2))
+        .saturating_sub(26)
+        .max(10);
     for mode in order {
         lines.push(Line::styled(
             mode.title(),
             theme::HEADER.add_modifier(Modifier::UNDERLINED),
         ));
         for (keys, desc) in help_rows(mode) {
-            lines.push(Line::from(vec![
-                Span::styled(
-                    format!("  {keys:<24}"),
-                    Style::new().fg(ratatui::style::Color::Cyan),
-                ),
-                Span::raw(desc),
-            ]));
+            // Descriptions wrap at words under their column, so the help fits 80 columns.
+            let mut first = true;
+            for part in wrap_words(desc, desc_w) {
+                let k = if first { keys.as_str() } else { "" };
+                first = false;
+                lines.push(Line::from(vec![
+                    Span::styled(
+                        format!("  {k:<24}"),
+                        Style::new().fg(ratatui::style::Color::Cyan),
+                    ),
+                    Span::raw(part),
+                ]));
+            }
         }
         lines.push(Line::raw(""));
     }
@@ -79,7 +89,7 @@ pub fn render_help(frame: &mut Frame, area: Rect, app: &App) {
     let h = lines.len() as u16 + 2;
     overlay(
         frame,
-        centered(area, 76, h),
+        centered(area, box_w, h),
         " Keys ".to_owned(),
         lines,
         app.overlay_scroll,
@@ -163,4 +173,21 @@ pub fn render_diff(frame: &mut Frame, area: Rect, app: &App) {
         lines,
         app.overlay_scroll,
     );
+}
+
+/// `s` in lines of at most `w` characters, broken at spaces (a longer word is cut).
+fn wrap_words(s: &str, w: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for word in s.split(' ') {
+        if !cur.is_empty() && cur.chars().count() + 1 + word.chars().count() > w {
+            out.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(word);
+    }
+    out.push(cur);
+    out.into_iter().map(|l| fit(&l, w)).collect()
 }

@@ -103,16 +103,29 @@ pub fn render(frame: &mut Frame, app: &App) {
     }
 }
 
-/// A pane frame whose border shows focus.
-fn pane<'a>(title: impl Into<Line<'a>>, focused: bool) -> Block<'a> {
-    Block::bordered()
-        .border_type(BorderType::Rounded)
-        .border_style(if focused {
-            theme::BORDER_FOCUS
-        } else {
-            theme::BORDER
-        })
-        .title(title)
+/// A pane frame; the focused one has a `▶` before its bold title and a coloured, thick
+/// border, so focus does not depend on telling colours apart.
+fn pane<'a>(title: impl Into<String>, focused: bool) -> Block<'a> {
+    let title: String = title.into();
+    let block = Block::bordered().title(if focused {
+        Line::styled(
+            format!("▶{}", title.trim_start()),
+            Style::new()
+                .fg(Color::Cyan)
+                .add_modifier(ratatui::style::Modifier::BOLD),
+        )
+    } else {
+        Line::raw(title)
+    });
+    if focused {
+        block
+            .border_type(BorderType::Thick)
+            .border_style(theme::BORDER_FOCUS)
+    } else {
+        block
+            .border_type(BorderType::Rounded)
+            .border_style(theme::BORDER)
+    }
 }
 
 /// `s` cut to `w` columns with an ellipsis (one column per char; wide chars are clipped by the buffer).
@@ -171,4 +184,19 @@ fn tokens_label(t: Option<u64>) -> String {
     t.filter(|&t| t > 0)
         .map(trace_model::text::format_count)
         .unwrap_or_default()
+}
+
+/// A duration for the screen, rounded to the unit shown (224.946 ms → `225ms`, 1.2346 s →
+/// `1.235s`), never cut.
+pub fn dur(us: i64) -> String {
+    let a = us.unsigned_abs();
+    let rounded = match a {
+        0..1_000 => a,
+        1_000..1_000_000 => (a + 500) / 1_000 * 1_000,
+        1_000_000..60_000_000 => (a + 500) / 1_000 * 1_000,
+        60_000_000..3_600_000_000 => (a + 500_000) / 1_000_000 * 1_000_000,
+        _ => (a + 30_000_000) / 60_000_000 * 60_000_000,
+    };
+    let r = i64::try_from(rounded).unwrap_or(i64::MAX);
+    trace_model::text::format_duration_us(if us < 0 { -r } else { r })
 }

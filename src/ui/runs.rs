@@ -6,10 +6,10 @@ use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Cell, Row, Table};
 
-use super::{clock, fit, pane, selected_style, theme};
-use crate::app::{App, Pane, layout};
+use super::{clock, dur, fit, pane, selected_style, theme};
+use crate::app::{App, Feed, Pane, layout};
 use trace_model::stats::RunStatus;
-use trace_model::text::{format_count, format_duration_us};
+use trace_model::text::format_count;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let focused = app.focus == Pane::Runs;
@@ -27,20 +27,33 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     );
     let block = pane(title, focused);
     let body = layout::table_body(area);
+    // The RUN column is as wide as the longest name shown (figures stay next to the names on
+    // a wide screen), and never wider than the room left.
+    let room = body.width.saturating_sub(12 + 8 + 9 + 5 + 5 + 7 + 6);
+    let longest = app
+        .runs
+        .rows
+        .iter()
+        .filter_map(|id| app.runs.cache.get(id))
+        .map(|r| r.name.chars().count())
+        .max()
+        .unwrap_or(0) as u16;
+    let name_col = longest.max(12).min(room.max(3));
     let widths = [
         Constraint::Length(12),
-        Constraint::Min(12),
+        Constraint::Length(name_col),
         Constraint::Length(8),
         Constraint::Length(9),
         Constraint::Length(5),
         Constraint::Length(5),
         Constraint::Length(7),
+        Constraint::Fill(1),
     ];
     let header = Row::new([
         "STATUS", "RUN", "START", "DURATION", "LLM", "TOOLS", "TOKENS",
     ])
     .style(theme::HEADER);
-    let name_w = usize::from(body.width.saturating_sub(12 + 8 + 9 + 5 + 5 + 7 + 6));
+    let name_w = usize::from(name_col);
     let end = (app.runs.offset + usize::from(body.height)).min(app.runs.rows.len());
     let rows = app.runs.rows[app.runs.offset.min(end)..end]
         .iter()
@@ -67,10 +80,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                     });
             }
             // A `+` marks a run still going; an unknown duration is just `-`.
-            let dur = match r.running_us(app.feed, app.now_us) {
+            let dur = match r.running_us(app.feed, app.live_now()) {
                 None => "-".to_owned(),
-                Some(d) if r.complete => format_duration_us(d),
-                Some(d) => format!("{}+", format_duration_us(d)),
+                Some(d) if r.complete => dur(d),
+                Some(d) => format!("{}+", dur(d)),
             };
             Row::new([
                 Cell::from(format!("{glyph} {status}")),
@@ -89,10 +102,20 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         .column_spacing(1);
     frame.render_widget(table, area);
     if app.runs.rows.is_empty() {
-        let msg = if total == 0 {
-            "no runs yet"
-        } else {
-            "no runs match the filter (f)"
+        let t = &app.trace;
+        let msg = match (total, app.feed) {
+            (0, Feed::Static) if t.events == 0 && t.skipped == 0 => {
+                "the input is empty: no events to show".to_owned()
+            }
+            (0, Feed::Static) if t.events == 0 => format!(
+                "{} line{} read, none in a known dialect (D lists them)",
+                t.skipped,
+                if t.skipped == 1 { "" } else { "s" }
+            ),
+            (0, Feed::Static) => "no runs: the events form no run".to_owned(),
+            (0, _) if app.ended => "the input ended without a run".to_owned(),
+            (0, _) => "no runs yet: waiting for events".to_owned(),
+            _ => "no runs match the filter (f)".to_owned(),
         };
         frame.render_widget(Line::from(msg).style(theme::DIM), body);
     }

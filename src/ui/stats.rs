@@ -1,95 +1,166 @@
-//! The tokens and latency view: bars by model and by call, cumulative tokens over the run,
-//! latency percentiles by model and by tool, and the slowest calls. Figures come precomputed
+//! The tokens and latency view: the run's calls in a table (sortable, filtered, `Enter` opens
+//! one in the explorer), latency percentiles by model and by tool (selectable), and when
+//! there is room tokens by model, cumulative tokens and the critical path. Figures come precomputed
 //! in `App::stats`.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Sparkline};
 
-use super::{fit, pane, right, theme};
+use super::{dur, fit, pane, right, selected_style, theme};
 use crate::app::StatsView;
-use crate::app::{App, layout};
+use crate::app::{App, CallSort, Pane, layout};
 use trace_model::query::LatencyRow;
-use trace_model::text::{format_count, format_duration_us};
+use trace_model::text::format_count;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let Some(s) = &app.stats else { return };
-    let [left, right_col] =
-        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
-    let h = |n: usize, cap: u16| (n as u16 + 2).clamp(3, cap);
-    let [file_m, run_m, calls, cum] = Layout::vertical([
-        Constraint::Length(h(s.file_by_model.len(), 7)),
-        Constraint::Length(h(s.run_by_model.len(), 6)),
-        Constraint::Min(3),
-        Constraint::Length(6),
-    ])
-    .areas(left);
-    bars(
-        frame,
-        file_m,
-        " Tokens by model · file ",
-        &s.file_by_model,
-        Color::Cyan,
-    );
-    bars(
-        frame,
-        run_m,
-        " Tokens by model · run ",
-        &s.run_by_model,
-        Color::Magenta,
-    );
-    bars(
-        frame,
-        calls,
-        " Tokens by call · run (time order) ",
-        &s.run_calls,
-        Color::Blue,
-    );
-    let [cum, ctx] =
-        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(cum);
-    cumulative(frame, cum, s);
-    context(frame, ctx, s);
-    let [lat_m, lat_t, crit, slow] = Layout::vertical([
-        Constraint::Length(h(s.latency_by_model.len() + 1, 8)),
-        Constraint::Length(h(s.latency_by_tool.len() + 1, 9)),
-        Constraint::Min(3),
-        Constraint::Length(h(s.slowest.len(), 8)),
-    ])
-    .areas(right_col);
-    critical(frame, crit, s);
+    let t = layout::tokens_areas(area);
+    calls_table(frame, t.calls, app);
     latency(
         frame,
-        lat_m,
+        t.latency_model,
         " Latency by model · file ",
         &s.latency_by_model,
+        (app.focus == Pane::LatencyModel).then_some(app.calls.model_cursor),
+        app.calls.model_offset,
     );
-    latency(frame, lat_t, " Latency by tool · file ", &s.latency_by_tool);
-    let body = layout::inner(slow);
-    frame.render_widget(pane(" Slowest calls · file ", false), slow);
+    latency(
+        frame,
+        t.latency_tool,
+        " Latency by tool · file ",
+        &s.latency_by_tool,
+        (app.focus == Pane::LatencyTool).then_some(app.calls.tool_cursor),
+        app.calls.tool_offset,
+    );
+    if t.by_model_run.height > 0 {
+        bars(
+            frame,
+            t.by_model_run,
+            " Tokens by model · run ",
+            &s.run_by_model,
+            Color::Magenta,
+        );
+        if t.by_model_file.height > 0 {
+            bars(
+                frame,
+                t.by_model_file,
+                " Tokens by model · file ",
+                &s.file_by_model,
+                Color::Cyan,
+            );
+        }
+        cumulative(frame, t.cumulative, s);
+        if t.context.height > 0 {
+            context(frame, t.context, s);
+        }
+        critical(frame, t.critical, s);
+    }
+}
+
+/// A count, or `—` when the producer did not report it (not reported is not zero).
+fn count(v: Option<u64>) -> String {
+    v.map_or_else(|| "—".to_owned(), format_count)
+}
+
+/// Every call of the run: sortable (`o`), filtered by `F`, `Enter` opens it in the explorer.
+fn calls_table(frame: &mut Frame, area: Rect, app: &App) {
+    let focused = app.focus == Pane::Calls;
+    let rows = &app.calls.rows;
+    let title = format!(
+        " Calls · run · {} · sort {} (o) · Enter: explorer ",
+        rows.len(),
+        app.calls.sort.label()
+    );
+    frame.render_widget(pane(title, focused), area);
+    let body = layout::inner(area);
+    if body.height == 0 {
+        return;
+    }
     let w = usize::from(body.width);
-    let lines: Vec<Line> = s
-        .slowest
-        .iter()
-        .take(usize::from(body.height))
-        .map(|(label, d)| {
-            Line::from(vec![
-                Span::styled(right(&format_duration_us(*d), 8), theme::OPEN),
-                Span::raw(format!(" {}", fit(label, w.saturating_sub(9)))),
-            ])
-        })
-        .collect();
+    // Columns sized to their content; name and model share what is left.
+    let nums: [(&str, usize); 7] = [
+        ("INPUT", 6),
+        ("CACHED", 6),
+        ("OUTPUT", 6),
+        ("LATENCY", 7),
+        ("TTFT", 6),
+        ("COST", 5),
+        ("STATUS", 6),
+    ];
+    let fixed: usize = nums.iter().map(|(_, n)| n + 1).sum();
+    let status_w = 7 + w.saturating_sub(fixed + 40).min(24);
+    let rest = w.saturating_sub(fixed - 7 + status_w + 2);
+    let longest = |f: &dyn Fn(&crate::app::CallRow) -> usize| rows.iter().map(f).max().unwrap_or(0);
+    let model_need = longest(&|r| r.model.chars().count()).max(5);
+    let name_need = longest(&|r| r.name.chars().count()).max(4);
+    let model_w = model_need
+        .min(rest / 2)
+        .max(rest.saturating_sub(name_need))
+        .min(model_need);
+    let name_w = rest.saturating_sub(model_w);
+    let mark = |c: CallSort, h: &str| {
+        if app.calls.sort == c {
+            format!("{h}▼")
+        } else {
+            h.to_owned()
+        }
+    };
+    let head = format!(
+        "{:<name_w$} {:<model_w$} {:>6} {:>6} {:>6} {:>7} {:>6} {:>5} {}",
+        mark(CallSort::Name, "NAME"),
+        mark(CallSort::Model, "MODEL"),
+        mark(CallSort::Input, "INPUT"),
+        mark(CallSort::Cached, "CACHED"),
+        mark(CallSort::Output, "OUTPUT"),
+        mark(CallSort::Latency, "LATENCY"),
+        mark(CallSort::Ttft, "TTFT"),
+        mark(CallSort::Cost, "COST"),
+        mark(CallSort::Status, "STATUS"),
+    );
+    let mut lines = vec![Line::styled(fit(&head, w), theme::HEADER)];
+    if rows.is_empty() {
+        let why = if app.filter.is_some() {
+            "no calls match the filter (F)"
+        } else {
+            "no LLM or tool calls in this run"
+        };
+        lines.push(Line::styled(why, theme::DIM));
+    }
+    let h = usize::from(body.height.saturating_sub(1));
+    let start = app.calls.offset.min(rows.len());
+    for (i, r) in rows.iter().enumerate().skip(start).take(h) {
+        let text = format!(
+            "{:<name_w$} {:<model_w$} {:>6} {:>6} {:>6} {:>7} {:>6} {:>5} {}",
+            fit(&r.name, name_w),
+            fit(&r.model, model_w),
+            count(r.input),
+            count(r.cached),
+            count(r.output),
+            r.latency_us.map_or_else(|| "open".to_owned(), dur),
+            r.ttft_us.map_or_else(|| "—".to_owned(), dur),
+            "—",
+            if r.status.chars().count() > status_w && r.error {
+                "✗ error".to_owned()
+            } else {
+                fit(&r.status, status_w)
+            },
+        );
+        let mut style = if r.error { theme::ERROR } else { Style::new() };
+        if i == app.calls.cursor {
+            style = selected_style(focused);
+        }
+        lines.push(Line::styled(fit(&text, w), style));
+    }
     frame.render_widget(Paragraph::new(lines), body);
 }
 
 /// The run's critical path, largest steps first: self time on the path, its share of the wall
 /// time and of the run's tokens.
 fn critical(frame: &mut Frame, area: Rect, s: &StatsView) {
-    let title = format!(
-        " Critical path · run · {} ",
-        format_duration_us(s.critical_len_us)
-    );
+    let title = format!(" Critical path · run · {} ", dur(s.critical_len_us));
     frame.render_widget(pane(title, false), area);
     let body = layout::inner(area);
     let w = usize::from(body.width);
@@ -99,7 +170,7 @@ fn critical(frame: &mut Frame, area: Rect, s: &StatsView) {
         .take(usize::from(body.height))
         .map(|(label, us, time, tok)| {
             Line::from(vec![
-                Span::styled(right(&format_duration_us(*us), 8), theme::OPEN),
+                Span::styled(right(&dur(*us), 8), theme::OPEN),
                 Span::raw(format!(
                     " {:>3}% time {:>3}% tok ",
                     (time + 5) / 10,
@@ -124,7 +195,13 @@ fn bars(frame: &mut Frame, area: Rect, title: &str, items: &[crate::app::Bar], c
         return;
     }
     let w = usize::from(body.width);
-    let label_w = (w / 3).clamp(6, 24);
+    // Labels as wide as the longest one up to half the pane, so models stay distinguishable.
+    let longest = items
+        .iter()
+        .map(|b| b.label.chars().count())
+        .max()
+        .unwrap_or(6);
+    let label_w = longest.clamp(6, 24).min((w / 2).max(6));
     let value_w = 7;
     let bar_w = w.saturating_sub(label_w + value_w + 2);
     let max = items.iter().map(|b| b.value).max().unwrap_or(0).max(1);
@@ -155,7 +232,7 @@ fn cumulative(frame: &mut Frame, area: Rect, s: &StatsView) {
     let title = format!(
         " Cumulative tokens · run · {} over {} ",
         format_count(total),
-        format_duration_us(s.run_span_us)
+        dur(s.run_span_us)
     );
     frame.render_widget(pane(title, false), area);
     let body = layout::inner(area);
@@ -199,30 +276,56 @@ fn context(frame: &mut Frame, area: Rect, s: &StatsView) {
     );
 }
 
-fn latency(frame: &mut Frame, area: Rect, title: &str, rows: &[LatencyRow]) {
-    frame.render_widget(pane(title.to_owned(), false), area);
+fn latency(
+    frame: &mut Frame,
+    area: Rect,
+    title: &str,
+    rows: &[LatencyRow],
+    cursor: Option<usize>,
+    offset: usize,
+) {
+    if area.height == 0 {
+        return;
+    }
+    let title = if cursor.is_some() {
+        format!("{title}· Enter: slowest call ")
+    } else {
+        title.to_owned()
+    };
+    frame.render_widget(pane(title, cursor.is_some()), area);
     let body = layout::inner(area);
     let w = usize::from(body.width);
-    let label_w = w.saturating_sub(6 + 3 * 9).max(4);
+    let longest = rows
+        .iter()
+        .map(|r| r.label.chars().count())
+        .max()
+        .unwrap_or(4);
+    let label_w = w.saturating_sub(4 + 3 * 8).clamp(4, longest.max(4) + 2);
     let mut lines = vec![Line::styled(
         format!(
-            "{:<label_w$} {:>5} {:>8} {:>8} {:>8}",
-            "NAME", "CALLS", "P50", "P95", "MAX"
+            "{:<label_w$} {:>3} {:>7} {:>7} {:>7}",
+            "NAME", "N", "P50", "P95", "MAX"
         ),
         theme::HEADER,
     )];
     if rows.is_empty() {
         lines.push(Line::styled("no finished calls", theme::DIM));
     }
-    for r in rows.iter().take(usize::from(body.height.saturating_sub(1))) {
-        lines.push(Line::raw(format!(
-            "{:<label_w$} {:>5} {:>8} {:>8} {:>8}",
+    let h = usize::from(body.height.saturating_sub(1));
+    for (i, r) in rows.iter().enumerate().skip(offset.min(rows.len())).take(h) {
+        let line = Line::raw(format!(
+            "{:<label_w$} {:>3} {:>7} {:>7} {:>7}",
             fit(&r.label, label_w),
             r.calls,
-            format_duration_us(r.p50_us),
-            format_duration_us(r.p95_us),
-            format_duration_us(r.max_us)
-        )));
+            dur(r.p50_us),
+            dur(r.p95_us),
+            dur(r.max_us)
+        ));
+        lines.push(if cursor == Some(i) {
+            line.style(theme::SELECTED)
+        } else {
+            line
+        });
     }
     frame.render_widget(Paragraph::new(lines), body);
 }

@@ -29,6 +29,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         return;
     }
     let sep = Span::styled(" │ ", BAR.fg(Color::DarkGray));
+    let width = usize::from(area.width);
+    // The key hint is always shown: the full form when there is room, a short one at 80.
+    let hint = if width >= 130 {
+        " e next error · 1 2 3 views · Tab pane · ? help · q quit "
+    } else {
+        " e error · 1 2 3 · ? help · q quit "
+    };
     let fmt = app
         .formats
         .iter()
@@ -36,29 +43,28 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         .collect::<Vec<_>>()
         .join(",");
     let mut left = vec![
-        Span::styled(
-            format!(" {} ", fit(&clean(&app.title), 40)),
-            BAR.add_modifier(Modifier::BOLD),
-        ),
         sep.clone(),
         Span::styled(
-            if fmt.is_empty() {
-                "format ?".to_owned()
-            } else {
-                fmt
+            match (fmt.is_empty(), app.feed, app.trace.events) {
+                (false, ..) => fmt,
+                (true, Feed::Static, 0) => "no format".to_owned(),
+                (true, _, 0) => "format: waiting".to_owned(),
+                (true, ..) => "format ?".to_owned(),
             },
             BAR,
         ),
         sep.clone(),
         Span::styled(format!("{} events", format_count(app.trace.events)), BAR),
-        sep.clone(),
     ];
     let skipped = app.trace.skipped;
-    left.push(if skipped > 0 {
-        Span::styled(format!("{skipped} skipped (D)"), BAR.fg(Color::LightYellow))
-    } else {
-        Span::styled("0 skipped", BAR)
-    });
+    if skipped > 0 || width >= 100 {
+        left.push(sep.clone());
+        left.push(if skipped > 0 {
+            Span::styled(format!("{skipped} skipped (D)"), BAR.fg(Color::LightYellow))
+        } else {
+            Span::styled("0 skipped", BAR)
+        });
+    }
     if let Some((done, total)) = app.progress {
         left.push(sep.clone());
         left.push(Span::styled(
@@ -68,12 +74,29 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     }
     match app.feed {
         Feed::Static => {}
+        Feed::Live | Feed::Paused { .. } if app.ended => {
+            left.push(sep.clone());
+            left.push(Span::styled(
+                "■ ended",
+                BAR.fg(Color::Gray).add_modifier(Modifier::BOLD),
+            ));
+        }
         Feed::Live => {
             left.push(sep.clone());
             left.push(Span::styled(
                 "● LIVE",
                 BAR.fg(Color::LightGreen).add_modifier(Modifier::BOLD),
             ));
+            if app.held {
+                left.push(Span::styled(
+                    if width >= 100 {
+                        " · view held (p: newest)"
+                    } else {
+                        " · held (p)"
+                    },
+                    BAR.fg(Color::LightGreen),
+                ));
+            }
         }
         Feed::Paused { .. } => {
             left.push(sep.clone());
@@ -82,12 +105,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                 BAR.fg(Color::LightYellow).add_modifier(Modifier::BOLD),
             ));
             let n = app.new_since_pause();
-            if n > 0 {
-                left.push(Span::styled(
-                    format!(" +{} new (p)", format_count(n)),
-                    BAR.fg(Color::LightYellow),
-                ));
-            }
+            let more = if n > 0 {
+                format!(" +{} new · p resume", format_count(n))
+            } else {
+                " · p resume".to_owned()
+            };
+            left.push(Span::styled(more, BAR.fg(Color::LightYellow)));
         }
     }
     if let Some(f) = &app.filter {
@@ -100,34 +123,59 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     if app.view == View::Timeline && app.scrubbing() {
         left.push(sep.clone());
         left.push(Span::styled(
-            "scrubbing (End: now)",
+            if width >= 100 {
+                "scrubbing (End: now)"
+            } else {
+                "scrub (End)"
+            },
             BAR.fg(Color::LightYellow),
         ));
     }
+    let answer = app.search.message.is_some();
     let msg = app
         .search
         .message
         .as_deref()
-        .or(app.ingest_status.as_deref())
+        .or(app.ingest_status.as_deref().filter(|_| !app.ended))
         .unwrap_or("");
-    let used: usize = left.iter().map(Span::width).sum();
-    // A message (search result, bad filter, waiting for a file) outranks the key hint.
-    let hint = if msg.is_empty() || usize::from(area.width) >= used + msg.chars().count() + 52 {
-        " 1 explorer 2 timeline 3 tokens  ? help  q quit "
+    let hint_w = hint.chars().count();
+    let used: usize = left.iter().map(Span::width).sum::<usize>() + hint_w;
+    // The title (a file name, a temp path in the demo) gives way to the figures and the hint.
+    let title_room = width.saturating_sub(used + 3).min(40);
+    if title_room >= 6 {
+        left.insert(
+            0,
+            Span::styled(
+                format!(" {}", fit(&clean(&app.title), title_room)),
+                BAR.add_modifier(Modifier::BOLD),
+            ),
+        );
     } else {
-        ""
-    };
-    let room = usize::from(area.width).saturating_sub(used + hint.chars().count() + 2);
-    let msg = fit(msg, room);
-    let pad = room.saturating_sub(msg.chars().count());
-    left.push(Span::styled(
-        format!("  {msg}{}", " ".repeat(pad)),
-        BAR.fg(Color::Gray),
-    ));
-    if usize::from(area.width) >= used + hint.chars().count() {
-        left.push(Span::styled(hint, BAR.fg(Color::Gray)));
+        left.remove(0);
     }
-    frame.render_widget(Paragraph::new(Line::from(left)).style(BAR), area);
+    let used: usize = left.iter().map(Span::width).sum::<usize>() + hint_w;
+    let room = width.saturating_sub(used + 2);
+    let line = if msg.chars().count() <= room || !answer {
+        left.push(Span::styled(
+            format!("  {}", fit(msg, room)),
+            BAR.fg(Color::Gray),
+        ));
+        Line::from(left)
+    } else {
+        // A message that does not fit beside the figures takes the bar (but not the hint),
+        // whole: it answers the last key, and the next key brings the figures back.
+        Line::from(Span::styled(format!(" {msg}"), BAR.fg(Color::White)))
+    };
+    let [main, keys] = ratatui::layout::Layout::horizontal([
+        ratatui::layout::Constraint::Min(0),
+        ratatui::layout::Constraint::Length(hint_w as u16),
+    ])
+    .areas(area);
+    frame.render_widget(Paragraph::new(line).style(BAR), main);
+    frame.render_widget(
+        Paragraph::new(Span::styled(hint, BAR.fg(Color::Gray))).style(BAR),
+        keys,
+    );
 }
 
 /// `indexing ▕████░░░░░░▏ 45% of 1.2GB`.

@@ -7,11 +7,11 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::widgets::Paragraph;
 
-use super::{category_glyph, fit, pane, theme, tree};
+use super::{category_glyph, dur, fit, pane, theme, tree};
 use crate::app::{App, Pane, layout};
 use trace_model::NodeKind;
 use trace_model::query::{Edge, Phase};
-use trace_model::text::{clean, format_duration_us};
+use trace_model::text::clean;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let focused = app.focus == Pane::Tree;
@@ -151,17 +151,24 @@ impl Scale {
     }
 }
 
-/// The axis row: `0` at the left, the run's length at the right, the cursor's offset at the cursor.
+/// The axis row: `0` at the left, the run's length at the right, the cursor's offset at the
+/// cursor; an end label the cursor's label would touch is left out, so labels never collide.
 fn axis(buf: &mut Buffer, row: Rect, scale: &Scale, cursor_t: i64, total: i64) {
     if row.width < 8 || row.height == 0 {
         return;
     }
-    let end_label = format_duration_us(total);
-    buf.set_string(row.x, row.y, "0", theme::DIM);
-    let ex = (row.x + row.width).saturating_sub(end_label.chars().count() as u16);
-    buf.set_string(ex, row.y, &end_label, theme::DIM);
+    let right_end = row.x + row.width;
     let cx = scale.col(cursor_t);
-    let label = format!("▼+{}", format_duration_us(cursor_t - scale.t0));
-    let lx = cx.min((row.x + row.width).saturating_sub(label.chars().count() as u16));
+    let label = format!("▼+{}", dur(cursor_t - scale.t0));
+    let lw = label.chars().count() as u16;
+    let lx = cx.min(right_end.saturating_sub(lw)).max(row.x);
+    let end_label = dur(total);
+    let ex = right_end.saturating_sub(end_label.chars().count() as u16);
+    if lx > row.x + 1 {
+        buf.set_string(row.x, row.y, "0", theme::DIM);
+    }
+    if lx + lw < ex {
+        buf.set_string(ex, row.y, &end_label, theme::DIM);
+    }
     buf.set_string(lx, row.y, &label, theme::CURSOR);
 }

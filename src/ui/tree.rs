@@ -6,11 +6,11 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{category_glyph, fit, pane, right, selected_style, theme, tokens_label};
+use super::{category_glyph, dur, fit, pane, right, selected_style, theme, tokens_label};
 use crate::app::{App, Pane, TreeRow, layout};
 use trace_model::NodeKind;
 use trace_model::query::Phase;
-use trace_model::text::{clean, format_duration_us};
+use trace_model::text::clean;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let focused = app.focus == Pane::Tree;
@@ -163,14 +163,10 @@ fn duration(app: &App, id: trace_model::NodeId, phase: Phase) -> (String, Style)
     let wall = app.end_of(id).zip(n.start_us()).map(|(e, s)| e - s);
     match (phase, wall, cursor_t) {
         (Phase::Open, _, Some(t)) => (
-            format!(
-                "{}…",
-                n.start_us()
-                    .map_or_else(String::new, |s| format_duration_us(t - s))
-            ),
+            format!("{}…", n.start_us().map_or_else(String::new, |s| dur(t - s))),
             theme::OPEN,
         ),
-        (_, Some(d), _) => (format_duration_us(d), Style::new()),
+        (_, Some(d), _) => (dur(d), Style::new()),
         _ if n.is_open() => ("open".to_owned(), theme::OPEN),
         _ if n.has_end() && !n.has_start() => ("end only".to_owned(), theme::DIM),
         _ => ("-".to_owned(), theme::DIM),

@@ -1,0 +1,288 @@
+//! The tokens view's interactive tables: every LLM and tool call of the selected run (name,
+//! model, input, cached, output, latency, time to first token, cost, status), sortable by any
+//! column and narrowed by the `F` filter expression; and the cursors of the latency-by-model
+//! and latency-by-tool tables. `Enter` on a row opens that call in the explorer.
+
+use trace_model::text::clean;
+use trace_model::{NodeId, NodeKind, Trace};
+
+use super::{App, Pane, View, layout};
+
+/// Column the per-call table is sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CallSort {
+    /// Time order (start).
+    #[default]
+    Start,
+    Name,
+    Model,
+    Input,
+    Cached,
+    Output,
+    Latency,
+    Ttft,
+    Cost,
+    Status,
+}
+
+impl CallSort {
+    pub const ALL: [Self; 10] = [
+        Self::Start,
+        Self::Name,
+        Self::Model,
+        Self::Input,
+        Self::Cached,
+        Self::Output,
+        Self::Latency,
+        Self::Ttft,
+        Self::Cost,
+        Self::Status,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Start => "time",
+            Self::Name => "name",
+            Self::Model => "model",
+            Self::Input => "input",
+            Self::Cached => "cached",
+            Self::Output => "output",
+            Self::Latency => "latency",
+            Self::Ttft => "ttft",
+            Self::Cost => "cost",
+            Self::Status => "status",
+        }
+    }
+
+    #[must_use]
+    pub fn next(self) -> Self {
+        let i = Self::ALL.iter().position(|&s| s == self).unwrap_or(0);
+        Self::ALL[(i + 1) % Self::ALL.len()]
+    }
+}
+
+/// One call as the table shows it (text cleaned).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallRow {
+    pub id: NodeId,
+    pub name: String,
+    /// The model, or `tool` for a tool call.
+    pub model: String,
+    pub input: Option<u64>,
+    pub cached: Option<u64>,
+    pub output: Option<u64>,
+    pub latency_us: Option<i64>,
+    /// Start to the call's first streamed chunk (its first mark), when it has one.
+    pub ttft_us: Option<i64>,
+    /// `ok`, `open`, or the error text.
+    pub status: String,
+    pub error: bool,
+    pub start_us: Option<i64>,
+}
+
+impl CallRow {
+    fn compute(trace: &Trace, id: NodeId) -> Self {
+        let n = trace.node(id);
+        let tok = trace.tokens(id);
+        let model = if n.is_tool() {
+            "tool".to_owned()
+        } else {
+            n.model()
+                .map_or_else(|| "-".to_owned(), |m| clean(trace.str(m)).into_owned())
+        };
+        let ttft_us = trace
+            .children(id)
+            .filter(|&c| trace.node(c).kind == NodeKind::Mark)
+            .filter_map(|c| trace.node(c).start_us())
+            .min()
+            .zip(n.start_us())
+            .map(|(f, s)| f - s);
+        let (status, error) = match trace.error(id) {
+            Some(e) => (clean(e).into_owned(), true),
+            None if n.is_open() => ("open".to_owned(), false),
+            None => ("ok".to_owned(), false),
+        };
+        Self {
+            id,
+            name: clean(trace.str(n.name)).into_owned(),
+            model,
+            input: tok.and_then(|t| t.input),
+            cached: tok.and_then(|t| t.cache_read),
+            output: tok.and_then(|t| t.output),
+            latency_us: n.duration_us(),
+            ttft_us,
+            status,
+            error,
+            start_us: n.start_us(),
+        }
+    }
+}
+
+/// Cursors and rows of the tokens view's tables.
+#[derive(Debug, Default)]
+pub struct CallsState {
+    pub rows: Vec<CallRow>,
+    pub sort: CallSort,
+    pub cursor: usize,
+    pub offset: usize,
+    pub model_cursor: usize,
+    pub model_offset: usize,
+    pub tool_cursor: usize,
+    pub tool_offset: usize,
+    /// (run, trace generation, sort, filter text) the rows were built for.
+    built: Option<(Option<NodeId>, u64, CallSort, String)>,
+}
+
+impl App {
+    /// The rectangle of one of the tokens view's tables.
+    pub(super) fn calls_area(&self, pane: Pane) -> ratatui::layout::Rect {
+        let t = layout::tokens_areas(self.areas().stats);
+        match pane {
+            Pane::LatencyModel => t.latency_model,
+            Pane::LatencyTool => t.latency_tool,
+            _ => t.calls,
+        }
+    }
+
+    /// Rebuilds the call rows when the run, the trace, the sort or the filter changed.
+    pub(super) fn rebuild_calls(&mut self) {
+        let filter = self.filter.as_ref().map(ToString::to_string);
+        let key = (
+            self.runs.selected,
+            self.trace.generation,
+            self.calls.sort,
+            filter.unwrap_or_default(),
+        );
+        if self.calls.built.as_ref() != Some(&key) {
+            // A new sort puts the cursor on the top row; new data keeps it on its call.
+            let resorted = self
+                .calls
+                .built
+                .as_ref()
+                .is_some_and(|b| b.2 != self.calls.sort);
+            let kept = self
+                .calls
+                .rows
+                .get(self.calls.cursor)
+                .map(|r| r.id)
+                .filter(|_| !resorted);
+            let order = self.run.as_ref().map_or(&[][..], |r| &r.order[..]);
+            let t = &self.trace;
+            let mut rows: Vec<CallRow> = order
+                .iter()
+                .copied()
+                .filter(|&i| t.node(i).is_llm() || t.node(i).is_tool())
+                .filter(|&i| self.filter.as_ref().is_none_or(|f| f.matches_node(t, i)))
+                .map(|i| CallRow::compute(t, i))
+                .collect();
+            sort_rows(&mut rows, self.calls.sort);
+            self.calls.rows = rows;
+            self.calls.cursor = kept
+                .and_then(|k| self.calls.rows.iter().position(|r| r.id == k))
+                .unwrap_or(0);
+            self.calls.built = Some(key);
+        }
+        let clamp = |c: &mut usize, len: usize| *c = (*c).min(len.saturating_sub(1));
+        clamp(&mut self.calls.cursor, self.calls.rows.len());
+        let (nm, nt) = self.stats.as_ref().map_or((0, 0), |s| {
+            (s.latency_by_model.len(), s.latency_by_tool.len())
+        });
+        clamp(&mut self.calls.model_cursor, nm);
+        clamp(&mut self.calls.tool_cursor, nt);
+        let t = layout::tokens_areas(self.areas().stats);
+        let h = |r| layout::table_body(r).height;
+        let c = &mut self.calls;
+        super::refresh::keep(&mut c.offset, c.cursor, c.rows.len(), h(t.calls));
+        super::refresh::keep(&mut c.model_offset, c.model_cursor, nm, h(t.latency_model));
+        super::refresh::keep(&mut c.tool_offset, c.tool_cursor, nt, h(t.latency_tool));
+    }
+
+    /// Moves the cursor of the focused table.
+    pub(super) fn calls_move(&mut self, delta: i64) {
+        let (nm, nt) = self.stats.as_ref().map_or((0, 0), |s| {
+            (s.latency_by_model.len(), s.latency_by_tool.len())
+        });
+        let (cur, len) = match self.focus {
+            Pane::LatencyModel => (&mut self.calls.model_cursor, nm),
+            Pane::LatencyTool => (&mut self.calls.tool_cursor, nt),
+            _ => (&mut self.calls.cursor, self.calls.rows.len()),
+        };
+        *cur = (*cur as i64)
+            .saturating_add(delta)
+            .clamp(0, len.saturating_sub(1) as i64) as usize;
+    }
+
+    /// `o` on the per-call table: the next sort column.
+    pub(super) fn cycle_call_sort(&mut self) {
+        self.calls.sort = self.calls.sort.next();
+        self.search.message = Some(format!(
+            "calls sorted by {} (o: next column)",
+            self.calls.sort.label()
+        ));
+    }
+
+    /// `Enter` on a tokens-view table: the call (or the group's slowest call) in the explorer.
+    pub(super) fn open_call(&mut self) {
+        let target = match self.focus {
+            Pane::Calls => self.calls.rows.get(self.calls.cursor).map(|r| r.id),
+            Pane::LatencyModel | Pane::LatencyTool => self.slowest_of_group(),
+            _ => None,
+        };
+        let Some(id) = target else {
+            self.search.message = Some("no call here".to_owned());
+            return;
+        };
+        self.pause();
+        self.select_run(self.trace.root_of(id));
+        self.reveal(id);
+        self.view = View::Explorer;
+        self.focus = Pane::Tree;
+        self.mark_tree_stale();
+        let name = clean(self.trace.str(self.trace.node(id).name)).into_owned();
+        self.search.message = Some(format!("{name} in the explorer · 3 back to the tables"));
+    }
+
+    /// The slowest call of the group under the latency table's cursor.
+    fn slowest_of_group(&self) -> Option<NodeId> {
+        let s = self.stats.as_ref()?;
+        let (rows, cur, tools) = match self.focus {
+            Pane::LatencyTool => (&s.latency_by_tool, self.calls.tool_cursor, true),
+            _ => (&s.latency_by_model, self.calls.model_cursor, false),
+        };
+        let label = &rows.get(cur)?.label;
+        let t = &self.trace;
+        t.node_ids()
+            .filter(|&i| {
+                let n = t.node(i);
+                if tools {
+                    n.is_tool() && clean(t.str(n.name)) == label.as_str()
+                } else {
+                    n.is_llm()
+                        && clean(
+                            n.model()
+                                .map_or(trace_model::stats::UNKNOWN_MODEL, |m| t.str(m)),
+                        ) == label.as_str()
+                }
+            })
+            .filter_map(|i| Some((t.node(i).duration_us()?, i)))
+            .max()
+            .map(|(_, i)| i)
+    }
+}
+
+fn sort_rows(rows: &mut [CallRow], sort: CallSort) {
+    use std::cmp::Reverse;
+    match sort {
+        CallSort::Start => rows.sort_by_key(|r| (r.start_us, r.id)),
+        CallSort::Name => rows.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id))),
+        CallSort::Model => rows.sort_by(|a, b| a.model.cmp(&b.model).then(a.id.cmp(&b.id))),
+        CallSort::Input => rows.sort_by_key(|r| (Reverse(r.input), r.id)),
+        CallSort::Cached => rows.sort_by_key(|r| (Reverse(r.cached), r.id)),
+        CallSort::Output => rows.sort_by_key(|r| (Reverse(r.output), r.id)),
+        CallSort::Latency => rows.sort_by_key(|r| (Reverse(r.latency_us), r.id)),
+        CallSort::Ttft => rows.sort_by_key(|r| (Reverse(r.ttft_us), r.id)),
+        // No cost figures yet: time order.
+        CallSort::Cost => rows.sort_by_key(|r| (r.start_us, r.id)),
+        CallSort::Status => rows.sort_by_key(|r| (!r.error, r.status == "ok", r.id)),
+    }
+}
