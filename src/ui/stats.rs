@@ -33,13 +33,18 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         &s.file_by_model,
         Color::Cyan,
     );
-    bars(
-        frame,
-        run_m,
-        " Tokens by model · run ",
-        &s.run_by_model,
-        Color::Magenta,
+    let t = &s.run_tokens;
+    let cached = t.cache_read.saturating_add(t.cache_write);
+    let reasoning = t
+        .reasoning
+        .map_or_else(String::new, |r| format!(" ({} reasoning)", format_count(r)));
+    let run_title = format!(
+        " Tokens by model · run · in {} ({} cached) · out {}{reasoning} ",
+        format_count(t.input),
+        format_count(cached),
+        format_count(t.output),
     );
+    bars(frame, run_m, &run_title, &s.run_by_model, Color::Magenta);
     bars(
         frame,
         calls,

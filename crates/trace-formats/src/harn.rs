@@ -14,7 +14,9 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::usage::{count, error_text, is_error_status, tokens_from_usage};
+use super::usage::{
+    Semantics, count, error_text, is_error_status, tokens_from_usage, tokens_from_usage_as,
+};
 use super::{Format, ParseError, Reader, Str};
 use trace_model::event::{Category, Event, EventKind, Failure, SourceRef};
 
@@ -231,7 +233,11 @@ impl HarnReader {
                     e.ts_us = llm_end;
                     e.category = Some(Category::Llm);
                     e.model = model.map(Cow::Owned);
-                    e.tokens = tokens_from_usage(info);
+                    // harn copies the provider's raw figures: its `provider` says
+                    // whether `input_tokens` includes the cache parts (TOKENS.md §1.3).
+                    let sem = as_str(info.get("provider"))
+                        .map_or(Semantics::Auto, Semantics::of_provider);
+                    e.tokens = tokens_from_usage_as(info, sem);
                     e.duration_us = response_us;
                     out(e);
                 }
