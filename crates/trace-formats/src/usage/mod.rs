@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use trace_model::event::Tokens;
 
+mod keys;
 mod norm;
 
 pub(crate) use norm::{

@@ -70,145 +70,7 @@ impl Semantics {
     }
 }
 
-/// Scalar count keys, grouped; within a group the first alias in table order wins.
-pub(crate) const INPUT: &[&str] = &[
-    "prompt_tokens",
-    "input_tokens",
-    "inputTokens",
-    "promptTokens",
-    "promptTokenCount",
-    "input",
-];
-pub(crate) const OUTPUT: &[&str] = &[
-    "completion_tokens",
-    "output_tokens",
-    "completionTokens",
-    "outputTokens",
-    "candidatesTokenCount",
-    "output",
-];
-pub(crate) const TOTAL: &[&str] = &["total_tokens", "totalTokens", "totalTokenCount", "total"];
-pub(crate) const CACHE_READ: &[&str] = &[
-    "cache_read_tokens",
-    "cache_read_input_tokens",
-    "cached_tokens",
-    "cachedTokens",
-    "cacheReadTokens",
-    "cacheReadInputTokens",
-    "cachedContentTokenCount",
-    "cacheRead",
-    "cached_input_tokens",
-    "cachedInputTokens",
-];
-/// Scalar write spellings; `cache_write_tokens` (a number or a per-TTL list) is in `LISTS`.
-pub(crate) const CACHE_WRITE: &[&str] = &[
-    "cache_creation_input_tokens",
-    "cacheWriteTokens",
-    "cacheCreationInputTokens",
-    "cacheWriteInputTokens",
-    "cacheWrite",
-    "cache_write_input_tokens",
-];
-pub(crate) const REASONING: &[&str] = &[
-    "reasoning_output_tokens",
-    "reasoningTokens",
-    "reasoning_tokens",
-];
-/// Gemini's thoughts (outside `candidatesTokenCount`), tool-use prompt (outside
-/// `promptTokenCount`), and Relay's uncached input.
-pub(crate) const EXTRA: &[&str] = &[
-    "thoughtsTokenCount",
-    "toolUsePromptTokenCount",
-    "uncached_input_tokens",
-];
-/// Objects read for their parts (`DETAIL_FIELDS`).
-pub(crate) const DETAILS: &[&str] = &[
-    "prompt_tokens_details",
-    "input_tokens_details",
-    "completion_tokens_details",
-    "output_tokens_details",
-    "cache_creation",
-];
-pub(crate) const DETAIL_FIELDS: &[&str] = &[
-    "cached_tokens",
-    "cache_read_tokens",
-    "cache_write_tokens",
-    "reasoning_tokens",
-    "thinking_tokens",
-    "ephemeral_5m_input_tokens",
-    "ephemeral_1h_input_tokens",
-];
-/// Values that are a count or a list of per-TTL writes: Relay's `cache_write_tokens`
-/// (`[{count, duration}]`) and Bedrock's `cacheDetails` (`[{ttl, inputTokens}]`).
-pub(crate) const LISTS: &[&str] = &["cache_write_tokens", "cacheDetails"];
-/// Keys of a per-TTL write entry: counts, then durations.
-pub(crate) const ENTRY_FIELDS: &[&str] = &["count", "inputTokens", "duration", "ttl"];
-
-pub(crate) const AT_OUTPUT: usize = INPUT.len();
-pub(crate) const AT_TOTAL: usize = AT_OUTPUT + OUTPUT.len();
-pub(crate) const AT_READ: usize = AT_TOTAL + TOTAL.len();
-pub(crate) const AT_WRITE: usize = AT_READ + CACHE_READ.len();
-pub(crate) const AT_REASONING: usize = AT_WRITE + CACHE_WRITE.len();
-pub(crate) const AT_EXTRA: usize = AT_REASONING + REASONING.len();
-/// Number of scalar count keys; detail objects and lists follow in `USAGE_FIELDS`.
-pub(crate) const N_COUNTS: usize = AT_EXTRA + EXTRA.len();
-pub(crate) const AT_DETAILS: usize = N_COUNTS;
-pub(crate) const AT_LISTS: usize = AT_DETAILS + DETAILS.len();
-pub(crate) const N_USAGE_FIELDS: usize = AT_LISTS + LISTS.len();
-pub(crate) const USAGE_FIELDS: [&str; N_USAGE_FIELDS] = concat(&[
-    INPUT,
-    OUTPUT,
-    TOTAL,
-    CACHE_READ,
-    CACHE_WRITE,
-    REASONING,
-    EXTRA,
-    DETAILS,
-    LISTS,
-]);
-const _: () = assert!(N_USAGE_FIELDS <= 64);
-
-const fn index_of(key: &str) -> usize {
-    let mut i = 0;
-    while i < N_USAGE_FIELDS {
-        if const_eq(USAGE_FIELDS[i], key) {
-            return i;
-        }
-        i += 1;
-    }
-    panic!("unknown usage key");
-}
-
-const fn const_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
-}
-
-pub(crate) const fn concat<const N: usize>(tables: &[&[&'static str]]) -> [&'static str; N] {
-    let mut out = [""; N];
-    let (mut t, mut k) = (0, 0);
-    while t < tables.len() {
-        let mut i = 0;
-        while i < tables[t].len() {
-            out[k] = tables[t][i];
-            k += 1;
-            i += 1;
-        }
-        t += 1;
-    }
-    assert!(k == N);
-    out
-}
+pub(crate) use super::keys::*;
 
 /// The parts of a `*_details` / `cache_creation` object, by `DETAIL_FIELDS`.
 pub(crate) type Details = [Option<u64>; DETAIL_FIELDS.len()];
@@ -320,17 +182,27 @@ fn add(a: Option<u64>, b: Option<u64>) -> Option<u64> {
     }
 }
 
+/// Positions, resolved at compile time.
+const PROMPT_D: usize = index_of("prompt_tokens_details") - AT_DETAILS;
+const INPUT_D: usize = index_of("input_tokens_details") - AT_DETAILS;
+const COMPLETION_D: usize = index_of("completion_tokens_details") - AT_DETAILS;
+const OUTPUT_D: usize = index_of("output_tokens_details") - AT_DETAILS;
+const CREATION: usize = index_of("cache_creation") - AT_DETAILS;
+const THOUGHTS: usize = index_of("thoughtsTokenCount");
+const ANTHROPIC_KEYS: u64 = 1 << index_of("cache_read_input_tokens")
+    | 1 << index_of("cache_creation_input_tokens")
+    | 1 << index_of("cache_creation");
+const BEDROCK_KEYS: u64 = 1 << index_of("cacheReadInputTokens")
+    | 1 << index_of("cacheWriteInputTokens")
+    | 1 << index_of("cacheDetails");
+
 impl Raw {
     fn first(&self, from: usize, to: usize) -> Option<(usize, u64)> {
         (from..to).find_map(|i| self.counts[i].map(|c| (i - from, c)))
     }
 
-    fn seen(&self, key: usize) -> bool {
-        self.seen & (1 << key) != 0
-    }
-
-    fn detail(&self, obj: &str, field: usize) -> Option<u64> {
-        self.details[index_of(obj) - AT_DETAILS].and_then(|d| d[field])
+    fn detail(&self, obj: usize, field: usize) -> Option<u64> {
+        self.details[obj].and_then(|d| d[field])
     }
 
     /// Reduces the figures to what the semantics rule needs.
@@ -342,60 +214,45 @@ impl Raw {
         const D_THINK: usize = 4;
         const E5M: usize = 5;
         const E1H: usize = 6;
-        let c = |k: &str| self.counts[index_of(k)];
         let input = self.first(0, AT_OUTPUT);
         let output = self.first(AT_OUTPUT, AT_TOTAL);
         let read = self.first(AT_READ, AT_WRITE).map(|x| x.1).or_else(|| {
-            ["prompt_tokens_details", "input_tokens_details"]
+            [PROMPT_D, INPUT_D]
                 .into_iter()
                 .find_map(|o| self.detail(o, CACHED).or(self.detail(o, D_READ)))
         });
         let relay = self.lists[0];
         let bedrock = self.lists[1];
-        let (e5m, e1h) = (
-            self.detail("cache_creation", E5M),
-            self.detail("cache_creation", E1H),
-        );
+        let (e5m, e1h) = (self.detail(CREATION, E5M), self.detail(CREATION, E1H));
         let write = relay
             .total
             .or_else(|| self.first(AT_WRITE, AT_REASONING).map(|x| x.1))
             .or_else(|| add(e5m, e1h))
-            .or_else(|| self.detail("prompt_tokens_details", D_WRITE))
-            .or_else(|| self.detail("input_tokens_details", D_WRITE))
+            .or_else(|| self.detail(PROMPT_D, D_WRITE))
+            .or_else(|| self.detail(INPUT_D, D_WRITE))
             .or(bedrock.total);
         let one_hour = e1h.or(relay.one_hour).or(bedrock.one_hour);
         let reasoning = self
-            .detail("completion_tokens_details", D_REASON)
-            .or_else(|| self.detail("output_tokens_details", D_REASON))
-            .or_else(|| self.detail("output_tokens_details", D_THINK))
+            .detail(COMPLETION_D, D_REASON)
+            .or_else(|| self.detail(OUTPUT_D, D_REASON))
+            .or_else(|| self.detail(OUTPUT_D, D_THINK))
             .or_else(|| self.first(AT_REASONING, AT_EXTRA).map(|x| x.1))
-            .or(c("thoughtsTokenCount"));
+            .or(self.counts[THOUGHTS]);
         let gemini_out = match output {
             None => true,
             Some((k, _)) => OUTPUT[k] == "candidatesTokenCount",
         };
         let mut marks = 0;
-        let any = |keys: &[&str]| keys.iter().any(|k| self.seen(index_of(k)));
-        if any(&[
-            "cache_read_input_tokens",
-            "cache_creation_input_tokens",
-            "cache_creation",
-        ]) {
+        if self.seen & ANTHROPIC_KEYS != 0 {
             marks |= M_ANTHROPIC;
         }
-        if any(&[
-            "cacheReadInputTokens",
-            "cacheWriteInputTokens",
-            "cacheDetails",
-        ]) {
+        if self.seen & BEDROCK_KEYS != 0 {
             marks |= M_BEDROCK;
         }
-        if self.details[index_of("input_tokens_details") - AT_DETAILS].is_some() {
+        if self.details[INPUT_D].is_some() {
             marks |= M_RESPONSES;
         }
-        if marks & M_RESPONSES != 0
-            || self.details[index_of("prompt_tokens_details") - AT_DETAILS].is_some()
-        {
+        if marks & M_RESPONSES != 0 || self.details[PROMPT_D].is_some() {
             marks |= M_OPENAI_DETAILS;
         }
         let mut v = [None; 11];
@@ -406,9 +263,9 @@ impl Raw {
         v[U_WRITE] = write;
         v[U_1H] = one_hour;
         v[U_REASON] = reasoning;
-        v[U_THOUGHTS] = c("thoughtsTokenCount");
-        v[U_TOOL] = c("toolUsePromptTokenCount");
-        v[U_UNCACHED] = c("uncached_input_tokens");
+        v[U_THOUGHTS] = self.counts[THOUGHTS];
+        v[U_TOOL] = self.counts[const { index_of("toolUsePromptTokenCount") }];
+        v[U_UNCACHED] = self.counts[const { index_of("uncached_input_tokens") }];
         v[U_OUT_GEMINI] = gemini_out.then_some(0);
         Usage {
             v,

@@ -264,3 +264,51 @@ fn probe_reads_serde_json_raw_value_envelopes() {
     assert!(usage(&format!(r#"{{"{RAW_VALUE_TOKEN}": 4}}"#)).is_err());
     assert!(usage(&format!(r#"{{"{RAW_VALUE_TOKEN}": "4", "input": 1}}"#)).is_err());
 }
+
+#[test]
+fn probe_matches_value_on_every_new_spelling() {
+    // Details objects, TTL lists (numbers, strings, odd entries), markers with odd values:
+    // both paths must reduce them alike (`usage` asserts it) and give these tokens.
+    let cases: &[(
+        &str,
+        Option<(Option<u64>, Option<u64>, Option<u64>, Option<u64>)>,
+    )] = &[
+        (
+            r#"{"input_tokens": 40, "cache_read_input_tokens": null, "cache_creation": {"ephemeral_1h_input_tokens": 12}, "output_tokens": 1}"#,
+            Some((Some(52), None, Some(12), Some(12))),
+        ),
+        (
+            r#"{"prompt_tokens": 10, "cache_write_tokens": [{"count": 2, "duration": "1h"}, {"count": "3", "duration": 300}, 7, {"duration": 3600}, {"count": 1, "count": 4}]}"#,
+            Some((Some(10), None, Some(9), Some(2))),
+        ),
+        (
+            r#"{"inputTokens": 5, "cacheDetails": [{"ttl": "5m", "inputTokens": 1}, {"ttl": "3600s", "inputTokens": 2}], "outputTokens": 1}"#,
+            Some((Some(8), None, Some(3), Some(2))),
+        ),
+        (
+            r#"{"prompt_tokens": 9, "prompt_tokens_details": {"cached_tokens": 4, "cache_write_tokens": 2}, "completion_tokens_details": [1]}"#,
+            Some((Some(9), Some(4), Some(2), None)),
+        ),
+        (r#"{"cache_write_tokens": {"count": 1}}"#, None),
+        (
+            r#"{"cache_creation": {"ephemeral_5m_input_tokens": 3}}"#,
+            Some((None, None, Some(3), None)),
+        ),
+    ];
+    for (text, want) in cases {
+        let got = usage(text)
+            .unwrap()
+            .map(|t| (t.input, t.cache_read, t.cache_write, t.cache_write_1h));
+        assert_eq!(got, *want, "{text}");
+    }
+    for bad in [
+        r#"{"cache_write_tokens": [{"count": 1e400}]}"#,
+        r#"{"cacheDetails": [1,]}"#,
+        r#"{"prompt_tokens_details": {"cached_tokens": "\ud800"}}"#,
+    ] {
+        assert!(usage(bad).is_err(), "{bad}");
+    }
+    for key in USAGE_FIELDS {
+        assert!(usage(&format!(r#"{{"{key}": [1, {{"count": 2}}]}}"#)).is_ok());
+    }
+}
