@@ -153,6 +153,8 @@ fn event(c: &[u8]) -> Event<'static> {
             total: tokens(c[6] ^ c[7]),
             cache_read: tokens(c[7]),
             cache_write: tokens(c[4]),
+            cache_write_1h: tokens(c[5]),
+            reasoning: tokens(c[3]),
         });
     }
     if c[6] & 2 == 2 {

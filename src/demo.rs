@@ -429,9 +429,11 @@ mod tests {
             (7, 8),
             "2 + 2 + 2 + 1 calls; 1 + 3 + 3 + 1 tools"
         );
+        // Relay's `prompt_tokens` of an Anthropic call (`anthropic.messages`) excludes its
+        // cache reads: input = prompt + cache_read there (1800, 21480, 20000).
         assert_eq!(
             totals.tokens.input,
-            812 + 2400 + 1500 + 5200 + 9 + 1200 + 640
+            812 + (2400 + 1800) + 1500 + 5200 + (9 + 21480) + (1200 + 20000) + 640
         );
     }
 }

@@ -138,9 +138,10 @@ fn exemplars_point_at_the_calls() {
     let p50 = sonnet.latency_us.get("p50").unwrap();
     assert_eq!((p50.value, p50.node), (2_800_000, id(&t, CC_L2)));
     assert_eq!(sonnet.latency_us.get("p95").unwrap().node, id(&t, CC_L1));
-    // Tokens 83 (LLM1) and 1510 (LLM2).
-    assert_eq!(sonnet.tokens.get("p50").unwrap().value, 83);
-    assert_eq!(sonnet.tokens.get("max").unwrap().node, id(&t, CC_L2));
+    // Tokens 22203 (LLM1: 9 + 21480 read + 640 written in, 74 out) and 21510 (LLM2:
+    // 1200 + 20000 read in, 310 out); inputs include the cache.
+    assert_eq!(sonnet.tokens.get("p50").unwrap().value, 21510);
+    assert_eq!(sonnet.tokens.get("max").unwrap().node, id(&t, CC_L1));
     let ws = &ex.by_tool["web_search"];
     assert_eq!(ws.latency_us.get("p50").unwrap().node, id(&t, WS1));
     assert_eq!(ws.latency_us.get("p99").unwrap().node, id(&t, WS2));

@@ -47,8 +47,7 @@ fn tok(input: u64, output: u64, total: u64) -> Tokens {
         input: Some(input),
         output: Some(output),
         total: Some(total),
-        cache_read: None,
-        cache_write: None,
+        ..Default::default()
     }
 }
 
@@ -278,9 +277,10 @@ fn sample_figures_and_path_shares() {
     let l2 = "01979f2a-9210-7d11-8c3a-5b7e2f1d0a66";
     let figs = figures_of(&t, cc);
     let root = fig(&figs, id(&t, cc));
-    // LLM1 9/74/83 + LLM2 1200/310/1510 = 1209/384/1593; nothing reported above them.
+    // LLM1 22129/74/22203 (9 + 21480 read + 640 written) + LLM2 21200/310/21510
+    // (1200 + 20000 read) = 43329/384/43713; nothing reported above them.
     assert_eq!(root.tokens_source, Source::Summed);
-    assert_eq!(root.subtree_tokens.unwrap().total, Some(1593));
+    assert_eq!(root.subtree_tokens.unwrap().total, Some(43713));
     assert_eq!(
         (root.self_time_us, root.llm_calls_subtree),
         (Some(200 * MS), 2)
@@ -309,9 +309,9 @@ fn sample_figures_and_path_shares() {
             (id(&t, l2), 2_800 * MS),
         ]
     );
-    // Shares of 7.2 s; tokens 83 and 1510 of 1593.
+    // Shares of 7.2 s; tokens 22203 and 21510 of 43713.
     assert!((steps[2].share_of_run - 3.0 / 7.2).abs() < 1e-12);
-    assert_eq!(steps[4].token_share, Some(1510.0 / 1593.0));
+    assert_eq!(steps[4].token_share, Some(21510.0 / 43713.0));
     assert_eq!(steps[3].tokens, None);
 }
 
@@ -324,11 +324,13 @@ fn summary_json_carries_the_new_figures() {
     // The cumulative report minus its children: 5600 − 5500, 520 − 500, 6120 − 6000.
     assert_eq!(
         p["tokens_self"],
-        json!({"input": 100, "output": 20, "total": 120, "cache_read": 0, "cache_write": 0})
+        json!({"input": 100, "output": 20, "total": 120, "cache_read": 0, "cache_write": 0,
+               "cache_write_1h": null, "uncached": null, "reasoning": null})
     );
     assert_eq!(
         p["tokens_subtree"],
-        json!({"input": 5600, "output": 520, "total": 6120, "cache_read": 400, "cache_write": 0})
+        json!({"input": 5600, "output": 520, "total": 6120, "cache_read": 400, "cache_write": 0,
+               "cache_write_1h": null, "uncached": null, "reasoning": null})
     );
     // The five largest steps (llm2's 1.0 s is dropped), in time order.
     let steps: Vec<(&str, &str, f64, f64)> = p["critical_path"]
@@ -371,7 +373,7 @@ fn summary_json_carries_the_new_figures() {
     assert_eq!(cc["critical_path_ms"], 7200.0);
     assert_eq!(cc["self_time_ms"], 200.0);
     assert_eq!(cc["tokens_self"], Value::Null);
-    assert_eq!(cc["tokens_subtree"]["total"], 1593);
+    assert_eq!(cc["tokens_subtree"]["total"], 43713); // Anthropic inputs include the cache
     let shares: Vec<f64> = cc["critical_path"]
         .as_array()
         .unwrap()

@@ -172,7 +172,8 @@ fn diff_of_two_different_runs() {
         "~-++++"
     );
     assert_eq!(d.rows[1].size, 5); // turn, 2 × anthropic.messages, Read, Grep
-    assert_eq!(d.totals.d_total, 2628 - 1593);
+    // claude-code's Anthropic inputs include their cache: 22203 + 21510 = 43713.
+    assert_eq!(d.totals.d_total, 2628 - 43713);
     assert_eq!(find_run(&t, Some("3")), find_run(&t, Some("codex")));
     assert_eq!(find_run(&t, Some("nope")), None);
     assert_eq!(find_run(&t, Some("0")), None);
@@ -227,7 +228,7 @@ fn diff_json_from_the_binary() {
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("-    claude-code-turn (5 scopes)"), "{text}");
-    assert!(text.contains("total 1593 → 2628 (Δ +1035)"), "{text}");
+    assert!(text.contains("total 43713 → 2628 (Δ -41085)"), "{text}");
 }
 
 #[test]

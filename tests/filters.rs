@@ -140,24 +140,37 @@ fn duration_filters() {
 #[test]
 fn token_filters() {
     let t = trace(&[ATOF]);
-    // Own totals: anthropic 83 and 1510, gpt-4.1 908, gpt-4.1-mini 1720, gpt-5-codex 5800.
+    // Own totals: anthropic 22203 and 21510 (inputs include the cache), gpt-4.1 908,
+    // gpt-4.1-mini 1720, gpt-5-codex 5800.
     assert_eq!(
         nodes(&t, "tokens>1k"),
         [
+            "anthropic.messages",
             "anthropic.messages",
             "openai.chat_completions",
             "openai.responses"
         ]
     );
-    assert_eq!(nodes(&t, "tokens>2k"), ["openai.responses"]);
+    assert_eq!(
+        nodes(&t, "tokens>2k"),
+        [
+            "anthropic.messages",
+            "anthropic.messages",
+            "openai.responses"
+        ]
+    );
     // A run's root stands for the whole run: research-agent spent 2628 in two calls of 908
-    // and 1720, so it passes tokens>2k though no single call does; claude-code (1593) fails.
-    assert_eq!(runs(&t, "tokens>2k"), ["research-agent", "codex"]);
-    // Inputs 9, 1200, 812, 1500, 5000; outputs 74, 310, 96, 220, 800.
-    assert_eq!(nodes(&t, "in>1k").len(), 3);
+    // and 1720, so it passes tokens>2k though no single call does; claude-code 43713.
+    assert_eq!(
+        runs(&t, "tokens>2k"),
+        ["claude-code", "research-agent", "codex"]
+    );
+    assert_eq!(runs(&t, "tokens<3k"), ["research-agent"]);
+    // Inputs 22129, 21200 (cache included), 812, 1500, 5000; outputs 74, 310, 96, 220, 800.
+    assert_eq!(nodes(&t, "in>1k").len(), 4);
     assert_eq!(nodes(&t, "out<100").len(), 2);
-    // 1200/310 and 1500/220 qualify; 5000/800 has too much output.
-    assert_eq!(nodes(&t, "in>=1.2k out<=310").len(), 2);
+    // 22129/74, 21200/310 and 1500/220 qualify; 5000/800 has too much output.
+    assert_eq!(nodes(&t, "in>=1.2k out<=310").len(), 3);
     // harn: 22203 and 22910 in run A; inputs 22129 and 22500.
     let h = trace(&[HARN_A, HARN_B]);
     assert_eq!(nodes(&h, "tokens>22k").len(), 2);

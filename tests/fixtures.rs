@@ -43,10 +43,12 @@ fn atof_sample_runs_tokens_and_statuses() {
         ),
         (Some(6), Some(2), Some(2))
     );
-    // 9 + 1200 in, 74 + 310 out: annotated usage and raw data.usage of one call counted once.
+    // (9 + 21480 + 640) + (1200 + 20000) in (Anthropic's input excludes the cache; trace-tui's
+    // includes it), 74 + 310 out: annotated usage and raw data.usage of one call counted once.
     assert_eq!(
         cc["tokens"],
-        json!({"input": 1209, "output": 384, "total": 1593, "cache_read": 41480, "cache_write": 640})
+        json!({"input": 43329, "output": 384, "total": 43713, "cache_read": 41480,
+               "cache_write": 640, "cache_write_1h": 0, "uncached": 1209, "reasoning": null})
     );
 
     let ra = run(&doc, "research-agent");
@@ -79,13 +81,17 @@ fn atof_sample_runs_tokens_and_statuses() {
             t["tokens"]["output"].as_u64(),
             t["tokens"]["total"].as_u64()
         ),
-        (Some(8521), Some(1500), Some(10021))
+        // claude-sonnet-4-5's input 1209 → 43329: its cache reads and writes are now in it.
+        (Some(50641), Some(1500), Some(52141))
     );
     assert_eq!(t["by_model"]["claude-sonnet-4-5"]["calls"], 2);
-    assert_eq!(t["by_model"]["claude-sonnet-4-5"]["input"], 1209);
+    assert_eq!(t["by_model"]["claude-sonnet-4-5"]["input"], 43329);
+    assert_eq!(t["by_model"]["claude-sonnet-4-5"]["uncached"], 1209);
     assert_eq!(
         t["by_model"]["gpt-4.1"],
-        json!({"calls": 1, "input": 812, "output": 96, "total": 908, "cache_read": 0, "cache_write": 0})
+        // No cache figure reported (OpenAI usage without details): uncached unknown.
+        json!({"calls": 1, "input": 812, "output": 96, "total": 908, "cache_read": 0, "cache_write": 0,
+               "cache_write_1h": null, "uncached": null, "reasoning": null})
     );
     assert_eq!(t["by_model"]["gpt-4.1-mini"]["output"], 220);
     assert_eq!(t["by_model"]["gpt-5-codex"]["input"], 5000);

@@ -279,7 +279,7 @@ fn stdin_streams_completed_runs_as_json_lines() {
     let names: Vec<&str> = lines.iter().map(|l| l["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["claude-code", "research-agent"]);
     assert_eq!(lines[1]["status"], "error");
-    assert_eq!(lines[0]["tokens"]["input"], 1209);
+    assert_eq!(lines[0]["tokens"]["input"], 43329); // 1209 uncached + 41480 read + 640 written
 }
 
 #[test]

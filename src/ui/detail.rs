@@ -251,8 +251,19 @@ fn fields(app: &App, id: NodeId, out: &mut Vec<Line<'static>>) {
     }
     if let Some(tok) = t.tokens(id) {
         let f = |v: Option<u64>| v.map_or_else(|| "-".to_owned(), format_count);
+        // input includes the cache parts, output the reasoning part (ARCHITECTURE.md).
+        let cached = match (tok.cache_read, tok.cache_write) {
+            (None, None) => String::new(),
+            (r, w) => format!(
+                " ({} cached)",
+                format_count(r.unwrap_or(0).saturating_add(w.unwrap_or(0)))
+            ),
+        };
+        let reasoning = tok
+            .reasoning
+            .map_or_else(String::new, |r| format!(" ({} reasoning)", format_count(r)));
         let mut s = format!(
-            "in {} · out {} · total {}",
+            "in {}{cached} · out {}{reasoning} · total {}",
             f(tok.input),
             f(tok.output),
             format_count(tok.total_or_sum())
@@ -264,6 +275,9 @@ fn fields(app: &App, id: NodeId, out: &mut Vec<Line<'static>>) {
                 f(tok.cache_read),
                 f(tok.cache_write)
             );
+            if let Some(h) = tok.cache_write_1h.filter(|&h| h > 0) {
+                let _ = write!(s, " (1h {})", format_count(h));
+            }
         }
         s.push_str(" (reported)");
         out.push(kv("tokens", s, Style::new()));

@@ -100,6 +100,8 @@ fn minus(own: &Tokens, kids: &Tokens) -> Tokens {
         total: Some(own.total_or_sum().saturating_sub(kids.total_or_sum())),
         cache_read: d(own.cache_read, kids.cache_read),
         cache_write: d(own.cache_write, kids.cache_write),
+        cache_write_1h: d(own.cache_write_1h, kids.cache_write_1h),
+        reasoning: d(own.reasoning, kids.reasoning),
     }
 }
 

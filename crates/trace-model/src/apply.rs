@@ -5,7 +5,7 @@ use crate::event::{Category, Event, EventKind, Failure, SourceRef, Tokens};
 use crate::ids::Key;
 use crate::records::{
     CAT_LLM, CAT_TOOL, Cold, Hot, KNOWN_CATEGORIES, More, NO_TIME, NONE, PackedTokens, Src,
-    UUID_TAG, WIDE, flag, opt, pack_time,
+    UUID_TAG, flag, opt, pack_time,
 };
 use crate::{Diagnostic, MAX_DIAGNOSTICS, NodeId, NodeKind, Sym, Trace, clamp_time};
 
@@ -130,10 +130,7 @@ impl Trace {
     fn pack_tokens(&mut self, t: &Tokens) -> PackedTokens {
         PackedTokens::pack(t).unwrap_or_else(|| {
             self.wide_tokens.push(*t);
-            PackedTokens {
-                v: [(self.wide_tokens.len() - 1) as u32, 0, 0, 0, 0],
-                present: WIDE,
-            }
+            PackedTokens::wide((self.wide_tokens.len() - 1) as u32)
         })
     }
 

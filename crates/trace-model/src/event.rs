@@ -102,19 +102,30 @@ impl fmt::Display for Category {
     }
 }
 
-/// Token usage of one call. `None` fields were not reported (which is not the same as zero).
+/// Token usage of one call, in one meaning for every provider (ARCHITECTURE.md, "Token
+/// mapping per source and dialect"). `None` fields were not reported (which is not zero).
+///
+/// `input` is **all** prompt tokens, cached included (OpenTelemetry GenAI's
+/// `gen_ai.usage.input_tokens`); `cache_read` and `cache_write` are parts of it, and
+/// `cache_write_1h` is the part of `cache_write` written with a one-hour TTL (the rest,
+/// `cache_write - cache_write_1h`, is the 5-minute default: see [`Tokens::cache_write_5m`]).
+/// `output` includes reasoning; `reasoning` is the part of it the provider reported as such.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Tokens {
-    /// Prompt / input tokens as the producer reported them.
+    /// Every prompt-side token of the call, cached included.
     pub input: Option<u64>,
-    /// Completion / output tokens.
+    /// Every generated token, reasoning included.
     pub output: Option<u64>,
     /// Reported total, or input + output.
     pub total: Option<u64>,
-    /// Input tokens read from a prompt cache.
+    /// The part of `input` read from a prompt cache.
     pub cache_read: Option<u64>,
-    /// Input tokens written to a prompt cache.
+    /// The part of `input` written to a prompt cache (all TTLs).
     pub cache_write: Option<u64>,
+    /// The part of `cache_write` written with a one-hour TTL.
+    pub cache_write_1h: Option<u64>,
+    /// The part of `output` spent on reasoning / thinking.
+    pub reasoning: Option<u64>,
 }
 
 impl Tokens {
@@ -125,6 +136,8 @@ impl Tokens {
             && self.total.is_none()
             && self.cache_read.is_none()
             && self.cache_write.is_none()
+            && self.cache_write_1h.is_none()
+            && self.reasoning.is_none()
     }
 
     /// Total as reported, else input + output (saturating).
@@ -137,6 +150,39 @@ impl Tokens {
             Some(t) if t >= sum => t,
             _ => sum,
         }
+    }
+
+    /// Input neither read from nor written to a cache: `input - cache_read - cache_write`.
+    /// `None` when `input` or a cache part is unknown, or when the parts exceed `input`
+    /// (see [`Tokens::is_inconsistent`]).
+    pub fn uncached(&self) -> Option<u64> {
+        self.input?
+            .checked_sub(self.cache_read?)?
+            .checked_sub(self.cache_write?)
+    }
+
+    /// The part of `cache_write` with the default five-minute TTL, when the split is known
+    /// (`cache_write_1h` reported) or there is no write at all.
+    pub fn cache_write_5m(&self) -> Option<u64> {
+        match (self.cache_write, self.cache_write_1h) {
+            (Some(w), Some(h)) => Some(w.saturating_sub(h)),
+            (Some(0), None) => Some(0),
+            _ => None,
+        }
+    }
+
+    /// The figures contradict each other: the known cache parts exceed `input`, the
+    /// one-hour writes exceed the writes, or reasoning exceeds output. Such a record keeps
+    /// its raw numbers; it is shown but must not be priced.
+    pub fn is_inconsistent(&self) -> bool {
+        let over = |part: Option<u64>, whole: Option<u64>| matches!((part, whole), (Some(p), Some(w)) if p > w);
+        let cached = match (self.cache_read, self.cache_write) {
+            (None, None) => None,
+            (r, w) => Some(r.unwrap_or(0).saturating_add(w.unwrap_or(0))),
+        };
+        over(cached, self.input)
+            || over(self.cache_write_1h, self.cache_write)
+            || over(self.reasoning, self.output)
     }
 }
 

@@ -128,46 +128,78 @@ impl Cold {
     };
 }
 
-/// A call's token usage in 24 bytes: five counts as `u32` with a presence mask. A count
-/// that does not fit (hostile input, or a truly huge figure) sends the whole record to the
-/// trace's `wide_tokens` table instead, so no figure is ever cut.
+/// A call's token usage in 24 bytes: six counts as `u32`, [`PackedTokens::ABSENT`] for
+/// "not reported". `total` is not stored: it is `input + output` whenever a reader built
+/// the record (`finish` in trace-formats recomputes it). A record that does not fit (a
+/// count of `ABSENT - 1` or more, hostile input or a truly huge figure, or a reported total
+/// other than the sum) goes whole to the trace's `wide_tokens` table instead, marked by
+/// [`PackedTokens::WIDE`] in `v[0]` and its index in `v[1]`, so no figure is ever cut.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct PackedTokens {
-    pub(crate) v: [u32; 5],
-    /// Bit i: field i was reported. `WIDE`: `v[0]` indexes `wide_tokens`.
-    pub(crate) present: u8,
+    /// input, output, cache_read, cache_write, cache_write_1h, reasoning.
+    pub(crate) v: [u32; 6],
 }
 
-pub(crate) const WIDE: u8 = 1 << 7;
-
 impl PackedTokens {
-    fn fields(t: &Tokens) -> [Option<u64>; 5] {
-        [t.input, t.output, t.total, t.cache_read, t.cache_write]
+    pub(crate) const ABSENT: u32 = u32::MAX;
+    pub(crate) const WIDE: u32 = u32::MAX - 1;
+
+    fn fields(t: &Tokens) -> [Option<u64>; 6] {
+        [
+            t.input,
+            t.output,
+            t.cache_read,
+            t.cache_write,
+            t.cache_write_1h,
+            t.reasoning,
+        ]
     }
 
-    /// Packs `t`, or `None` when a count needs more than 32 bits.
+    /// The total a packed record implies: the sum when input or output is known.
+    fn implied_total(input: Option<u64>, output: Option<u64>) -> Option<u64> {
+        (input.is_some() || output.is_some())
+            .then(|| input.unwrap_or(0).saturating_add(output.unwrap_or(0)))
+    }
+
+    /// Packs `t`, or `None` when it must go to the wide table.
     pub(crate) fn pack(t: &Tokens) -> Option<Self> {
+        if t.total != Self::implied_total(t.input, t.output) {
+            return None;
+        }
         let mut p = Self {
-            v: [0; 5],
-            present: 0,
+            v: [Self::ABSENT; 6],
         };
         for (i, f) in Self::fields(t).into_iter().enumerate() {
             if let Some(x) = f {
-                p.v[i] = u32::try_from(x).ok()?;
-                p.present |= 1 << i;
+                p.v[i] = u32::try_from(x).ok().filter(|&x| x < Self::WIDE)?;
             }
         }
         Some(p)
     }
 
+    /// The slot of a record kept in the wide table at `index`.
+    pub(crate) fn wide(index: u32) -> Self {
+        let mut v = [Self::ABSENT; 6];
+        v[0] = Self::WIDE;
+        v[1] = index;
+        Self { v }
+    }
+
+    /// The wide-table index, when the record lives there.
+    pub(crate) fn wide_index(self) -> Option<usize> {
+        (self.v[0] == Self::WIDE).then_some(self.v[1] as usize)
+    }
+
     pub(crate) fn unpack(self) -> Tokens {
-        let f = |i: usize| (self.present & (1 << i) != 0).then(|| u64::from(self.v[i]));
+        let f = |i: usize| (self.v[i] != Self::ABSENT).then(|| u64::from(self.v[i]));
         Tokens {
             input: f(0),
             output: f(1),
-            total: f(2),
-            cache_read: f(3),
-            cache_write: f(4),
+            total: Self::implied_total(f(0), f(1)),
+            cache_read: f(2),
+            cache_write: f(3),
+            cache_write_1h: f(4),
+            reasoning: f(5),
         }
     }
 }

@@ -27,14 +27,34 @@ impl RunStatus {
     }
 }
 
-/// Token sums; absent fields count as zero here.
+/// Token sums. The five classic buckets count an absent field as zero; the finer buckets
+/// (`reasoning`, `cache_write_1h`, `uncached`) stay unknown (`None`) unless reported.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TokenSum {
+    /// All prompt tokens, cached included.
     pub input: u64,
+    /// All output tokens, reasoning included.
     pub output: u64,
     pub total: u64,
     pub cache_read: u64,
     pub cache_write: u64,
+    /// Sum of the reported one-hour cache writes; `None` when no call reported the split.
+    pub cache_write_1h: Option<u64>,
+    /// Sum of the reported reasoning parts; `None` when no call reported one.
+    pub reasoning: Option<u64>,
+    /// Sum of [`Tokens::uncached`] over the calls where it is known.
+    pub uncached_known: u64,
+    /// Calls that reported input whose uncached part is unknown (or inconsistent).
+    pub uncached_gaps: u64,
+    /// Calls whose figures contradict each other ([`Tokens::is_inconsistent`]).
+    pub inconsistent: u64,
+}
+
+fn add_some(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+    match (a, b) {
+        (None, None) => None,
+        (a, b) => Some(a.unwrap_or(0).saturating_add(b.unwrap_or(0))),
+    }
 }
 
 impl TokenSum {
@@ -44,6 +64,16 @@ impl TokenSum {
         self.total = self.total.saturating_add(t.total_or_sum());
         self.cache_read = self.cache_read.saturating_add(t.cache_read.unwrap_or(0));
         self.cache_write = self.cache_write.saturating_add(t.cache_write.unwrap_or(0));
+        self.cache_write_1h = add_some(self.cache_write_1h, t.cache_write_1h);
+        self.reasoning = add_some(self.reasoning, t.reasoning);
+        match t.uncached() {
+            Some(u) => self.uncached_known = self.uncached_known.saturating_add(u),
+            None if t.input.is_some() => self.uncached_gaps += 1,
+            None => {}
+        }
+        if t.is_inconsistent() {
+            self.inconsistent += 1;
+        }
     }
 
     pub fn add_sum(&mut self, t: &TokenSum) {
@@ -52,6 +82,17 @@ impl TokenSum {
         self.total = self.total.saturating_add(t.total);
         self.cache_read = self.cache_read.saturating_add(t.cache_read);
         self.cache_write = self.cache_write.saturating_add(t.cache_write);
+        self.cache_write_1h = add_some(self.cache_write_1h, t.cache_write_1h);
+        self.reasoning = add_some(self.reasoning, t.reasoning);
+        self.uncached_known = self.uncached_known.saturating_add(t.uncached_known);
+        self.uncached_gaps = self.uncached_gaps.saturating_add(t.uncached_gaps);
+        self.inconsistent = self.inconsistent.saturating_add(t.inconsistent);
+    }
+
+    /// Input neither read from nor written to a cache, when every summed call reported
+    /// enough to know it (`None` as soon as one did not).
+    pub fn uncached(&self) -> Option<u64> {
+        (self.uncached_gaps == 0 && self.input > 0).then_some(self.uncached_known)
     }
 }
 
@@ -113,6 +154,8 @@ fn combine_tokens(own: Option<&Tokens>, kids: Option<Tokens>, additive: bool) ->
         total: combine(Some(own.total_or_sum()), Some(k.total_or_sum()), additive),
         cache_read: combine(own.cache_read, k.cache_read, additive),
         cache_write: combine(own.cache_write, k.cache_write, additive),
+        cache_write_1h: combine(own.cache_write_1h, k.cache_write_1h, additive),
+        reasoning: combine(own.reasoning, k.reasoning, additive),
     })
 }
 
@@ -131,6 +174,8 @@ pub(crate) fn add_opt(a: Option<Tokens>, b: Option<Tokens>) -> Option<Tokens> {
                 total: Some(a.total_or_sum().saturating_add(b.total_or_sum())),
                 cache_read: s(a.cache_read, b.cache_read),
                 cache_write: s(a.cache_write, b.cache_write),
+                cache_write_1h: s(a.cache_write_1h, b.cache_write_1h),
+                reasoning: s(a.reasoning, b.reasoning),
             })
         }
     }

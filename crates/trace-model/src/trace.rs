@@ -6,7 +6,7 @@ use rustc_hash::FxHashMap;
 
 use crate::event::{Category, SourceRef, Tokens};
 use crate::ids::{StrEntry, UuidEntry};
-use crate::records::{Cold, Hot, KNOWN_CATEGORIES, More, PackedTokens, WIDE, flag, opt};
+use crate::records::{Cold, Hot, KNOWN_CATEGORIES, More, PackedTokens, flag, opt};
 use crate::{Children, Interner, Node, NodeId, NodeKind, Sym};
 
 /// How many diagnostics are kept verbatim; the rest are only counted.
@@ -143,10 +143,9 @@ impl Trace {
     /// Token usage reported on the node itself.
     pub fn tokens(&self, id: NodeId) -> Option<Tokens> {
         let p = self.tokens[opt(self.cold(id).tokens)? as usize];
-        Some(if p.present & WIDE == 0 {
-            p.unpack()
-        } else {
-            self.wide_tokens[p.v[0] as usize]
+        Some(match p.wide_index() {
+            None => p.unpack(),
+            Some(i) => self.wide_tokens[i],
         })
     }
 

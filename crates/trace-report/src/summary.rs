@@ -37,8 +37,14 @@ pub fn runs_by_start(trace: &Trace) -> Vec<(NodeId, RunStats)> {
     runs
 }
 
+/// A token sum as `summary --json` writes it (README, "summary --json"): `input` is all
+/// prompt tokens, cached included; `cache_read`, `cache_write` (of which `cache_write_1h`)
+/// and `uncached` are its parts; `output` includes `reasoning`. The finer buckets are
+/// `null` when unknown.
 fn tokens_json(t: &TokenSum) -> Value {
-    json!({"input": t.input, "output": t.output, "total": t.total, "cache_read": t.cache_read, "cache_write": t.cache_write})
+    json!({"input": t.input, "output": t.output, "total": t.total, "cache_read": t.cache_read,
+           "cache_write": t.cache_write, "cache_write_1h": t.cache_write_1h,
+           "uncached": t.uncached(), "reasoning": t.reasoning})
 }
 
 /// Milliseconds; a negative span (an end stamped before its start) shows as 0.
@@ -221,11 +227,11 @@ fn summary_parts(trace: &Trace, formats: &[Format], runs: &[(NodeId, RunStats)])
         .by_model
         .iter()
         .map(|(m, s)| {
-            (
-                m.clone(),
-                json!({"calls": s.calls, "input": s.tokens.input, "output": s.tokens.output, "total": s.tokens.total,
-                       "cache_read": s.tokens.cache_read, "cache_write": s.tokens.cache_write}),
-            )
+            (m.clone(), {
+                let mut m = tokens_json(&s.tokens);
+                m["calls"] = json!(s.calls);
+                m
+            })
         })
         .collect();
     let diag = |d: &trace_model::Diagnostic| json!({"file": trace.file_name(d.file), "line": d.line, "error": d.message});

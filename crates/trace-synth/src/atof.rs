@@ -48,12 +48,21 @@ pub fn generate<W: Write>(seed: u64, target: Target, out: W) -> io::Result<Expec
     Ok(g.exp)
 }
 
-/// Usage of one successful LLM call.
+/// Usage of one successful LLM call. `input` is the uncached part: each API writes it in its
+/// own spelling (Anthropic's `input_tokens` excludes the cache, OpenAI's `prompt_tokens`
+/// includes it), and a correct reader reports `input + cache_read + cache_write` as input.
 pub(crate) struct Usage {
     pub(crate) input: u64,
     pub(crate) output: u64,
     pub(crate) cache_read: u64,
     pub(crate) cache_write: u64,
+}
+
+impl Usage {
+    /// All prompt tokens, cached included (trace-tui's meaning of input).
+    pub(crate) fn prompt(&self) -> u64 {
+        self.input + self.cache_read + self.cache_write
+    }
 }
 
 /// A tool call requested by an LLM: id, tool name, arguments as a JSON object.

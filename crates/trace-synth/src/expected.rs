@@ -20,9 +20,9 @@ pub struct ExpectedTokens {
 
 impl ExpectedTokens {
     pub(crate) fn add(&mut self, u: &Usage) {
-        self.input += u.input;
+        self.input += u.prompt();
         self.output += u.output;
-        self.total += u.input + u.output;
+        self.total += u.prompt() + u.output;
         self.cache_read += u.cache_read;
         self.cache_write += u.cache_write;
     }

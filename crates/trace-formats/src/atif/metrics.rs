@@ -46,6 +46,10 @@ pub(super) fn tokens(metrics: &Value, relay: bool) -> Option<Tokens> {
         total: None,
         cache_read: cached,
         cache_write: written,
+        cache_write_1h: None,
+        reasoning: extra
+            .and_then(|e| e.get("reasoning_tokens"))
+            .and_then(count),
     };
     if t.is_empty() {
         return None;

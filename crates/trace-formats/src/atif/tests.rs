@@ -120,6 +120,8 @@ fn example_tree_tokens_and_times() {
             total: Some(468),
             cache_read: Some(300),
             cache_write: Some(12),
+            cache_write_1h: None,
+            reasoning: None,
         })
     );
     // The LLM call runs from the previous step's stamp to its own.

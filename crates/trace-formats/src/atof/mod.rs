@@ -11,9 +11,9 @@ use serde_json::Value;
 
 mod probe;
 
-use super::usage::is_error_status;
+use super::usage::{Semantics, Usage, is_error_status};
 use super::{Format, ParseError, Reader, time};
-use probe::{DataProbe, Line, Lv, MetaProbe};
+use probe::{Annotated, DataProbe, Line, Lv, MetaProbe};
 use trace_model::event::{Category, Event, EventKind, Failure, SourceRef, Tokens};
 
 /// Reads ATOF JSONL lines.
@@ -114,8 +114,8 @@ impl Reader for AtofReader {
                     .or(line.annotated_response.0.as_mut());
                 let annotated_usage = annotated
                     .as_ref()
-                    .and_then(|a| a.usage.as_ref())
-                    .and_then(|u| u.0);
+                    .and_then(|a| Some((a.usage.as_ref()?.0?, a)))
+                    .map(|(u, a)| (u, relay_hint(a, &ev, data.as_deref())));
                 if ev.model.is_none() {
                     ev.model = annotated
                         .as_mut()
@@ -137,7 +137,9 @@ impl Reader for AtofReader {
                     &no_meta
                 };
                 if kind == EventKind::End {
-                    ev.tokens = annotated_usage.or_else(|| data_tokens(data, meta));
+                    ev.tokens = annotated_usage
+                        .and_then(|(u, sem)| u.tokens(sem))
+                        .or_else(|| data_tokens(data, meta));
                 }
                 ev.failure = failure(line.status.as_ref(), line.error.as_ref(), data, meta, kind);
             }
@@ -151,28 +153,68 @@ fn str_of<'v>(v: Option<&'v Lv<'_>>) -> Option<&'v str> {
     v.and_then(Lv::as_str).filter(|s| !s.is_empty())
 }
 
-fn data_tokens(d: &DataProbe<'_>, meta: &MetaProbe<'_>) -> Option<Tokens> {
+/// How Relay's normalized usage (`annotated_response.usage`) counts `prompt_tokens`
+/// (TOKENS.md §1.3): its `uncached_input_tokens` settles it when present (the usage rule);
+/// otherwise the cache parts are separate for an Anthropic provider, told by, in order, an
+/// explicit `provider` or `api_specific`, the raw provider usage in `data`, a scope named
+/// `anthropic.*`, a `claude*` / `anthropic*` model. Anything else is inclusive, as Relay's
+/// own rule (`uses_separate_anthropic_cache_tokens`) has it.
+fn relay_hint(a: &Annotated<'_>, ev: &Event<'_>, data: Option<&DataProbe<'_>>) -> Semantics {
+    let named = a
+        .provider
+        .0
+        .as_deref()
+        .map_or(Semantics::Auto, Semantics::of_provider);
+    let anthropic = |s: &str| {
+        let s = s.trim().to_ascii_lowercase();
+        s.starts_with("anthropic") || s.starts_with("claude")
+    };
+    if named != Semantics::Auto {
+        named
+    } else if a.api_specific.0 != Semantics::Auto {
+        a.api_specific.0
+    } else if let Some(sem) = data
+        .and_then(raw_usage)
+        .map(Usage::spelling)
+        .filter(|s| *s != Semantics::Auto)
+    {
+        sem
+    } else if anthropic(&ev.name) || ev.model.as_deref().is_some_and(anthropic) {
+        Semantics::Exclusive
+    } else {
+        Semantics::Inclusive
+    }
+}
+
+/// The provider's own usage object in `data` (a raw response body), if any.
+fn raw_usage<'p>(d: &'p DataProbe<'_>) -> Option<&'p Usage> {
     [&d.usage, &d.token_usage, &d.usage_metadata]
         .into_iter()
         .flatten()
-        .find_map(|u| u.0)
+        .find_map(|u| u.0.as_ref())
+}
+
+fn data_tokens(d: &DataProbe<'_>, meta: &MetaProbe<'_>) -> Option<Tokens> {
+    let auto = Semantics::Auto;
+    raw_usage(d)
+        .and_then(|u| u.tokens(auto))
         .or_else(|| {
             [&d.response.0, &d.annotated_response.0, &d.content.0]
                 .into_iter()
                 .flatten()
-                .find_map(|a| a.usage.as_ref().and_then(|u| u.0))
+                .find_map(|a| a.usage.as_ref().and_then(|u| u.tokens(auto)))
         })
         .or_else(|| {
             [&meta.usage, &meta.token_usage]
                 .into_iter()
                 .flatten()
-                .find_map(|u| u.0)
+                .find_map(|u| u.tokens(auto))
         })
         .or_else(|| {
             [&meta.response, &meta.annotated_response]
                 .into_iter()
                 .flatten()
-                .find_map(|t| t.0)
+                .find_map(|t| t.tokens(auto))
         })
 }
 

@@ -8,7 +8,8 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::super::Str;
-use super::super::usage::{TokensInProbe, UsageProbe, error_text};
+use super::super::usage::probe::{Lenient, Scalar, lenient};
+use super::super::usage::{Semantics, TokensInProbe, UsageProbe, error_text};
 
 #[derive(Deserialize)]
 pub(crate) struct Line<'a> {
@@ -59,12 +60,64 @@ pub(crate) struct Profile<'a> {
     pub(crate) annotated_request: ObjOr<Annotated<'a>>,
 }
 
-/// Where a usage object or a model id can sit inside `data`, `metadata` or a profile.
+/// Where a usage object or a model id can sit inside `data`, `metadata` or a profile, with
+/// the provider hints Relay's normalized usage needs (TOKENS.md §1.3).
 #[derive(Deserialize, Default)]
 pub(crate) struct Annotated<'a> {
     pub(crate) usage: Option<UsageProbe>,
     #[serde(borrow, default)]
     pub(crate) model: LStr<'a>,
+    #[serde(borrow, default)]
+    pub(crate) provider: LStr<'a>,
+    #[serde(default)]
+    pub(crate) api_specific: ApiHint,
+}
+
+/// What an `api_specific` value says of the provider: a name, or a variant key / tag
+/// naming Anthropic.
+#[derive(Default)]
+pub(crate) struct ApiHint(pub(crate) Semantics);
+
+impl<'de> Deserialize<'de> for ApiHint {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        lenient(d)
+    }
+}
+
+impl Lenient for ApiHint {
+    type Obj = Semantics;
+    const FIELDS: &'static [&'static str] = &[
+        "anthropic",
+        "Anthropic",
+        "anthropic_messages",
+        "AnthropicMessages",
+        "type",
+        "api",
+        "kind",
+        "provider",
+    ];
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        obj: &mut Semantics,
+        i: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        let inner = map.next_value::<ApiHint>()?.0;
+        if i < 4 {
+            *obj = Semantics::Exclusive;
+        } else if *obj == Semantics::Auto {
+            *obj = inner;
+        }
+        Ok(())
+    }
+    fn object(obj: Semantics) -> Self {
+        Self(obj)
+    }
+    fn scalar(v: Scalar<'_>) -> Self {
+        Self(match v {
+            Scalar::Str(s) => Semantics::of_provider(s),
+            _ => Semantics::Auto,
+        })
+    }
 }
 
 #[derive(Deserialize, Default)]

@@ -67,30 +67,9 @@ struct State {
 
 /// Anthropic usage as normalized tokens: input counts cache reads and writes.
 fn tokens(usage: &Value) -> Option<Tokens> {
-    let u = usage.as_object()?;
-    let get = |k: &str| u.get(k).and_then(crate::usage::count);
-    let (plain, read, write, out) = (
-        get("input_tokens"),
-        get("cache_read_input_tokens"),
-        get("cache_creation_input_tokens"),
-        get("output_tokens"),
-    );
-    if plain.is_none() && read.is_none() && write.is_none() && out.is_none() {
-        return None;
-    }
-    let input = (plain.is_some() || read.is_some() || write.is_some()).then(|| {
-        plain
-            .unwrap_or(0)
-            .saturating_add(read.unwrap_or(0))
-            .saturating_add(write.unwrap_or(0))
-    });
-    Some(Tokens {
-        input,
-        output: out,
-        total: Some(input.unwrap_or(0).saturating_add(out.unwrap_or(0))),
-        cache_read: read,
-        cache_write: write,
-    })
+    // Anthropic semantics: the shared mapping adds cache reads and writes to `input_tokens`
+    // and reads the TTL split and thinking tokens.
+    crate::usage::tokens_from_usage(usage)
 }
 
 /// Entry types Claude Code writes (FORMATS.md §5.1); unknown ones are skipped.

@@ -42,6 +42,8 @@ fn tokens(u: &Value) -> Option<Tokens> {
         total: get("total_tokens"),
         cache_read: get("cached_input_tokens"),
         cache_write: get("cache_write_input_tokens"),
+        cache_write_1h: None,
+        reasoning: get("reasoning_output_tokens"),
     };
     if t.is_empty() {
         return None;
@@ -70,6 +72,8 @@ fn diff(a: &Value, b: Option<&Value>) -> Option<Tokens> {
         total: sub(now.total, before.total),
         cache_read: sub(now.cache_read, before.cache_read),
         cache_write: sub(now.cache_write, before.cache_write),
+        cache_write_1h: None,
+        reasoning: sub(now.reasoning, before.reasoning),
     })
 }
 

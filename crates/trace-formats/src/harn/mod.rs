@@ -18,7 +18,7 @@ use serde_json::value::RawValue;
 mod failure;
 mod transcript;
 
-use super::usage::{count, error_text, tokens_from_usage};
+use super::usage::{Semantics, count, error_text, tokens_from_usage, tokens_from_usage_as};
 use super::{Format, ParseError, Reader, Str};
 use failure::terminal_failure;
 use trace_model::event::{Category, Event, EventKind, Failure, SourceRef};
@@ -290,7 +290,11 @@ impl HarnReader {
                     e.ts_us = llm_end;
                     e.category = Some(Category::Llm);
                     e.model = model.map(Cow::Owned);
-                    e.tokens = tokens_from_usage(info);
+                    // harn copies the provider's raw figures: its `provider` says
+                    // whether `input_tokens` includes the cache parts (TOKENS.md §1.3).
+                    let sem = as_str(info.get("provider"))
+                        .map_or(Semantics::Auto, Semantics::of_provider);
+                    e.tokens = tokens_from_usage_as(info, sem);
                     e.duration_us = response_us;
                     out(e);
                 }

@@ -93,6 +93,7 @@ pub(crate) fn tokens(r: &Value) -> Option<Tokens> {
         total: Some(input.unwrap_or(0).saturating_add(output.unwrap_or(0))),
         cache_read: read,
         cache_write: write,
+        ..Tokens::default()
     })
 }
 

@@ -146,6 +146,7 @@ impl<'a> Attrs<'a> {
             total: self.count(Slot::OiTotal),
             cache_read: self.first_count(&[Slot::CacheRead, Slot::OiCacheRead]),
             cache_write: self.first_count(&[Slot::CacheWrite, Slot::OiCacheWrite]),
+            ..Tokens::default()
         };
         // TOKENS.md §1.3: an Anthropic span whose cache figures exceed its input reported the
         // raw (cache-exclusive) `input_tokens`: add the cache buckets back.

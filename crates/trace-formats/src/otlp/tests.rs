@@ -50,6 +50,8 @@ fn genai_agent_and_chat() {
             total: Some(22203),
             cache_read: Some(21480),
             cache_write: None,
+            cache_write_1h: None,
+            reasoning: None,
         })
     );
 }

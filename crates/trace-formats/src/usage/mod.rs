@@ -1,49 +1,23 @@
 //! Token usage and error extraction from the loosely specified JSON objects producers write.
 //!
-//! One alias table serves every dialect: OpenAI (`prompt_tokens`), Anthropic (`input_tokens`,
-//! `cache_*_input_tokens`), camelCase SDKs, Gemini `usageMetadata` and Relay's normalized usage.
+//! One alias table serves every dialect: OpenAI Chat and Responses, Anthropic, Bedrock
+//! Converse, camelCase SDKs, Gemini `usageMetadata` and Relay's normalized usage; [`norm`]
+//! holds the tables and the rule that gives every spelling one meaning (input = all prompt
+//! tokens, cached included).
 
 use serde_json::Value;
 
 use trace_model::event::Tokens;
 
-pub(crate) const INPUT: &[&str] = &[
-    "prompt_tokens",
-    "input_tokens",
-    "inputTokens",
-    "promptTokens",
-    "promptTokenCount",
-    "input",
-];
-pub(crate) const OUTPUT: &[&str] = &[
-    "completion_tokens",
-    "output_tokens",
-    "completionTokens",
-    "outputTokens",
-    "candidatesTokenCount",
-    "output",
-];
-pub(crate) const TOTAL: &[&str] = &["total_tokens", "totalTokens", "totalTokenCount", "total"];
-pub(crate) const CACHE_READ: &[&str] = &[
-    "cache_read_tokens",
-    "cache_read_input_tokens",
-    "cached_tokens",
-    "cachedTokens",
-    "cacheReadTokens",
-    "cacheReadInputTokens",
-    "cachedContentTokenCount",
-    "cacheRead",
-];
-pub(crate) const CACHE_WRITE: &[&str] = &[
-    "cache_write_tokens",
-    "cache_creation_input_tokens",
-    "cacheWriteTokens",
-    "cacheCreationInputTokens",
-    "cacheWrite",
-];
-/// Objects whose `cached_tokens` stand in for a missing cache-read figure, in order.
-pub(crate) const DETAILS: &[&str] = &["prompt_tokens_details", "input_tokens_details"];
-pub(crate) const DETAILS_CACHED: &[&str] = &["cached_tokens", "cache_read_tokens"];
+mod keys;
+mod norm;
+
+pub(crate) use norm::{
+    AT_DETAILS, AT_LISTS, DETAIL_FIELDS, ENTRY_FIELDS, Raw, USAGE_FIELDS, Writes, concat, finish,
+    ttl_seconds,
+};
+pub use norm::{Semantics, Usage};
+
 /// Where `tokens_in` looks for a usage object, in order: these keys, then the same keys
 /// inside the holders.
 pub(crate) const USAGE_KEYS: &[&str] = &["usage", "token_usage", "usageMetadata"];
@@ -73,55 +47,99 @@ pub(crate) fn count_str(s: &str) -> Option<u64> {
     s.trim().parse::<u64>().ok()
 }
 
-pub(crate) fn first(obj: &serde_json::Map<String, Value>, keys: &[&str]) -> Option<u64> {
-    keys.iter().find_map(|k| obj.get(*k).and_then(count))
+/// The raw figures of a usage object, read from a `Value` exactly as the typed probes
+/// read them from the text.
+pub(crate) fn raw_of(obj: &serde_json::Map<String, Value>) -> Raw {
+    let mut r = Raw::default();
+    for (i, key) in USAGE_FIELDS.iter().enumerate() {
+        let Some(v) = obj.get(*key) else { continue };
+        r.seen |= 1 << i;
+        if i < AT_DETAILS {
+            r.counts[i] = count(v);
+        } else if i < AT_LISTS {
+            r.details[i - AT_DETAILS] = v.as_object().map(|d| {
+                let mut out = [None; DETAIL_FIELDS.len()];
+                for (j, f) in DETAIL_FIELDS.iter().enumerate() {
+                    out[j] = d.get(*f).and_then(count);
+                }
+                out
+            });
+        } else {
+            r.lists[i - AT_LISTS] = writes_of(v);
+        }
+    }
+    r
 }
 
-/// Reads a usage object; `None` when it reports no token figure at all.
+/// A count, or a list of `{count|inputTokens, duration|ttl}` write entries.
+fn writes_of(v: &Value) -> Writes {
+    match v {
+        Value::Array(items) if items.is_empty() => Writes::empty_list(),
+        Value::Array(items) => {
+            let mut w = Writes::default();
+            for e in items.iter().filter_map(Value::as_object) {
+                let n = ENTRY_FIELDS[..2]
+                    .iter()
+                    .find_map(|k| e.get(*k).and_then(count));
+                let ttl = ENTRY_FIELDS[2..]
+                    .iter()
+                    .find_map(|k| e.get(*k).and_then(ttl_of));
+                w.add_entry(n, ttl);
+            }
+            w.end_list()
+        }
+        other => Writes {
+            total: count(other),
+            one_hour: None,
+        },
+    }
+}
+
+fn ttl_of(v: &Value) -> Option<u64> {
+    match v {
+        Value::String(s) => ttl_seconds(s),
+        other => count(other),
+    }
+}
+
+/// Reads a usage object in trace-tui's one meaning (input = all prompt tokens, cached
+/// included), deciding the provider's spelling from the keys present (see [`norm`]);
+/// `None` when it reports no token figure at all.
 pub fn tokens_from_usage(usage: &Value) -> Option<Tokens> {
-    let obj = usage.as_object()?;
-    let nested_cached = DETAILS.iter().find_map(|k| {
-        obj.get(*k)?
-            .as_object()
-            .and_then(|d| first(d, DETAILS_CACHED))
-    });
-    finish(Tokens {
-        input: first(obj, INPUT),
-        output: first(obj, OUTPUT),
-        total: first(obj, TOTAL),
-        cache_read: first(obj, CACHE_READ).or(nested_cached),
-        cache_write: first(obj, CACHE_WRITE),
-    })
+    tokens_from_usage_as(usage, Semantics::Auto)
 }
 
-/// The figures of one usage object as `tokens_from_usage` reports them.
-pub(crate) fn finish(mut t: Tokens) -> Option<Tokens> {
-    if t.is_empty() {
-        return None;
-    }
-    // A reported total smaller than input + output is not a total: recompute it.
-    let sum = t.input.unwrap_or(0).saturating_add(t.output.unwrap_or(0));
-    if t.total.is_none_or(|total| total < sum) && (t.input.is_some() || t.output.is_some()) {
-        t.total = Some(sum);
-    }
-    Some(t)
+/// [`tokens_from_usage`] when the caller knows how the provider counts input (a `provider`
+/// field beside the usage: [`Semantics::of_provider`]).
+pub fn tokens_from_usage_as(usage: &Value, sem: Semantics) -> Option<Tokens> {
+    usage_of(usage)?.tokens(sem)
+}
+
+/// The reduced figures of a usage object, for callers that learn the semantics later.
+pub fn usage_of(usage: &Value) -> Option<Usage> {
+    raw_of(usage.as_object()?).reduce().nonempty()
 }
 
 /// Looks for usage in the places producers put it inside one object (`data`, `metadata`,
 /// a response body): `usage`, `token_usage`, `usageMetadata`, and the same one level down
-/// under `response`, `annotated_response`, `content`.
+/// under `response`, `annotated_response`, `content`. Same meaning as [`tokens_from_usage`].
 pub fn tokens_in(obj: &Value) -> Option<Tokens> {
+    usage_in(obj)?.tokens(Semantics::Auto)
+}
+
+/// The first usage object [`tokens_in`] finds, reduced.
+pub fn usage_in(obj: &Value) -> Option<Usage> {
     let obj = obj.as_object()?;
     for key in USAGE_KEYS {
-        if let Some(t) = obj.get(*key).and_then(tokens_from_usage) {
-            return Some(t);
+        if let Some(u) = obj.get(*key).and_then(usage_of) {
+            return Some(u);
         }
     }
     for outer in USAGE_HOLDERS {
         if let Some(inner) = obj.get(*outer).filter(|v| v.is_object()) {
             for key in USAGE_KEYS {
-                if let Some(t) = inner.get(*key).and_then(tokens_from_usage) {
-                    return Some(t);
+                if let Some(u) = inner.get(*key).and_then(usage_of) {
+                    return Some(u);
                 }
             }
         }
@@ -169,7 +187,7 @@ pub fn is_error_status(s: &str) -> bool {
     .any(|w| s.eq_ignore_ascii_case(w))
 }
 
-mod probe;
+pub(crate) mod probe;
 
 pub(crate) use probe::{TokensInProbe, UsageProbe};
 

@@ -1,4 +1,5 @@
-//! Typed probes: the answers of `count`, `tokens_from_usage` and `tokens_in`, read straight
+//! Typed probes: the answers of `count`, `usage_of` and `usage_in` (so `tokens_from_usage`
+// and `tokens_in`), read straight
 // off the parser without building a `Value` (no map, no key strings). They accept exactly
 // what `Value` accepts and fail exactly where it fails, with the same error: every value
 // goes through `deserialize_any` as `Value` does (same number, string-escape and depth
@@ -11,12 +12,11 @@ use std::marker::PhantomData;
 use serde::de::{self, DeserializeOwned, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
-use trace_model::event::Tokens;
-
 use super::{
-    CACHE_READ, CACHE_WRITE, DETAILS, DETAILS_CACHED, INPUT, OUTPUT, TOTAL, USAGE_HOLDERS,
-    USAGE_KEYS, count_f64, count_str, finish,
+    AT_DETAILS, AT_LISTS, DETAIL_FIELDS, ENTRY_FIELDS, Raw, Semantics, USAGE_FIELDS, USAGE_HOLDERS,
+    USAGE_KEYS, Usage, Writes, concat, count_f64, count_str, ttl_seconds,
 };
+use trace_model::event::Tokens;
 
 /// With serde_json's `raw_value` feature, `Value` reads an object whose first key is this
 /// as the JSON document in the string it maps to (`{"<token>": "[1]"}` is `[1]`).
@@ -41,6 +41,11 @@ pub(crate) trait Lenient: Default + DeserializeOwned {
     /// The answer for a number or a string; anything else but an object is the default.
     fn scalar(_: Scalar<'_>) -> Self {
         Self::default()
+    }
+    /// The answer for an array; by default every element is checked and dropped.
+    fn seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<Self, A::Error> {
+        while seq.next_element::<Validate>()?.is_some() {}
+        Ok(Self::default())
     }
 }
 
@@ -80,9 +85,8 @@ impl<'de, T: Lenient> Visitor<'de> for LenientVisitor<T> {
     fn visit_str<E>(self, v: &str) -> Result<T, E> {
         Ok(T::scalar(Scalar::Str(v)))
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<T, A::Error> {
-        while seq.next_element::<Validate>()?.is_some() {}
-        Ok(T::default())
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<T, A::Error> {
+        T::seq(seq)
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
         let mut obj = T::Obj::default();
@@ -203,19 +207,19 @@ impl Lenient for Count {
     }
 }
 
-/// The cached figure of a `*_tokens_details` object (`None` for anything else).
+/// The parts of a `*_tokens_details` / `cache_creation` object (`None` for anything else).
 #[derive(Default)]
-pub(crate) struct DetailsCached(pub(crate) Option<u64>);
+pub(crate) struct DetailsProbe(pub(crate) Option<[Option<u64>; DETAIL_FIELDS.len()]>);
 
-impl<'de> Deserialize<'de> for DetailsCached {
+impl<'de> Deserialize<'de> for DetailsProbe {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         lenient(d)
     }
 }
 
-impl Lenient for DetailsCached {
-    type Obj = [Option<u64>; DETAILS_CACHED.len()];
-    const FIELDS: &'static [&'static str] = DETAILS_CACHED;
+impl Lenient for DetailsProbe {
+    type Obj = [Option<u64>; DETAIL_FIELDS.len()];
+    const FIELDS: &'static [&'static str] = DETAIL_FIELDS;
     fn field<'de, A: MapAccess<'de>>(
         obj: &mut Self::Obj,
         i: usize,
@@ -225,38 +229,112 @@ impl Lenient for DetailsCached {
         Ok(())
     }
     fn object(obj: Self::Obj) -> Self {
-        Self(obj.into_iter().flatten().next())
+        Self(Some(obj))
     }
 }
 
-pub(crate) const fn concat<const N: usize>(tables: &[&[&'static str]]) -> [&'static str; N] {
-    let mut out = [""; N];
-    let (mut t, mut k) = (0, 0);
-    while t < tables.len() {
-        let mut i = 0;
-        while i < tables[t].len() {
-            out[k] = tables[t][i];
-            k += 1;
-            i += 1;
-        }
-        t += 1;
-    }
-    assert!(k == N);
-    out
-}
-
-pub(crate) const AT_OUTPUT: usize = INPUT.len();
-pub(crate) const AT_TOTAL: usize = AT_OUTPUT + OUTPUT.len();
-pub(crate) const AT_CACHE_READ: usize = AT_TOTAL + TOTAL.len();
-pub(crate) const AT_CACHE_WRITE: usize = AT_CACHE_READ + CACHE_READ.len();
-pub(crate) const AT_DETAILS: usize = AT_CACHE_WRITE + CACHE_WRITE.len();
-pub(crate) const N_USAGE_FIELDS: usize = AT_DETAILS + DETAILS.len();
-pub(crate) const USAGE_FIELDS: [&str; N_USAGE_FIELDS] =
-    concat(&[INPUT, OUTPUT, TOTAL, CACHE_READ, CACHE_WRITE, DETAILS]);
-
-/// `tokens_from_usage` of a value.
+/// A TTL: seconds as a number, or a string such as `"5m"` / `"3600s"`.
 #[derive(Default)]
-pub(crate) struct UsageProbe(pub(crate) Option<Tokens>);
+pub(crate) struct Ttl(pub(crate) Option<u64>);
+
+impl<'de> Deserialize<'de> for Ttl {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        lenient(d)
+    }
+}
+
+impl Lenient for Ttl {
+    type Obj = ();
+    const FIELDS: &'static [&'static str] = &[];
+    fn object((): ()) -> Self {
+        Self(None)
+    }
+    fn scalar(v: Scalar<'_>) -> Self {
+        Self(match v {
+            Scalar::Str(s) => ttl_seconds(s),
+            other => Count::scalar(other).0,
+        })
+    }
+}
+
+/// One `{count|inputTokens, duration|ttl}` entry of a per-TTL write list.
+#[derive(Default)]
+pub(crate) struct Entry(pub(crate) Option<(Option<u64>, Option<u64>)>);
+
+impl<'de> Deserialize<'de> for Entry {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        lenient(d)
+    }
+}
+
+impl Lenient for Entry {
+    type Obj = [Option<u64>; ENTRY_FIELDS.len()];
+    const FIELDS: &'static [&'static str] = ENTRY_FIELDS;
+    fn field<'de, A: MapAccess<'de>>(
+        obj: &mut Self::Obj,
+        i: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        obj[i] = if i < 2 {
+            map.next_value::<Count>()?.0
+        } else {
+            map.next_value::<Ttl>()?.0
+        };
+        Ok(())
+    }
+    fn object(obj: Self::Obj) -> Self {
+        Self(Some((obj[0].or(obj[1]), obj[2].or(obj[3]))))
+    }
+}
+
+/// A write count, or a list of per-TTL entries.
+#[derive(Default)]
+pub(crate) struct WritesProbe(pub(crate) Writes);
+
+impl<'de> Deserialize<'de> for WritesProbe {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        lenient(d)
+    }
+}
+
+impl Lenient for WritesProbe {
+    type Obj = ();
+    const FIELDS: &'static [&'static str] = &[];
+    fn object((): ()) -> Self {
+        Self::default()
+    }
+    fn scalar(v: Scalar<'_>) -> Self {
+        Self(Writes {
+            total: Count::scalar(v).0,
+            one_hour: None,
+        })
+    }
+    fn seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<Self, A::Error> {
+        let (mut w, mut any) = (Writes::default(), false);
+        while let Some(e) = seq.next_element::<Entry>()? {
+            any = true;
+            if let Some((n, ttl)) = e.0 {
+                w.add_entry(n, ttl);
+            }
+        }
+        Ok(Self(if any {
+            w.end_list()
+        } else {
+            Writes::empty_list()
+        }))
+    }
+}
+
+/// `usage_of` of a value: the reduced figures of a usage object that reports any.
+#[derive(Default)]
+pub(crate) struct UsageProbe(pub(crate) Option<Usage>);
+
+impl UsageProbe {
+    /// The tokens in trace-tui's meaning, given how the provider counts input.
+    pub(crate) fn tokens(&self, sem: Semantics) -> Option<Tokens> {
+        self.0.as_ref().and_then(|u| u.tokens(sem))
+    }
+}
 
 impl<'de> Deserialize<'de> for UsageProbe {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -265,38 +343,32 @@ impl<'de> Deserialize<'de> for UsageProbe {
 }
 
 impl Lenient for UsageProbe {
-    /// One figure per key of `USAGE_FIELDS` (for the details objects, their cached figure).
-    type Obj = [Option<u64>; N_USAGE_FIELDS];
+    type Obj = Raw;
     const FIELDS: &'static [&'static str] = &USAGE_FIELDS;
     fn field<'de, A: MapAccess<'de>>(
         obj: &mut Self::Obj,
         i: usize,
         map: &mut A,
     ) -> Result<(), A::Error> {
-        obj[i] = if i < AT_DETAILS {
-            map.next_value::<Count>()?.0
+        obj.seen |= 1 << i;
+        if i < AT_DETAILS {
+            obj.counts[i] = map.next_value::<Count>()?.0;
+        } else if i < AT_LISTS {
+            obj.details[i - AT_DETAILS] = map.next_value::<DetailsProbe>()?.0;
         } else {
-            map.next_value::<DetailsCached>()?.0
-        };
+            obj.lists[i - AT_LISTS] = map.next_value::<WritesProbe>()?.0;
+        }
         Ok(())
     }
     fn object(obj: Self::Obj) -> Self {
-        let first = |from: usize, to: usize| obj[from..to].iter().find_map(|c| *c);
-        Self(finish(Tokens {
-            input: first(0, AT_OUTPUT),
-            output: first(AT_OUTPUT, AT_TOTAL),
-            total: first(AT_TOTAL, AT_CACHE_READ),
-            cache_read: first(AT_CACHE_READ, AT_CACHE_WRITE)
-                .or_else(|| first(AT_DETAILS, N_USAGE_FIELDS)),
-            cache_write: first(AT_CACHE_WRITE, AT_DETAILS),
-        }))
+        Self(obj.reduce().nonempty())
     }
 }
 
 /// The first usage found under `USAGE_KEYS` of a value (one `USAGE_HOLDERS` level of
 /// `tokens_in`).
 #[derive(Default)]
-pub(crate) struct HolderProbe(pub(crate) Option<Tokens>);
+pub(crate) struct HolderProbe(pub(crate) Option<Usage>);
 
 impl<'de> Deserialize<'de> for HolderProbe {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -305,7 +377,7 @@ impl<'de> Deserialize<'de> for HolderProbe {
 }
 
 impl Lenient for HolderProbe {
-    type Obj = [Option<Tokens>; USAGE_KEYS.len()];
+    type Obj = [Option<Usage>; USAGE_KEYS.len()];
     const FIELDS: &'static [&'static str] = USAGE_KEYS;
     fn field<'de, A: MapAccess<'de>>(
         obj: &mut Self::Obj,
@@ -325,7 +397,14 @@ pub(crate) const TOKENS_IN_FIELDS: [&str; USAGE_KEYS.len() + USAGE_HOLDERS.len()
 
 /// `tokens_in` of a value.
 #[derive(Default)]
-pub(crate) struct TokensInProbe(pub(crate) Option<Tokens>);
+pub(crate) struct TokensInProbe(pub(crate) Option<Usage>);
+
+impl TokensInProbe {
+    /// The tokens in trace-tui's meaning, given how the provider counts input.
+    pub(crate) fn tokens(&self, sem: Semantics) -> Option<Tokens> {
+        self.0.as_ref().and_then(|u| u.tokens(sem))
+    }
+}
 
 impl<'de> Deserialize<'de> for TokensInProbe {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -334,7 +413,7 @@ impl<'de> Deserialize<'de> for TokensInProbe {
 }
 
 impl Lenient for TokensInProbe {
-    type Obj = [Option<Tokens>; TOKENS_IN_FIELDS.len()];
+    type Obj = [Option<Usage>; TOKENS_IN_FIELDS.len()];
     const FIELDS: &'static [&'static str] = &TOKENS_IN_FIELDS;
     fn field<'de, A: MapAccess<'de>>(
         obj: &mut Self::Obj,

@@ -1,6 +1,6 @@
 //! Unit tests of usage and error extraction, typed probes against the `Value` path.
 
-use super::probe::{Count, Lenient, RAW_VALUE_TOKEN, USAGE_FIELDS};
+use super::probe::{Count, Lenient, RAW_VALUE_TOKEN};
 use super::*;
 use serde_json::json;
 
@@ -18,13 +18,16 @@ fn openai_usage() {
             output: Some(18),
             total: Some(102),
             cache_read: Some(64),
-            cache_write: None
+            // A details object reports every cache part OpenAI has: no write is zero.
+            cache_write: Some(0),
+            cache_write_1h: None,
+            reasoning: None,
         }
     );
 }
 
 #[test]
-fn anthropic_usage_total_is_input_plus_output() {
+fn anthropic_usage_input_includes_cache_and_total_is_input_plus_output() {
     let t = tokens_from_usage(
         &json!({"input_tokens": 9, "cache_creation_input_tokens": 640,
         "cache_read_input_tokens": 21480, "output_tokens": 74}),
@@ -33,11 +36,15 @@ fn anthropic_usage_total_is_input_plus_output() {
     assert_eq!(
         t,
         Tokens {
-            input: Some(9),
+            // Anthropic's input_tokens excludes the cache: 9 + 21480 + 640.
+            input: Some(22129),
             output: Some(74),
-            total: Some(83),
+            total: Some(22203),
             cache_read: Some(21480),
-            cache_write: Some(640)
+            cache_write: Some(640),
+            // No TTL split: Anthropic's default five-minute writes.
+            cache_write_1h: Some(0),
+            reasoning: None,
         }
     );
 }
@@ -79,8 +86,20 @@ fn same<T: Lenient, R: PartialEq + std::fmt::Debug>(
     v
 }
 
+/// The reduced figures through both paths (they must agree), then the tokens, which must
+/// also be `tokens_from_usage`'s.
 fn usage(text: &str) -> Result<Option<Tokens>, String> {
-    same::<UsageProbe, _>(text, tokens_from_usage, |p| p.0)
+    let u = same::<UsageProbe, _>(text, usage_of, |p| p.0)?;
+    let t = u.and_then(|u| u.tokens(Semantics::Auto));
+    if let Ok(v) = serde_json::from_str::<Value>(text) {
+        assert_eq!(tokens_from_usage(&v), t, "{text}");
+    }
+    Ok(t)
+}
+
+fn tokens_in_both(text: &str) -> Result<Option<Tokens>, String> {
+    let u = same::<TokensInProbe, _>(text, usage_in, |p| p.0)?;
+    Ok(u.and_then(|u| u.tokens(Semantics::Auto)))
 }
 
 fn figures(text: &str) -> Option<(Option<u64>, Option<u64>, Option<u64>, Option<u64>)> {
@@ -158,7 +177,7 @@ fn probe_ignores_what_is_not_an_object() {
         "{}",
     ] {
         assert_eq!(usage(v), Ok(None), "{v}");
-        assert_eq!(same::<TokensInProbe, _>(v, tokens_in, |p| p.0), Ok(None));
+        assert_eq!(tokens_in_both(v), Ok(None));
     }
     assert_eq!(figures(r#"{"foo": 1, "bar": {"input": 2}}"#), None);
 }
@@ -180,7 +199,7 @@ fn probe_duplicate_keys_last_wins() {
         ),
         Some((None, None, None, Some(3)))
     );
-    let t = |v: &str| same::<TokensInProbe, _>(v, tokens_in, |p| p.0).unwrap();
+    let t = |v: &str| tokens_in_both(v).unwrap();
     assert_eq!(t(r#"{"usage": {"input": 1}, "usage": 0}"#), None);
     assert_eq!(
         t(r#"{"response": {"usage": {"input": 1}}, "usage": {"total": 4}, "content": {"usage": {"input": 2}}}"#)
@@ -244,4 +263,52 @@ fn probe_reads_serde_json_raw_value_envelopes() {
     assert!(usage(&env("{")).is_err());
     assert!(usage(&format!(r#"{{"{RAW_VALUE_TOKEN}": 4}}"#)).is_err());
     assert!(usage(&format!(r#"{{"{RAW_VALUE_TOKEN}": "4", "input": 1}}"#)).is_err());
+}
+
+#[test]
+fn probe_matches_value_on_every_new_spelling() {
+    // Details objects, TTL lists (numbers, strings, odd entries), markers with odd values:
+    // both paths must reduce them alike (`usage` asserts it) and give these tokens.
+    let cases: &[(
+        &str,
+        Option<(Option<u64>, Option<u64>, Option<u64>, Option<u64>)>,
+    )] = &[
+        (
+            r#"{"input_tokens": 40, "cache_read_input_tokens": null, "cache_creation": {"ephemeral_1h_input_tokens": 12}, "output_tokens": 1}"#,
+            Some((Some(52), None, Some(12), Some(12))),
+        ),
+        (
+            r#"{"prompt_tokens": 10, "cache_write_tokens": [{"count": 2, "duration": "1h"}, {"count": "3", "duration": 300}, 7, {"duration": 3600}, {"count": 1, "count": 4}]}"#,
+            Some((Some(10), None, Some(9), Some(2))),
+        ),
+        (
+            r#"{"inputTokens": 5, "cacheDetails": [{"ttl": "5m", "inputTokens": 1}, {"ttl": "3600s", "inputTokens": 2}], "outputTokens": 1}"#,
+            Some((Some(8), None, Some(3), Some(2))),
+        ),
+        (
+            r#"{"prompt_tokens": 9, "prompt_tokens_details": {"cached_tokens": 4, "cache_write_tokens": 2}, "completion_tokens_details": [1]}"#,
+            Some((Some(9), Some(4), Some(2), None)),
+        ),
+        (r#"{"cache_write_tokens": {"count": 1}}"#, None),
+        (
+            r#"{"cache_creation": {"ephemeral_5m_input_tokens": 3}}"#,
+            Some((None, None, Some(3), None)),
+        ),
+    ];
+    for (text, want) in cases {
+        let got = usage(text)
+            .unwrap()
+            .map(|t| (t.input, t.cache_read, t.cache_write, t.cache_write_1h));
+        assert_eq!(got, *want, "{text}");
+    }
+    for bad in [
+        r#"{"cache_write_tokens": [{"count": 1e400}]}"#,
+        r#"{"cacheDetails": [1,]}"#,
+        r#"{"prompt_tokens_details": {"cached_tokens": "\ud800"}}"#,
+    ] {
+        assert!(usage(bad).is_err(), "{bad}");
+    }
+    for key in USAGE_FIELDS {
+        assert!(usage(&format!(r#"{{"{key}": [1, {{"count": 2}}]}}"#)).is_ok());
+    }
 }

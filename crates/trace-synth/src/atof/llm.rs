@@ -251,9 +251,9 @@ impl<W: Write> Gen<W> {
                 format!(
                     r#"{{"id":"chatcmpl-{resp_id}","object":"chat.completion","created":{},"model":"{model}","choices":[{{"index":0,"message":{{"role":"assistant","content":"{message}","tool_calls":[{tool_calls}]}},"finish_reason":"{finish}"}}],"usage":{{"prompt_tokens":{},"completion_tokens":{},"total_tokens":{},"prompt_tokens_details":{{"cached_tokens":{}}}}}}}"#,
                     self.now_us / 1_000_000,
-                    u.input,
+                    u.prompt(),
                     u.output,
-                    u.input + u.output,
+                    u.prompt() + u.output,
                     u.cache_read
                 )
             }
@@ -272,15 +272,21 @@ impl<W: Write> Gen<W> {
                     c.id, c.name, c.args
                 );
             }
+            // Relay's `prompt_tokens` follows the provider: exclusive for Anthropic.
+            let relay_prompt = if ctx.api == Api::OpenAi {
+                u.prompt()
+            } else {
+                u.input
+            };
             let total = if self.rng.chance(200) {
                 self.exp.shapes.no_total_tokens += 1;
                 String::new()
             } else {
-                format!(r#","total_tokens":{}"#, u.input + u.output)
+                format!(r#","total_tokens":{}"#, relay_prompt + u.output)
             };
             let mut usage = format!(
-                r#""prompt_tokens":{},"completion_tokens":{}{total}"#,
-                u.input, u.output
+                r#""prompt_tokens":{relay_prompt},"completion_tokens":{}{total}"#,
+                u.output
             );
             if u.cache_read > 0 {
                 let _ = write!(usage, r#","cache_read_tokens":{}"#, u.cache_read);

@@ -1,0 +1,130 @@
+//! Cost in US dollars of every LLM call, run and model, priced by `trace-prices` from the
+//! normalized token buckets (input = all prompt tokens; cache read and writes are parts of it).
+//!
+//! A call's cost is `None` when its model has no price or its usage is unknown — never a
+//! guessed 0. Sums keep count of what could not be priced, so a total says whether it is
+//! complete (`partial` when some call was unpriced or priced without one of its rates).
+
+use rustc_hash::FxHashMap;
+use trace_model::event::Tokens;
+use trace_model::{NodeId, Sym, Trace};
+use trace_prices::{Catalogue, Cost, ModelMatch, Usage};
+
+/// The price catalogue's usage buckets of one call's tokens.
+pub fn usage_of(t: &Tokens) -> Usage {
+    let write_1h = t.cache_write_1h;
+    Usage {
+        input_total: t.input,
+        cache_read: t.cache_read,
+        cache_write_5m: match (t.cache_write, write_1h) {
+            (Some(all), Some(h)) => Some(all.saturating_sub(h)),
+            _ => None,
+        },
+        cache_write_1h: write_1h.filter(|_| t.cache_write.is_some()),
+        // A write whose TTL is unknown is priced at the provider's default (5m) rate.
+        cache_write: t.cache_write.filter(|_| write_1h.is_none()),
+        output: t.output,
+        reasoning: t.reasoning,
+    }
+}
+
+/// What a set of calls cost: the priced sum, and how many calls had no price.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct CostSum {
+    /// Dollars of the priced calls.
+    pub usd: f64,
+    /// Calls that were priced.
+    pub priced: u64,
+    /// Calls with usage but no price (unknown model, inconsistent usage).
+    pub unpriced: u64,
+    /// Some priced call lacked the rate of one of its buckets.
+    pub partial_rates: bool,
+}
+
+impl CostSum {
+    pub fn add(&mut self, c: Option<&Cost>, had_usage: bool) {
+        match c {
+            Some(c) => {
+                self.usd += c.usd;
+                self.priced += 1;
+                self.partial_rates |= c.partial;
+            }
+            None if had_usage => self.unpriced += 1,
+            None => {}
+        }
+    }
+
+    pub fn add_sum(&mut self, o: &CostSum) {
+        self.usd += o.usd;
+        self.priced += o.priced;
+        self.unpriced += o.unpriced;
+        self.partial_rates |= o.partial_rates;
+    }
+
+    /// The dollar figure, or `None` when nothing was priced.
+    pub fn usd(&self) -> Option<f64> {
+        (self.priced > 0).then_some(self.usd)
+    }
+
+    /// Whether the figure leaves something out.
+    pub fn partial(&self) -> bool {
+        self.partial_rates || (self.priced > 0 && self.unpriced > 0)
+    }
+}
+
+/// Prices calls, matching each distinct model name once.
+pub struct Pricer<'c> {
+    catalogue: &'c Catalogue,
+    models: FxHashMap<Sym, Option<ModelMatch<'c>>>,
+}
+
+impl<'c> Pricer<'c> {
+    pub fn new(catalogue: &'c Catalogue) -> Self {
+        Self {
+            catalogue,
+            models: FxHashMap::default(),
+        }
+    }
+
+    /// The cost of one LLM call, `None` if it has no usage or no price.
+    pub fn call(&mut self, trace: &Trace, id: NodeId) -> Option<Cost> {
+        let n = trace.node(id);
+        if !n.is_llm() {
+            return None;
+        }
+        let tokens = trace.tokens(id)?;
+        let sym = n.model()?;
+        let catalogue = self.catalogue;
+        let m = *self
+            .models
+            .entry(sym)
+            .or_insert_with(|| catalogue.lookup(trace.str(sym), None));
+        m?.cost(&usage_of(&tokens), n.start_us().or(n.end_us()))
+    }
+
+    /// The cost of every LLM call under `root`, in total and by model name.
+    pub fn run(&mut self, trace: &Trace, root: NodeId) -> (CostSum, Vec<(Sym, CostSum)>) {
+        let mut total = CostSum::default();
+        let mut by_model: Vec<(Sym, CostSum)> = Vec::new();
+        for id in trace.preorder(root) {
+            let n = trace.node(id);
+            if !n.is_llm() || n.placeholder() {
+                continue;
+            }
+            let had_usage = trace.tokens(id).is_some_and(|t| !t.is_empty());
+            let c = self.call(trace, id);
+            total.add(c.as_ref(), had_usage);
+            if let Some(sym) = n.model() {
+                let i = match by_model.iter().position(|(s, _)| *s == sym) {
+                    Some(i) => i,
+                    None => {
+                        by_model.push((sym, CostSum::default()));
+                        by_model.len() - 1
+                    }
+                };
+                by_model[i].1.add(c.as_ref(), had_usage);
+            }
+        }
+        (total, by_model)
+    }
+}
