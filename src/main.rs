@@ -4,7 +4,7 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 use clap::{Args, Parser, Subcommand};
 use trace_formats::Format;
 use trace_ingest::follow::{self, Target};
@@ -103,6 +103,9 @@ struct Cli {
     /// Longest line read, in bytes; a longer line is skipped with a diagnostic naming it.
     #[arg(long, global = true, value_name = "BYTES", default_value_t = trace_ingest::DEFAULT_MAX_LINE_BYTES)]
     max_line_bytes: usize,
+    /// Price catalogue to use instead of the bundled one (genai-prices v2 JSON).
+    #[arg(long, global = true, value_name = "FILE")]
+    prices: Option<PathBuf>,
     #[command(flatten)]
     explore: ExploreArgs,
 }
@@ -211,7 +214,14 @@ fn main() -> ExitCode {
 
 fn run() -> Result<ExitCode> {
     use clap::{CommandFactory as _, FromArgMatches as _};
-    let mut cmd = Cli::command().after_help(examples_text());
+    let version = format!(
+        "{} (prices: {})",
+        env!("CARGO_PKG_VERSION"),
+        trace_report::cost::catalogue_as_of_bundled()
+    );
+    let mut cmd = Cli::command()
+        .after_help(examples_text())
+        .version(&*Box::leak(version.into_boxed_str()));
     // `trace-tui help --help` is the top-level help, as `help` alone is.
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     if args.len() == 3 && args[1] == "help" && (args[2] == "--help" || args[2] == "-h") {
@@ -220,6 +230,13 @@ fn run() -> Result<ExitCode> {
     }
     let cli = Cli::from_arg_matches(&cmd.get_matches_mut()).unwrap_or_else(|e| e.exit());
     trace_ingest::set_max_line_bytes(cli.max_line_bytes);
+    if let Some(p) = &cli.prices {
+        let text = std::fs::read_to_string(p)
+            .with_context(|| format!("cannot read the price catalogue {}", p.display()))?;
+        let c = trace_prices::Catalogue::from_json(&text)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+        trace_report::cost::set_catalogue(c);
+    }
     let Some(command) = cli.command else {
         return explore(&cli.explore);
     };

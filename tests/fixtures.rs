@@ -90,8 +90,10 @@ fn atof_sample_runs_tokens_and_statuses() {
     assert_eq!(
         t["by_model"]["gpt-4.1"],
         // No cache figure reported (OpenAI usage without details): uncached unknown.
+        // Cost: 812 × $2 + 96 × $8 per million = $0.002392.
         json!({"calls": 1, "input": 812, "output": 96, "total": 908, "cache_read": 0, "cache_write": 0,
-               "cache_write_1h": null, "uncached": null, "reasoning": null})
+               "cache_write_1h": null, "uncached": null, "reasoning": null,
+               "cost_usd": 0.002_392, "cost_partial": false})
     );
     assert_eq!(t["by_model"]["gpt-4.1-mini"]["output"], 220);
     assert_eq!(t["by_model"]["gpt-5-codex"]["input"], 5000);

@@ -41,10 +41,14 @@ fn expected_by_model() -> Value {
     json!({
         "claude-sonnet-4-5-20250929": {"calls": 2, "input": 777, "output": 190, "total": 967,
                                        "cache_read": 652, "cache_write": 60, "uncached": 65,
-                                       "cache_write_1h": null, "reasoning": null},
+                                       "cache_write_1h": null, "reasoning": null,
+                                       // 65 × 3 + 652 × 0.3 + 60 × 3.75 + 190 × 15 µ$
+                                       "cost_usd": 0.003_465_6, "cost_partial": false},
         "gpt-4o-mini": {"calls": 1, "input": 1200, "output": 40, "total": 1240,
                         "cache_read": 1024, "cache_write": 0, "uncached": 176,
-                        "cache_write_1h": null, "reasoning": null}
+                        "cache_write_1h": null, "reasoning": null,
+                        // 176 × 0.15 + 1024 × 0.075 + 40 × 0.6 µ$
+                        "cost_usd": 0.000_127_2, "cost_partial": false}
     })
 }
 

@@ -73,7 +73,13 @@ fn each_crate_depends_only_on_its_lower_layers() {
         ),
         (
             "trace-report",
-            &["trace-model", "trace-formats", "rustc-hash", "serde_json"],
+            &[
+                "trace-model",
+                "trace-formats",
+                "trace-prices",
+                "rustc-hash",
+                "serde_json",
+            ],
         ),
         (
             "trace-synth",

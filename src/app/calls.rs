@@ -74,6 +74,10 @@ pub struct CallRow {
     pub latency_us: Option<i64>,
     /// Start to the call's first streamed chunk (its first mark), when it has one.
     pub ttft_us: Option<i64>,
+    /// Cost in nano-dollars (`trace_report::cost`); `None` without usage or price.
+    pub cost_nusd: Option<u64>,
+    /// The cost leaves out a bucket whose rate the catalogue lacks.
+    pub cost_partial: bool,
     /// `ok`, `open`, or the error text.
     pub status: String,
     pub error: bool,
@@ -102,8 +106,11 @@ impl CallRow {
             None if n.is_open() => ("open".to_owned(), false),
             None => ("ok".to_owned(), false),
         };
+        let cost = trace_report::cost::call_cost(trace, id);
         Self {
             id,
+            cost_nusd: cost.as_ref().map(|c| (c.usd * 1e9).round() as u64),
+            cost_partial: cost.is_some_and(|c| c.partial),
             name: clean(trace.str(n.name)).into_owned(),
             model,
             input: tok.and_then(|t| t.input),
@@ -281,8 +288,7 @@ fn sort_rows(rows: &mut [CallRow], sort: CallSort) {
         CallSort::Output => rows.sort_by_key(|r| (Reverse(r.output), r.id)),
         CallSort::Latency => rows.sort_by_key(|r| (Reverse(r.latency_us), r.id)),
         CallSort::Ttft => rows.sort_by_key(|r| (Reverse(r.ttft_us), r.id)),
-        // No cost figures yet: time order.
-        CallSort::Cost => rows.sort_by_key(|r| (r.start_us, r.id)),
+        CallSort::Cost => rows.sort_by_key(|r| (Reverse(r.cost_nusd), r.id)),
         CallSort::Status => rows.sort_by_key(|r| (!r.error, r.status == "ok", r.id)),
     }
 }

@@ -22,7 +22,7 @@ pub struct Bar {
 }
 
 /// Everything the tokens view draws.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct StatsView {
     pub run: Option<NodeId>,
     pub file_by_model: Vec<Bar>,
@@ -45,6 +45,8 @@ pub struct StatsView {
     pub context: Vec<u64>,
     /// The run's token sums (input with its cached part, output with its reasoning part).
     pub run_tokens: trace_model::stats::TokenSum,
+    /// What the run's LLM calls cost (`trace_report::cost`).
+    pub run_cost: trace_report::cost::CostSum,
 }
 
 fn model_of(trace: &Trace, id: NodeId) -> &str {
@@ -167,6 +169,7 @@ impl StatsView {
         if let Some(r) = run {
             let cp = trace.critical_path(r);
             self.run_tokens = trace.run_stats(r).tokens;
+            self.run_cost = trace_report::cost::run_cost(trace, r).0;
             let run_tokens = self.run_tokens.total.max(1) as f64;
             let wall = cp.length_us.max(1) as f64;
             self.critical_len_us = cp.length_us;

@@ -281,6 +281,19 @@ fn fields(app: &App, id: NodeId, out: &mut Vec<Line<'static>>) {
         }
         s.push_str(" (reported)");
         out.push(kv("tokens", s, Style::new()));
+        if t.node(id).is_llm() {
+            let cost = match trace_report::cost::call_cost(t, id) {
+                Some(c) => format!(
+                    "{} · {} ({}), {}",
+                    crate::ui::stats::format_usd(c.usd, c.partial),
+                    clean(&c.model_id),
+                    clean(&c.provider),
+                    trace_report::cost::catalogue().as_of()
+                ),
+                None => "unknown: no price for this model (never counted as 0)".to_owned(),
+            };
+            out.push(kv("cost", cost, Style::new()));
+        }
     }
     // Subtree figure and where it came from (the counting rule is in ARCHITECTURE.md).
     if let Some(sub) = app.subtree_tokens(id).filter(|&s| s > 0) {

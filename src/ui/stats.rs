@@ -39,7 +39,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         bars(
             frame,
             t.by_model_run,
-            " Tokens by model · run ",
+            &run_title(s),
             &s.run_by_model,
             Color::Magenta,
         );
@@ -87,7 +87,7 @@ fn calls_table(frame: &mut Frame, area: Rect, app: &App) {
         ("OUTPUT", 6),
         ("LATENCY", 7),
         ("TTFT", 6),
-        ("COST", 5),
+        ("COST", 7),
         ("STATUS", 6),
     ];
     let fixed: usize = nums.iter().map(|(_, n)| n + 1).sum();
@@ -109,7 +109,7 @@ fn calls_table(frame: &mut Frame, area: Rect, app: &App) {
         }
     };
     let head = format!(
-        "{:<name_w$} {:<model_w$} {:>6} {:>6} {:>6} {:>7} {:>6} {:>5} {}",
+        "{:<name_w$} {:<model_w$} {:>6} {:>6} {:>6} {:>7} {:>6} {:>7} {}",
         mark(CallSort::Name, "NAME"),
         mark(CallSort::Model, "MODEL"),
         mark(CallSort::Input, "INPUT"),
@@ -133,7 +133,7 @@ fn calls_table(frame: &mut Frame, area: Rect, app: &App) {
     let start = app.calls.offset.min(rows.len());
     for (i, r) in rows.iter().enumerate().skip(start).take(h) {
         let text = format!(
-            "{:<name_w$} {:<model_w$} {:>6} {:>6} {:>6} {:>7} {:>6} {:>5} {}",
+            "{:<name_w$} {:<model_w$} {:>6} {:>6} {:>6} {:>7} {:>6} {:>7} {}",
             fit(&r.name, name_w),
             fit(&r.model, model_w),
             count(r.input),
@@ -141,7 +141,10 @@ fn calls_table(frame: &mut Frame, area: Rect, app: &App) {
             count(r.output),
             r.latency_us.map_or_else(|| "open".to_owned(), dur),
             r.ttft_us.map_or_else(|| "—".to_owned(), dur),
-            "—",
+            r.cost_nusd.map_or_else(
+                || "—".to_owned(),
+                |n| format_usd(n as f64 / 1e9, r.cost_partial)
+            ),
             if r.status.chars().count() > status_w && r.error {
                 "✗ error".to_owned()
             } else {
@@ -328,4 +331,26 @@ fn latency(
         });
     }
     frame.render_widget(Paragraph::new(lines), body);
+}
+
+/// Dollars in at most 7 columns: four decimals below a dollar, two above; a trailing `+`
+/// when the figure is a lower bound (a bucket had no rate).
+pub fn format_usd(usd: f64, partial: bool) -> String {
+    let body = if usd < 1.0 {
+        format!("${usd:.4}")
+    } else if usd < 10_000.0 {
+        format!("${usd:.2}")
+    } else {
+        format!("${:.0}k", usd / 1000.0)
+    };
+    if partial { format!("{body}+") } else { body }
+}
+
+/// The run's token pane title, with what its calls cost (`—`: no call could be priced).
+fn run_title(s: &StatsView) -> String {
+    let cost = s.run_cost.usd().map_or_else(
+        || "cost —".to_owned(),
+        |usd| format_usd(usd, s.run_cost.partial()),
+    );
+    format!(" Tokens · run · {cost} ")
 }

@@ -5,6 +5,8 @@
 //! guessed 0. Sums keep count of what could not be priced, so a total says whether it is
 //! complete (`partial` when some call was unpriced or priced without one of its rates).
 
+use std::sync::{LazyLock, OnceLock, RwLock};
+
 use rustc_hash::FxHashMap;
 use trace_model::event::Tokens;
 use trace_model::{NodeId, Sym, Trace};
@@ -72,59 +74,74 @@ impl CostSum {
     }
 }
 
-/// Prices calls, matching each distinct model name once.
-pub struct Pricer<'c> {
-    catalogue: &'c Catalogue,
-    models: FxHashMap<Sym, Option<ModelMatch<'c>>>,
+/// The catalogue in use: `--prices FILE` when given, else the bundled genai-prices snapshot.
+static CATALOGUE: OnceLock<&'static Catalogue> = OnceLock::new();
+
+/// Uses `c` instead of the bundled catalogue (once per process, before the first price is
+/// asked; it lives as long as the process, like the bundled one).
+pub fn set_catalogue(c: Catalogue) -> bool {
+    CATALOGUE.set(Box::leak(Box::new(c))).is_ok()
 }
 
-impl<'c> Pricer<'c> {
-    pub fn new(catalogue: &'c Catalogue) -> Self {
-        Self {
-            catalogue,
-            models: FxHashMap::default(),
-        }
-    }
+/// The bundled catalogue's date and commit, for `--version`.
+pub fn catalogue_as_of_bundled() -> &'static str {
+    Catalogue::bundled().as_of()
+}
 
-    /// The cost of one LLM call, `None` if it has no usage or no price.
-    pub fn call(&mut self, trace: &Trace, id: NodeId) -> Option<Cost> {
+/// The catalogue prices come from.
+pub fn catalogue() -> &'static Catalogue {
+    CATALOGUE.get_or_init(Catalogue::bundled)
+}
+
+/// Model names already matched against the catalogue (each distinct name once, shared by the
+/// threads that build a summary).
+static MATCHES: LazyLock<RwLock<FxHashMap<String, Option<ModelMatch<'static>>>>> =
+    LazyLock::new(RwLock::default);
+
+fn model_match(name: &str) -> Option<ModelMatch<'static>> {
+    if let Some(m) = MATCHES.read().ok().and_then(|m| m.get(name).copied()) {
+        return m;
+    }
+    let m = catalogue().lookup(name, None);
+    if let Ok(mut w) = MATCHES.write() {
+        w.insert(name.to_owned(), m);
+    }
+    m
+}
+
+/// The cost of one LLM call, `None` if it has no usage or no price.
+pub fn call_cost(trace: &Trace, id: NodeId) -> Option<Cost> {
+    let n = trace.node(id);
+    if !n.is_llm() {
+        return None;
+    }
+    let tokens = trace.tokens(id)?;
+    let model = trace.str(n.model()?);
+    model_match(model)?.cost(&usage_of(&tokens), n.start_us().or(n.end_us()))
+}
+
+/// The cost of every LLM call under `root`, in total and by model name.
+pub fn run_cost(trace: &Trace, root: NodeId) -> (CostSum, Vec<(Sym, CostSum)>) {
+    let mut total = CostSum::default();
+    let mut by_model: Vec<(Sym, CostSum)> = Vec::new();
+    for id in trace.preorder(root) {
         let n = trace.node(id);
-        if !n.is_llm() {
-            return None;
+        if !n.is_llm() || n.placeholder() {
+            continue;
         }
-        let tokens = trace.tokens(id)?;
-        let sym = n.model()?;
-        let catalogue = self.catalogue;
-        let m = *self
-            .models
-            .entry(sym)
-            .or_insert_with(|| catalogue.lookup(trace.str(sym), None));
-        m?.cost(&usage_of(&tokens), n.start_us().or(n.end_us()))
-    }
-
-    /// The cost of every LLM call under `root`, in total and by model name.
-    pub fn run(&mut self, trace: &Trace, root: NodeId) -> (CostSum, Vec<(Sym, CostSum)>) {
-        let mut total = CostSum::default();
-        let mut by_model: Vec<(Sym, CostSum)> = Vec::new();
-        for id in trace.preorder(root) {
-            let n = trace.node(id);
-            if !n.is_llm() || n.placeholder() {
-                continue;
-            }
-            let had_usage = trace.tokens(id).is_some_and(|t| !t.is_empty());
-            let c = self.call(trace, id);
-            total.add(c.as_ref(), had_usage);
-            if let Some(sym) = n.model() {
-                let i = match by_model.iter().position(|(s, _)| *s == sym) {
-                    Some(i) => i,
-                    None => {
-                        by_model.push((sym, CostSum::default()));
-                        by_model.len() - 1
-                    }
-                };
-                by_model[i].1.add(c.as_ref(), had_usage);
-            }
+        let had_usage = trace.tokens(id).is_some_and(|t| !t.is_empty());
+        let c = call_cost(trace, id);
+        total.add(c.as_ref(), had_usage);
+        if let Some(sym) = n.model() {
+            let i = by_model
+                .iter()
+                .position(|(s, _)| *s == sym)
+                .unwrap_or_else(|| {
+                    by_model.push((sym, CostSum::default()));
+                    by_model.len() - 1
+                });
+            by_model[i].1.add(c.as_ref(), had_usage);
         }
-        (total, by_model)
     }
+    (total, by_model)
 }

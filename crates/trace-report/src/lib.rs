@@ -5,6 +5,7 @@
 //! Owns formatting for scripts and pipes. Must not touch the terminal, the watcher, async or
 //! the clock: it writes to any `io::Write` it is given.
 
+pub mod cost;
 pub mod diff;
 pub mod escape;
 pub mod summary;

@@ -66,6 +66,7 @@ fn own_tokens_json(t: Option<&trace_model::event::Tokens>) -> Value {
 /// JSON for one run.
 pub fn run_json(trace: &Trace, id: NodeId, s: &RunStats) -> Value {
     let n = trace.node(id);
+    let (cost, _) = crate::cost::run_cost(trace, id);
     let cp = trace.critical_path_with(id, s);
     let wall = s
         .duration_us()
@@ -111,8 +112,17 @@ pub fn run_json(trace: &Trace, id: NodeId, s: &RunStats) -> Value {
         "errors": s.errors,
         "open_scopes": s.open_scopes,
         "tokens": tokens_json(&s.tokens),
+        "cost_usd": usd_json(&cost),
+        "cost_partial": cost.partial(),
         "file": trace.any_src(id).map(|src| trace.file_name(src.file).to_owned()),
     })
+}
+
+/// A dollar figure as JSON: rounded to a millionth of a cent (float sums carry noise), `null`
+/// when nothing was priced.
+fn usd_json(c: &crate::cost::CostSum) -> Value {
+    c.usd()
+        .map_or(Value::Null, |usd| json!((usd * 1e8).round() / 1e8))
 }
 
 /// The whole `summary --json` document.
@@ -223,13 +233,26 @@ fn write_summary_json_raw(
 /// The document without its runs (a `null` placeholder keeps the key's place), and the runs.
 fn summary_parts(trace: &Trace, formats: &[Format], runs: &[(NodeId, RunStats)]) -> Value {
     let totals = Totals::of(runs.iter().map(|(_, s)| s));
+    let mut cost = crate::cost::CostSum::default();
+    let mut cost_by_model: std::collections::BTreeMap<&str, crate::cost::CostSum> =
+        std::collections::BTreeMap::new();
+    for (id, _) in runs {
+        let (run, models) = crate::cost::run_cost(trace, *id);
+        cost.add_sum(&run);
+        for (sym, c) in models {
+            cost_by_model.entry(trace.str(sym)).or_default().add_sum(&c);
+        }
+    }
     let by_model: serde_json::Map<String, Value> = totals
         .by_model
         .iter()
         .map(|(m, s)| {
+            let c = cost_by_model.get(m.as_str()).copied().unwrap_or_default();
             (m.clone(), {
                 let mut m = tokens_json(&s.tokens);
                 m["calls"] = json!(s.calls);
+                m["cost_usd"] = usd_json(&c);
+                m["cost_partial"] = c.partial().into();
                 m
             })
         })
@@ -252,6 +275,9 @@ fn summary_parts(trace: &Trace, formats: &[Format], runs: &[(NodeId, RunStats)])
             "tool_calls": totals.tool_calls,
             "errors": totals.errors,
             "tokens": tokens_json(&totals.tokens),
+            "cost_usd": usd_json(&cost),
+            "cost_partial": cost.partial(),
+            "prices": crate::cost::catalogue().as_of(),
             "by_model": by_model,
             "by_status": totals.by_status.iter().map(|(k, v)| (k.as_str().to_owned(), json!(v))).collect::<serde_json::Map<_, _>>(),
         },
