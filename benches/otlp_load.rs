@@ -46,7 +46,7 @@ fn main() {
     let secs = env("OTLP_LOAD_SECS", 30);
     let dir = tempfile::tempdir().unwrap();
     let record = dir.path().join("load.jsonl");
-    let mut handle = trace_otlp::serve(trace_otlp::Config {
+    let mut handle = trace_otlp::serve(&trace_otlp::Config {
         listen: "127.0.0.1:0".parse().unwrap(),
         record: Some(record.clone()),
         ..trace_otlp::Config::default()
@@ -189,5 +189,9 @@ fn main() {
 }
 
 fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    use std::fmt::Write as _;
+    b.iter().fold(String::new(), |mut s, x| {
+        let _ = write!(s, "{x:02x}");
+        s
+    })
 }

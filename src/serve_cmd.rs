@@ -17,18 +17,17 @@ pub fn run(listen: SocketAddr, record: Option<PathBuf>, token: Option<String>) -
     let token = token
         .or_else(|| std::env::var(TOKEN_ENV).ok())
         .filter(|t| !t.is_empty());
-    let record = match record {
-        Some(p) => p,
-        None => {
-            let (_, path) = tempfile::Builder::new()
-                .prefix("trace-tui-otlp-")
-                .suffix(".jsonl")
-                .tempfile()
-                .context("creating the temporary recording")?
-                .keep()
-                .context("keeping the temporary recording")?;
-            path
-        }
+    let record = if let Some(p) = record {
+        p
+    } else {
+        let (_, path) = tempfile::Builder::new()
+            .prefix("trace-tui-otlp-")
+            .suffix(".jsonl")
+            .tempfile()
+            .context("creating the temporary recording")?
+            .keep()
+            .context("keeping the temporary recording")?;
+        path
     };
     let config = trace_otlp::Config {
         listen,
@@ -47,7 +46,8 @@ pub fn run(listen: SocketAddr, record: Option<PathBuf>, token: Option<String>) -
         );
     }
     let has_token = config.token.is_some();
-    let mut handle = trace_otlp::serve(config).with_context(|| format!("listening on {listen}"))?;
+    let mut handle =
+        trace_otlp::serve(&config).with_context(|| format!("listening on {listen}"))?;
     let lines = handle.take_lines().expect("lines are taken once");
     let mut err = std::io::stderr().lock();
     writeln!(

@@ -55,8 +55,7 @@ fn collector_config_names_trace_tui_endpoints_and_paths() {
     let c = flatten(CONFIG);
     let get = |k: &str| {
         c.get(k)
-            .map(String::as_str)
-            .unwrap_or_else(|| panic!("missing {k}"))
+            .map_or_else(|| panic!("missing {k}"), String::as_str)
     };
     // OTLP/HTTP to `trace-tui serve` on its default loopback address, gzip, bearer token from env.
     let endpoint = get("exporters.otlphttp/trace-tui.endpoint");
@@ -85,7 +84,12 @@ fn collector_config_names_trace_tui_endpoints_and_paths() {
         .to_str()
         .unwrap();
     assert_eq!(dir, "/var/lib/trace-tui/otlp");
-    assert!(path.ends_with(".jsonl"));
+    assert_eq!(
+        std::path::Path::new(path)
+            .extension()
+            .and_then(|e| e.to_str()),
+        Some("jsonl")
+    );
     assert_eq!(get("exporters.file/trace-tui.format"), "json");
     assert!(
         get("exporters.file/trace-tui.rotation.max_megabytes")

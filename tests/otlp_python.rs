@@ -92,7 +92,7 @@ fn python_sdk_exporter_protobuf_gzip_and_json() {
     for mode in ["protobuf", "protobuf-gzip", "json"] {
         let dir = tempfile::tempdir().unwrap();
         let record = dir.path().join("rec.jsonl");
-        let handle = trace_otlp::serve(trace_otlp::Config {
+        let handle = trace_otlp::serve(&trace_otlp::Config {
             listen: "127.0.0.1:0".parse().unwrap(),
             record: Some(record.clone()),
             token: Some("py-token".into()),

@@ -25,7 +25,7 @@ fn start(f: impl FnOnce(&mut Config)) -> (Handle, tempfile::TempDir, std::path::
         ..Config::default()
     };
     f(&mut config);
-    (serve(config).unwrap(), dir, record)
+    (serve(&config).unwrap(), dir, record)
 }
 
 fn recorded(path: &std::path::Path) -> Vec<String> {

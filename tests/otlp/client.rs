@@ -40,7 +40,9 @@ pub fn request(
         body.len()
     );
     for (k, v) in headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
+        for part in [k, ": ", v, "\r\n"] {
+            head.push_str(part);
+        }
     }
     head.push_str("\r\n");
     let mut msg = head.into_bytes();

@@ -18,6 +18,9 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use crate::decode::{self, BodyError, Encoding};
 use crate::queue::{Batch, Sink};
 
+/// How long a request may take to send its body once it holds a queue slot.
+const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// What every request handler shares.
 pub(crate) struct State {
     sink: Sink,
@@ -142,21 +145,32 @@ async fn traces(Extract(state): Extract<Arc<State>>, headers: HeaderMap, body: B
     if declared.is_some_and(|n| n > state.max_body as u64) {
         return too_large();
     }
-    let raw = match Limited::new(body, state.max_body).collect().await {
-        Ok(c) => c.to_bytes(),
-        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => return too_large(),
-        Err(_) => return refuse(StatusCode::BAD_REQUEST, encoding, "could not read the body"),
+    // A slow sender holds a queue slot; it gets BODY_TIMEOUT to finish its body.
+    let read = tokio::time::timeout(BODY_TIMEOUT, Limited::new(body, state.max_body).collect());
+    let raw = match read.await {
+        Ok(Ok(c)) => c.to_bytes(),
+        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => return too_large(),
+        Ok(Err(_)) => return refuse(StatusCode::BAD_REQUEST, encoding, "could not read the body"),
+        Err(_) => {
+            return refuse(
+                StatusCode::REQUEST_TIMEOUT,
+                encoding,
+                "the body took too long",
+            );
+        }
     };
     let st = Arc::clone(&state);
-    let work = tokio::task::spawn_blocking(move || -> Result<(usize, String), Response> {
+    let work = tokio::task::spawn_blocking(move || -> Result<(usize, String), Box<Response>> {
         let inflated;
         let body: &[u8] = if gzip {
-            inflated = decode::gunzip(&raw, st.max_body).map_err(|e| body_error(e, encoding))?;
+            inflated =
+                decode::gunzip(&raw, st.max_body).map_err(|e| Box::new(body_error(e, encoding)))?;
             &inflated
         } else {
             &raw
         };
-        let d = decode::decode_body(body, encoding).map_err(|e| body_error(e, encoding))?;
+        let d =
+            decode::decode_body(body, encoding).map_err(|e| Box::new(body_error(e, encoding)))?;
         if let Some(line) = d.line {
             let batch = Batch {
                 line,
@@ -165,12 +179,12 @@ async fn traces(Extract(state): Extract<Arc<State>>, headers: HeaderMap, body: B
                 rejected: d.rejected,
             };
             if let Err(e) = st.sink.commit(permit, batch) {
-                return Err(retry_later(
+                return Err(Box::new(retry_later(
                     &st,
                     StatusCode::SERVICE_UNAVAILABLE,
                     encoding,
                     &format!("could not write the recording: {e}"),
-                ));
+                )));
             }
         }
         Ok((d.rejected, d.reject_reason))
@@ -182,7 +196,7 @@ async fn traces(Extract(state): Extract<Arc<State>>, headers: HeaderMap, body: B
             encoding,
             decode::success_body(encoding, rejected, &reason),
         ),
-        Ok(Err(r)) => r,
+        Ok(Err(r)) => *r,
         Err(_) => refuse(
             StatusCode::INTERNAL_SERVER_ERROR,
             encoding,

@@ -117,7 +117,7 @@ impl Drop for Handle {
 
 /// Binds the listener (errors such as an address in use are returned here) and starts the
 /// server on its own tokio runtime thread.
-pub fn serve(config: Config) -> std::io::Result<Handle> {
+pub fn serve(config: &Config) -> std::io::Result<Handle> {
     let listener = TcpListener::bind(config.listen)?;
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
@@ -138,7 +138,7 @@ pub fn serve(config: Config) -> std::io::Result<Handle> {
         .enable_all()
         .build()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let state = http::State::new(&config, sink);
+    let state = http::State::new(config, sink);
     let thread = std::thread::Builder::new()
         .name("trace-otlp".into())
         .spawn(move || {
