@@ -35,6 +35,17 @@ fn peak_rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
 fn gzip(data: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     e.write_all(data).unwrap();
@@ -63,6 +74,18 @@ fn main() {
         }
         spans
     });
+    let stop_sampling = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sampler = {
+        let stop = std::sync::Arc::clone(&stop_sampling);
+        std::thread::spawn(move || {
+            let mut peak = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                peak = peak.max(rss_kib());
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            peak
+        })
+    };
     let t0 = Instant::now();
     let deadline = t0 + Duration::from_secs(secs);
     let hard_stop = deadline + Duration::from_secs(30);
@@ -134,6 +157,8 @@ fn main() {
         latencies.extend(l);
     }
     let elapsed = t0.elapsed();
+    stop_sampling.store(true, std::sync::atomic::Ordering::Relaxed);
+    let load_peak = sampler.join().unwrap();
     handle.stop();
     let queued_spans = consumer.join().unwrap();
     // Verify the recording: every acknowledged span exactly once, nothing else.
@@ -181,8 +206,9 @@ fn main() {
         pct(1.0)
     );
     println!(
-        "otlp_load: recording {:.1} MB, every acknowledged span exactly once; peak RSS {} MiB (before load {} MiB)",
+        "otlp_load: recording {:.1} MB, every acknowledged span exactly once; RSS during the load (server + clients) peak {} MiB; peak with the verification {} MiB (before load {} MiB)",
         text.len() as f64 / 1e6,
+        load_peak / 1024,
         peak_rss_kib() / 1024,
         rss_before / 1024
     );
