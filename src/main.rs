@@ -6,6 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
 use clap::{Args, Parser, Subcommand};
+
+mod serve_cmd;
 use trace_formats::Format;
 use trace_ingest::follow::{self, Target};
 
@@ -53,6 +55,10 @@ const EXAMPLES: &[(&str, &str)] = &[
     (
         "trace-tui diff --json log.jsonl --runs codex 2",
         "two runs of one file (id, name or position)",
+    ),
+    (
+        "trace-tui serve --record spans.jsonl",
+        "receive OTLP/HTTP traces on 127.0.0.1:4318",
     ),
 ];
 
@@ -187,6 +193,19 @@ enum Command {
         #[arg(required = true, num_args = 1..=2, value_names = ["A", "B"])]
         files: Vec<String>,
     },
+    /// Receive OpenTelemetry traces over OTLP/HTTP (`POST /v1/traces`, protobuf or JSON, gzip)
+    /// and append each accepted request to a recording as one OTLP/JSON line.
+    Serve {
+        /// Address to listen on; anything but loopback prints a warning.
+        #[arg(long, default_value = trace_otlp::DEFAULT_LISTEN)]
+        listen: std::net::SocketAddr,
+        /// Append to this file (a temporary file, printed, when omitted).
+        #[arg(long)]
+        record: Option<PathBuf>,
+        /// Require `Authorization: Bearer TOKEN` (default: $TRACE_TUI_OTLP_TOKEN).
+        #[arg(long)]
+        token: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -248,6 +267,11 @@ fn run() -> Result<ExitCode> {
             format,
             file,
         } => export(&file, format, json),
+        Command::Serve {
+            listen,
+            record,
+            token,
+        } => serve_cmd::run(listen, record, token),
         Command::Diff {
             json,
             format,

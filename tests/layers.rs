@@ -103,6 +103,26 @@ fn each_crate_depends_only_on_its_lower_layers() {
     }
 }
 
+/// The receiver is the one library crate with tokio and a network; it knows OTLP wire types
+/// only, never the model, the readers or the terminal.
+#[test]
+fn the_otlp_receiver_is_the_only_async_library() {
+    let ok = [
+        "axum",
+        "flate2",
+        "http-body-util",
+        "opentelemetry-proto",
+        "prost",
+        "serde_json",
+        "tokio",
+    ];
+    let deps = dependencies(&root().join("crates/trace-otlp/Cargo.toml"));
+    assert!(deps.contains(&"tokio".to_owned()), "{deps:?}");
+    for d in &deps {
+        assert!(ok.contains(&d.as_str()), "trace-otlp depends on {d}");
+    }
+}
+
 #[test]
 fn pure_crates_never_read_the_clock() {
     let mut files = Vec::new();
