@@ -125,6 +125,13 @@ struct ExploreArgs {
     /// Keep reading as the logs grow (live view).
     #[arg(long, short)]
     follow: bool,
+    /// Receive OTLP/HTTP traces on this address and explore them live (recorded to
+    /// `--record`, else a kept temporary file).
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = trace_otlp::DEFAULT_LISTEN)]
+    serve: Option<std::net::SocketAddr>,
+    /// With `--serve`: the recording (one OTLP/JSON request per line).
+    #[arg(long, value_name = "FILE", requires = "serve")]
+    record: Option<PathBuf>,
     /// Log files to explore (rotated parts of a named file are read too).
     files: Vec<PathBuf>,
 }
@@ -489,6 +496,28 @@ const FOLLOW_QUEUE: usize = 64;
 
 /// The explorer over the named files.
 fn explore(args: &ExploreArgs) -> Result<ExitCode> {
+    // `--serve`: the receiver records every acknowledged request, and the explorer follows the
+    // recording like any OTLP file; the handle keeps the server up until the explorer quits.
+    let mut _server = None;
+    let mut served;
+    let args = if let Some(listen) = args.serve {
+        if !trace_tui::runtime::has_terminal() {
+            anyhow::bail!("the explorer needs a terminal; try `trace-tui serve`");
+        }
+        let (handle, record, _) = serve_cmd::start(listen, args.record.clone(), None)?;
+        _server = Some(handle);
+        served = ExploreArgs {
+            format: Some(Format::Otlp),
+            follow: true,
+            serve: None,
+            record: None,
+            files: args.files.clone(),
+        };
+        served.files.push(record);
+        &served
+    } else {
+        args
+    };
     if args.files.is_empty() {
         anyhow::bail!("no log files given (try `trace-tui --help`)");
     }
@@ -568,6 +597,8 @@ fn demo(speed: f64, out: Option<PathBuf>) -> Result<ExitCode> {
     explore(&ExploreArgs {
         format: None,
         follow: true,
+        serve: None,
+        record: None,
         files: vec![path.clone()],
     })
 }

@@ -1,7 +1,7 @@
 //! `trace-tui serve`: the OTLP/HTTP receiver in the foreground, one stderr line per request.
 //!
-//! The explorer integration reads the same recording with `--follow` once the `otlp` reader is
-//! in; this command only receives, records and reports.
+//! The explorer's `--serve` starts the same receiver ([`start`]) and follows its recording with
+//! the `otlp` reader, so what is shown is exactly what was acknowledged.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -13,7 +13,14 @@ use anyhow::{Context, Result};
 /// The environment variable that carries the bearer token when `--token` is not given.
 pub const TOKEN_ENV: &str = "TRACE_TUI_OTLP_TOKEN";
 
-pub fn run(listen: SocketAddr, record: Option<PathBuf>, token: Option<String>) -> Result<ExitCode> {
+/// Starts the receiver recording to `record` (a kept temporary file when `None`): the
+/// listener is bound before this returns. Gives the handle, the recording's path and whether
+/// a token is required.
+pub fn start(
+    listen: SocketAddr,
+    record: Option<PathBuf>,
+    token: Option<String>,
+) -> Result<(trace_otlp::Handle, PathBuf, bool)> {
     let token = token
         .or_else(|| std::env::var(TOKEN_ENV).ok())
         .filter(|t| !t.is_empty());
@@ -46,8 +53,12 @@ pub fn run(listen: SocketAddr, record: Option<PathBuf>, token: Option<String>) -
         );
     }
     let has_token = config.token.is_some();
-    let mut handle =
-        trace_otlp::serve(&config).with_context(|| format!("listening on {listen}"))?;
+    let handle = trace_otlp::serve(&config).with_context(|| format!("listening on {listen}"))?;
+    Ok((handle, record, has_token))
+}
+
+pub fn run(listen: SocketAddr, record: Option<PathBuf>, token: Option<String>) -> Result<ExitCode> {
+    let (mut handle, record, has_token) = start(listen, record, token)?;
     let lines = handle.take_lines().expect("lines are taken once");
     let mut err = std::io::stderr().lock();
     writeln!(
