@@ -22,8 +22,9 @@
 //! LLM calls, vocabulary and timestamps in submodules).
 
 mod atof;
-pub mod otlp;
 mod expected;
+pub mod otlp;
+pub mod replicate;
 mod rng;
 mod target;
 
