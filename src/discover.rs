@@ -94,7 +94,8 @@ fn walk(dir: &Path, depth: usize, only: &[Format], out: &mut Vec<Found>) {
             continue;
         };
         if meta.is_dir() {
-            if depth > 0 {
+            // A Claude Code sub-agent's file is opened with its session, not on its own.
+            if depth > 0 && e.file_name() != "subagents" {
                 walk(&path, depth - 1, only, out);
             }
             continue;

@@ -43,7 +43,12 @@ fn no_file_lists_the_usual_places_newest_first() {
     );
     place(HARN, &harn.path().join("event_log-x.jsonl"), 200);
     place(ATOF, &cwd.path().join("events.jsonl"), 400);
-    // Not sessions: a Claude file elsewhere, a text file here.
+    // Not sessions: a sub-agent's file (opened with its session), a stray JSON file here.
+    place(
+        CLAUDE,
+        &h.join(".claude/projects/-work-app/s1/subagents/agent-a1.jsonl"),
+        10,
+    );
     std::fs::write(cwd.path().join("notes.json"), "{\"a\": 1}").unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_trace-tui"))
         .current_dir(cwd.path())

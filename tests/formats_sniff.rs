@@ -228,3 +228,18 @@ fn summary_exits_1_when_nothing_was_recognised() {
         .unwrap();
     assert_eq!(ok.status.code(), Some(0), "one readable input is enough");
 }
+
+#[test]
+fn harn_forced_on_a_codex_rollout_reads_nothing() {
+    let file = "tests/fixtures/codex/kvsankar-session-01.jsonl";
+    let (trace, doc) = summary(&[file], Some(Format::Harn));
+    assert_eq!(trace.events, 0, "{}", doc["runs"]);
+    assert_eq!(trace.diagnostics().len(), 1);
+    assert!(
+        trace.diagnostics()[0]
+            .message
+            .contains("not harn: no `index`"),
+        "{}",
+        trace.diagnostics()[0].message
+    );
+}
