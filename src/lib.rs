@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod demo;
+pub mod discover;
 pub mod export;
 pub mod runtime;
 pub mod ui;

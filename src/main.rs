@@ -96,11 +96,20 @@ fn examples_text() -> String {
     out
 }
 
+/// The one-line description, naming every registered dialect.
+fn about_text() -> String {
+    let names: Vec<&str> = Format::all().map(Format::as_str).collect();
+    format!(
+        "Explore LLM-agent traces ({}) in the terminal",
+        names.join(", ")
+    )
+}
+
 #[derive(Parser)]
 #[command(
     name = "trace-tui",
     version,
-    about = "Explore LLM-agent event logs (ATOF, harn, greentic) in the terminal",
+    about = "Explore LLM-agent traces in the terminal",
     args_conflicts_with_subcommands = true
 )]
 struct Cli {
@@ -132,7 +141,9 @@ struct ExploreArgs {
     /// With `--serve`: the recording (one OTLP/JSON request per line).
     #[arg(long, value_name = "FILE", requires = "serve")]
     record: Option<PathBuf>,
-    /// Log files to explore (rotated parts of a named file are read too).
+    /// Log files to explore (rotated parts of a named file are read too); none: pick one of
+    /// the recent sessions found in ~/.claude/projects, ~/.codex/sessions,
+    /// $HARN_EVENT_LOG_DIR and the current directory.
     files: Vec<PathBuf>,
 }
 
@@ -246,6 +257,7 @@ fn run() -> Result<ExitCode> {
         trace_report::cost::catalogue_as_of_bundled()
     );
     let mut cmd = Cli::command()
+        .about(about_text())
         .after_help(examples_text())
         .version(&*Box::leak(version.into_boxed_str()));
     // `trace-tui help --help` is the top-level help, as `help` alone is.
@@ -321,6 +333,13 @@ fn run() -> Result<ExitCode> {
                 for d in trace_report::summary::diagnostics_text(&trace, 5) {
                     eprintln!("skipped {d}");
                 }
+            }
+            if trace.events == 0 && trace.skipped > 0 {
+                // Nothing recognised in any input: status 1 (README, "Exit status").
+                if !json {
+                    eprintln!("trace-tui: no record of any input was recognised");
+                }
+                return Ok(ExitCode::from(1));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -519,7 +538,17 @@ fn explore(args: &ExploreArgs) -> Result<ExitCode> {
         args
     };
     if args.files.is_empty() {
-        anyhow::bail!("no log files given (try `trace-tui --help`)");
+        // No file: the recent sessions in the usual places, to pick from.
+        let Some(path) = trace_tui::discover::choose()? else {
+            return Ok(ExitCode::SUCCESS);
+        };
+        return explore(&ExploreArgs {
+            format: args.format,
+            follow: args.follow,
+            serve: None,
+            record: None,
+            files: vec![path],
+        });
     }
     if let [first, ..] = &args.files[..] {
         let arg = first.to_string_lossy();

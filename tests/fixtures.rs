@@ -210,9 +210,14 @@ fn forced_format_and_unknown_input() {
         &mut |_| {},
     )
     .unwrap();
-    // Read as harn, ATOF lines have no `type`: every line is skipped with a reason.
+    // Read as harn, ATOF lines have no harn envelope: every line is skipped, told once.
     assert_eq!(trace.skipped, 28);
-    assert_eq!(trace.diagnostics()[0].message, "not harn: missing `type`");
+    assert_eq!(trace.diagnostics().len(), 1);
+    assert_eq!(
+        trace.diagnostics()[0].message,
+        "28 records skipped, none read; the first: not harn: no `index`, `emitted_at_ms` or \
+         `session_id` envelope"
+    );
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("notes.txt");
     std::fs::write(&f, "hello\nworld\n").unwrap();

@@ -25,12 +25,14 @@ fn summary_json(args: &[&str], path: &Path) -> (serde_json::Value, Output) {
         .env("TRACE_TUI_PHASES", "1")
         .output()
         .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Status 1: nothing of the input was recognised (a file that is one overlong line).
     assert!(
-        out.status.success(),
+        out.status.success() || (out.status.code() == Some(1) && doc["events"] == 0),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    (serde_json::from_slice(&out.stdout).unwrap(), out)
+    (doc, out)
 }
 
 /// Peak resident memory from `TRACE_TUI_PHASES` output, in KiB.

@@ -117,9 +117,9 @@ pub fn render_diagnostics(frame: &mut Frame, area: Rect, app: &App) {
             .style(theme::OPEN),
         );
     }
-    if t.skipped > t.diagnostics().len() as u64 {
+    if t.unlisted_skips() > 0 {
         lines.push(Line::styled(
-            format!("… and {} more", t.skipped - t.diagnostics().len() as u64),
+            format!("… and {} more", t.unlisted_skips()),
             theme::DIM,
         ));
     }

@@ -349,7 +349,7 @@ impl Decoder {
 fn unrecognized() -> String {
     let tried: Vec<&str> = Format::all().map(Format::as_str).collect();
     format!(
-        "unrecognized format: not {} (use --format)",
+        "not in any known dialect (tried {}; use --format)",
         tried.join(", ")
     )
 }

@@ -10,19 +10,6 @@ use crate::records::{
 use crate::{Diagnostic, MAX_DIAGNOSTICS, NodeId, NodeKind, Sym, Trace, clamp_time};
 
 impl Trace {
-    /// Records a skipped record.
-    pub fn skip(&mut self, file: u16, line: u64, message: impl Into<String>) {
-        self.skipped += 1;
-        self.generation += 1;
-        if self.diagnostics.len() < MAX_DIAGNOSTICS {
-            self.diagnostics.push(Diagnostic {
-                file,
-                line,
-                message: message.into(),
-            });
-        }
-    }
-
     /// Records an oddity that lost no data (a record decoded with replacements, say) at a
     /// file and line.
     pub fn warn_at(&mut self, file: u16, line: u64, message: impl Into<String>) {
@@ -137,6 +124,9 @@ impl Trace {
     /// Applies one event. Never fails: oddities become warnings, nothing is dropped.
     pub fn apply(&mut self, ev: &Event<'_>) {
         self.events += 1;
+        if !self.file_recognised(ev.src.file) {
+            self.recognise_file(ev.src.file);
+        }
         let ts = ev.ts_us.map(clamp_time);
         self.generation += 1;
         let name = self.strings.intern(&ev.name);

@@ -39,6 +39,7 @@ mod ids;
 mod link;
 mod node;
 mod records;
+mod skips;
 mod trace;
 
 pub use intern::{Interner, Sym};

@@ -51,6 +51,10 @@ pub struct Trace {
     /// Records skipped as unusable.
     pub skipped: u64,
     pub(crate) diagnostics: Vec<Diagnostic>,
+    /// Per file, skips told once while the file has given no event (`skips`).
+    pub(crate) file_skips: Vec<crate::skips::FileSkips>,
+    /// Skips counted in a once-per-file message beyond its first.
+    pub(crate) absorbed: u64,
     /// Oddities that did not lose data (duplicate ids, cycles); counted in full.
     pub warnings_count: u64,
     pub(crate) warnings: Vec<Diagnostic>,

@@ -24,6 +24,7 @@
 mod atof;
 mod expected;
 pub mod otlp;
+pub mod replicate;
 mod rng;
 mod target;
 

@@ -130,6 +130,13 @@ impl Reader for HarnReader {
             self.read_transcript(&r, None, src, out);
             return Ok(());
         }
+        if env.index.is_none() && env.emitted_at_ms.is_none() && env.session_id.is_none() {
+            // A `type` alone is not harn's (a Codex rollout line has one too).
+            return Err(ParseError::shape(
+                Format::Harn,
+                "no `index`, `emitted_at_ms` or `session_id` envelope",
+            ));
+        }
         let index = env.index.as_ref().and_then(Value::as_u64);
         let ts = env
             .emitted_at_ms

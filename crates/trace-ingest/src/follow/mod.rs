@@ -245,8 +245,15 @@ impl Follower {
                 Target::Dir(d) => Some(d.as_path()),
                 Target::Stdin | Target::Stream(_) => None,
             };
+            // A followed directory is watched with its subdirectories: Codex writes
+            // `YYYY/MM/DD/rollout-*.jsonl`, Claude Code `<project>/<session>.jsonl`.
+            let mode = if matches!(t, Target::Dir(_)) {
+                notify::RecursiveMode::Recursive
+            } else {
+                notify::RecursiveMode::NonRecursive
+            };
             if let Some(d) = dir {
-                let _ = w.watch(d, notify::RecursiveMode::NonRecursive);
+                let _ = w.watch(d, mode);
             }
         }
         Some(w)
@@ -259,16 +266,11 @@ impl Follower {
             match t {
                 Target::File(p) => bases.push(rotation_key(p).0),
                 Target::Dir(d) => {
-                    let Ok(entries) = std::fs::read_dir(d) else {
-                        continue;
-                    };
-                    let mut found: Vec<PathBuf> = entries
-                        .filter_map(Result::ok)
-                        .map(|e| e.path())
-                        .filter(|p| p.is_file() && is_log_name(p))
-                        .map(|p| rotation_key(&p).0)
-                        .collect();
+                    let mut found = Vec::new();
+                    log_files(d, DIR_DEPTH, &mut found);
+                    let mut found: Vec<PathBuf> = found.iter().map(|p| rotation_key(p).0).collect();
                     found.sort();
+                    found.dedup();
                     bases.extend(found);
                 }
                 Target::Stdin | Target::Stream(_) => {}
@@ -443,6 +445,25 @@ fn wait_for_wake(wake: &Receiver<()>) {
 }
 
 /// Names that look like logs we read, for directory following.
+/// How deep below a followed directory log files are found (Codex: `YYYY/MM/DD/`).
+const DIR_DEPTH: usize = 4;
+
+/// The log files in `dir` and its subdirectories down to `depth` levels.
+fn log_files(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for p in entries.filter_map(Result::ok).map(|e| e.path()) {
+        if p.is_dir() {
+            if depth > 0 {
+                log_files(&p, depth - 1, out);
+            }
+        } else if p.is_file() && is_log_name(&p) {
+            out.push(p);
+        }
+    }
+}
+
 fn is_log_name(p: &Path) -> bool {
     p.extension()
         .is_some_and(|e| e == "jsonl" || e == "json" || e == "ndjson")
