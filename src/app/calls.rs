@@ -100,6 +100,7 @@ impl CallRow {
         let (status, error) = match trace.error(id) {
             Some(e) => (clean(e).into_owned(), true),
             None if n.is_open() => ("open".to_owned(), false),
+            None if trace.incomplete(id).is_some() => ("incomplete".to_owned(), false),
             None => ("ok".to_owned(), false),
         };
         Self {

