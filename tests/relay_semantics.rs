@@ -11,7 +11,6 @@ use support::summary;
 use trace_model::Trace;
 
 const RUNTIME: &str = "tests/fixtures/relay/sem-runtime.atof.jsonl";
-#[allow(dead_code)]
 const CLAUDE: &str = "tests/fixtures/relay/sem-claude-session.atof.jsonl";
 
 fn run<'a>(doc: &'a Value, name: &str) -> &'a Value {
@@ -77,4 +76,57 @@ fn an_interrupted_tool_is_incomplete_and_so_is_its_run() {
         tree.contains(r#"tool "Edit" call=toolu_C at=60ms dur=55ms INCOMPLETE"#),
         "{tree}"
     );
+}
+
+fn turns(t: &Trace) -> Vec<trace_model::NodeId> {
+    t.node_ids()
+        .filter(|&n| t.category(n).is_some_and(|c| c.as_str() == "agent") && t.node(n).has_start())
+        .collect()
+}
+
+#[test]
+fn claude_session_counts_match_sem_count() {
+    let (_, doc) = summary(&[CLAUDE], None);
+    let t = &doc["totals"];
+    assert_eq!(t["llm_calls"], 5);
+    assert_eq!(t["tool_calls"], 3);
+    assert_eq!(t["errors"], 0);
+    let m = &t["by_model"]["claude-sonnet-4-5"];
+    assert_eq!(m["calls"], 5);
+    assert_eq!(m["output"], 397);
+    assert_eq!(m["cache_read"], 95500);
+    assert_eq!(m["cache_write"], 1900);
+    assert_eq!(t["tokens"]["output"], 397);
+    // Only the calls' model: the turns' ends repeat the served model, which is not a call.
+    assert_eq!(t["by_model"].as_object().unwrap().len(), 1);
+}
+
+#[test]
+fn a_turn_repeating_its_last_calls_usage_is_not_a_second_source() {
+    let (trace, _) = summary(&[CLAUDE], None);
+    let turns = turns(&trace);
+    assert_eq!(turns.len(), 3);
+    // Turn 0: calls 40 + 82 output; its end repeated 82 (the last call) with the served model.
+    let turn0 = turns
+        .iter()
+        .copied()
+        .min_by_key(|&n| trace.node(n).start_us())
+        .unwrap();
+    assert_eq!(
+        trace.tokens(turn0),
+        None,
+        "the repeat is not the turn's own"
+    );
+    assert_eq!(trace.node(turn0).model(), None);
+    let figs = trace_model::analysis::figures(&trace, turn0);
+    let (_, f) = figs.iter().find(|(n, _)| *n == turn0).unwrap();
+    assert_eq!(f.self_tokens, None);
+    assert_eq!(f.tokens_source, trace_model::analysis::Source::Summed);
+    assert_eq!(f.subtree_tokens.and_then(|t| t.output), Some(122));
+    // Critical path: the turn's own token share is none; the calls' shares add to 1.
+    let path = trace_model::analysis::critical_path(&trace, turn0);
+    let turn_step = path.iter().find(|s| s.node == turn0).unwrap();
+    assert_eq!(turn_step.token_share, None);
+    let shares: f64 = path.iter().filter_map(|s| s.token_share).sum();
+    assert!((shares - 1.0).abs() < 1e-9, "{shares}");
 }
