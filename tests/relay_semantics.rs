@@ -130,3 +130,11 @@ fn a_turn_repeating_its_last_calls_usage_is_not_a_second_source() {
     let shares: f64 = path.iter().filter_map(|s| s.token_share).sum();
     assert!((shares - 1.0).abs() < 1e-9, "{shares}");
 }
+
+#[test]
+fn detail_pane_says_parent_outside_file_and_greentic_times() {
+    let [explorer, _, _] = support::screens(&[RUNTIME]);
+    assert!(explorer.contains("outside this file"), "{explorer}");
+    let [g, _, _] = support::screens(&["assets/greentic/trace.json"]);
+    assert!(g.contains("modification time"), "{g}");
+}
