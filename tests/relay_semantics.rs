@@ -138,3 +138,47 @@ fn detail_pane_says_parent_outside_file_and_greentic_times() {
     let [g, _, _] = support::screens(&["assets/greentic/trace.json"]);
     assert!(g.contains("modification time"), "{g}");
 }
+
+/// harn reuses a tool-call id in each iteration: two calls, not a duplicate id.
+#[test]
+fn harn_reused_tool_call_ids_are_separate_calls() {
+    let dir = std::env::temp_dir().join(format!("relay-sem-harn-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("event_log-s1.jsonl");
+    let line = |i: u64, ms: u64, status: &str| {
+        format!(
+            r#"{{"index":{i},"emitted_at_ms":{ms},"frame_depth":null,"execution_id":"e","type":"{}","session_id":"s1","tool_call_id":"tool-mock_call_1","tool_name":"read_file","kind":"read","status":"{status}","raw_input":{{}}}}"#,
+            if status == "pending" {
+                "tool_call"
+            } else {
+                "tool_call_update"
+            }
+        )
+    };
+    let text = [
+        line(1, 1000, "pending"),
+        line(2, 1100, "completed"),
+        line(3, 2000, "pending"),
+        line(4, 2300, "completed"),
+    ]
+    .join("\n")
+        + "\n";
+    std::fs::write(&file, text).unwrap();
+    let (trace, _) =
+        trace_ingest::files::load(std::slice::from_ref(&file), None, &mut |_| {}).expect("load");
+    let tools: Vec<_> = trace
+        .node_ids()
+        .filter(|&n| trace.node(n).is_tool())
+        .collect();
+    assert_eq!(tools.len(), 2);
+    assert!(tools.iter().all(|&n| trace.node(n).duration_us().is_some()));
+    assert!(
+        trace
+            .diagnostics()
+            .iter()
+            .all(|d| !d.message.contains("duplicate")),
+        "{:?}",
+        trace.diagnostics()
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
