@@ -32,6 +32,9 @@ fn figures(trace: &Trace, id: NodeId) -> String {
     } else if n.is_open() {
         s.push_str(" · open");
     }
+    if trace.incomplete(id).is_some() {
+        s.push_str(" · incomplete");
+    }
     if let Some(t) = trace.tokens(id) {
         let f = |v: Option<u64>| v.map_or_else(|| "—".to_owned(), format_count);
         let _ = write!(

@@ -85,11 +85,12 @@ fn self_and_subtree_figures_with_cumulative_reports() {
         "run_stats agrees"
     );
 
-    // sub-agent-b reports exactly its call's 800/50/850: counted once, nothing left for itself.
+    // sub-agent-b reports exactly its call's 800/50/850: a repeat of the call's figure, not
+    // a source of its own (issue 16 item 3): its subtree is the call's, it has no self.
     let b = fig(&figs, id(&t, "b"));
     assert_eq!(b.subtree_tokens, Some(tok(800, 50, 850)));
-    assert_eq!(b.self_tokens, Some(tok(0, 0, 0)));
-    assert_eq!(b.tokens_source, Source::ReportedCumulative);
+    assert_eq!(b.self_tokens, None);
+    assert_eq!(b.tokens_source, Source::Summed);
     // 2.2–6.0 (3.8 s) minus 2.3–3.3 and 3.5–5.9 (1.0 + 2.4): 0.4 s.
     assert_eq!(b.self_time_us, Some(400 * MS));
 

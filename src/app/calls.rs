@@ -104,6 +104,7 @@ impl CallRow {
         let (status, error) = match trace.error(id) {
             Some(e) => (clean(e).into_owned(), true),
             None if n.is_open() => ("open".to_owned(), false),
+            None if trace.incomplete(id).is_some() => ("incomplete".to_owned(), false),
             None => ("ok".to_owned(), false),
         };
         let cost = trace_report::cost::call_cost(trace, id);

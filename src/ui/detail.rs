@@ -232,6 +232,27 @@ fn fields(app: &App, id: NodeId, out: &mut Vec<Line<'static>>) {
             Style::new(),
         ));
     }
+    // greentic's trace.json has step durations only: its times are laid back from the file's
+    // modification time (the end of the flow).
+    let greentic = t
+        .any_src(id)
+        .and_then(|s| app.formats.get(usize::from(s.file)))
+        .is_some_and(|f| *f == trace_formats::Format::Greentic);
+    if greentic && n.start_us().is_some() {
+        out.push(kv(
+            "times",
+            "from the file's modification time (greentic writes durations only)".to_owned(),
+            theme::DIM,
+        ));
+    }
+    // A run whose parent scope is not in the file (a filtered export): say so.
+    if let Some(p) = n.parent().filter(|&p| t.node(p).placeholder()) {
+        out.push(kv(
+            "parent",
+            format!("outside this file (id {})", clean(&t.ext_id(p))),
+            theme::DIM,
+        ));
+    }
     if n.kind == NodeKind::Scope {
         match app.end_of(id) {
             Some(e) => out.push(kv("end", at(e), Style::new())),
@@ -318,6 +339,13 @@ fn fields(app: &App, id: NodeId, out: &mut Vec<Line<'static>>) {
     let status = match (t.error(id), n.is_open() && app.end_of(id).is_none()) {
         (Some(e), _) => (format!("error: {}", clean(e)), theme::ERROR),
         (None, true) => ("open".to_owned(), theme::OPEN),
+        (None, false) if t.incomplete(id).is_some() => (
+            format!(
+                "incomplete: {}",
+                clean(t.incomplete(id).unwrap_or_default())
+            ),
+            theme::OPEN,
+        ),
         (None, false) if n.placeholder() => {
             ("referenced as a parent, never seen".to_owned(), theme::DIM)
         }

@@ -166,6 +166,10 @@ fn duration(app: &App, id: trace_model::NodeId, phase: Phase) -> (String, Style)
             format!("{}…", n.start_us().map_or_else(String::new, |s| dur(t - s))),
             theme::OPEN,
         ),
+        // Ended, but its producer said it did not finish: time it ran, flagged.
+        (_, Some(d), _) if app.trace.incomplete(id).is_some() => {
+            (format!("{}…", dur(d)), theme::OPEN)
+        }
         (_, Some(d), _) => (dur(d), Style::new()),
         _ if n.is_open() => ("open".to_owned(), theme::OPEN),
         _ if n.has_end() && !n.has_start() => ("end only".to_owned(), theme::DIM),

@@ -34,7 +34,8 @@ struct Rec {
     model_is_fallback: bool,
     tool_call_id: Option<Span>,
     tokens: Option<Tokens>,
-    failure: Option<Span>,
+    /// The failure text, and whether it is an incomplete ending rather than an error.
+    failure: Option<(Span, bool)>,
     duration_us: Option<i64>,
     container: bool,
     /// Line number within the chunk (1-based) and byte range in the file.
@@ -79,7 +80,8 @@ impl Parsed {
             tokens: ev.tokens,
             failure: match &ev.failure {
                 Failure::None => None,
-                Failure::Error(t) => Some(self.keep(t)),
+                Failure::Error(t) => Some((self.keep(t), false)),
+                Failure::Incomplete(t) => Some((self.keep(t), true)),
             },
             duration_us: ev.duration_us,
             container: ev.container,
@@ -106,10 +108,14 @@ impl Parsed {
             ev.model_is_fallback = r.model_is_fallback;
             ev.tool_call_id = r.tool_call_id.as_ref().map(|t| Borrowed(self.get(t)));
             ev.tokens = r.tokens;
-            ev.failure = r
-                .failure
-                .as_ref()
-                .map_or(Failure::None, |f| Failure::Error(Borrowed(self.get(f))));
+            ev.failure = r.failure.as_ref().map_or(Failure::None, |(f, incomplete)| {
+                let t = Borrowed(self.get(f));
+                if *incomplete {
+                    Failure::Incomplete(t)
+                } else {
+                    Failure::Error(t)
+                }
+            });
             ev.duration_us = r.duration_us;
             ev.container = r.container;
             ev.src = SourceRef {

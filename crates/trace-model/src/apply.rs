@@ -122,6 +122,17 @@ impl Trace {
     }
 
     /// Applies one event. Never fails: oddities become warnings, nothing is dropped.
+    /// True when `id` is not an LLM call and `t` equals the usage one of its LLM children
+    /// reported.
+    fn repeats_a_call(&self, id: NodeId, ev: &Event<'_>, t: &Tokens) -> bool {
+        let llm = |c: &Category| *c == Category::Llm;
+        if ev.category.as_ref().is_some_and(llm) || self.node(id).is_llm() {
+            return false;
+        }
+        self.children(id)
+            .any(|c| self.node(c).is_llm() && self.tokens(c).is_some_and(|ct| same_usage(&ct, t)))
+    }
+
     pub fn apply(&mut self, ev: &Event<'_>) {
         self.events += 1;
         if !self.file_recognised(ev.src.file) {
@@ -132,6 +143,9 @@ impl Trace {
         let name = self.strings.intern(&ev.name);
         // The node's time before this event: if the event moves it, its siblings are re-sorted.
         let mut time_before = None;
+        // A scope's end repeating one of its calls' usage (a turn's end carrying its last
+        // message's usage and model): not a second source of tokens, nor of a model.
+        let mut repeats_call = false;
         let id = match ev.kind {
             // Marks are never looked up by id: their (unique) ids are not kept.
             EventKind::Mark => {
@@ -212,7 +226,8 @@ impl Trace {
                     }
                 }
                 self.set_src(id, true, ev.src);
-                if let Some(t) = ev.tokens {
+                repeats_call = ev.tokens.is_some_and(|t| self.repeats_a_call(id, ev, &t));
+                if let Some(t) = ev.tokens.filter(|_| !repeats_call) {
                     let packed = self.pack_tokens(&t);
                     let slot = self.cold(id).tokens;
                     if slot == NONE {
@@ -243,7 +258,9 @@ impl Trace {
         }
         if let Some(m) = &ev.model {
             // Marks carry no model (they have no scope part to hold one).
-            if ev.kind != EventKind::Mark && (!ev.model_is_fallback || self.cold(id).model == NONE)
+            if ev.kind != EventKind::Mark
+                && !repeats_call
+                && (!ev.model_is_fallback || self.cold(id).model == NONE)
             {
                 let sym = self.strings.intern(m).0;
                 self.cold_mut(id).model = sym;
@@ -266,6 +283,9 @@ impl Trace {
             self.more_mut(id).error = Some(text.as_ref().into());
             self.hm(id).set(flag::HAS_ERROR, true);
         }
+        if let Failure::Incomplete(reason) = &ev.failure {
+            self.more_mut(id).incomplete = Some(reason.as_ref().into());
+        }
         if was_placeholder {
             // A parent that arrived after its children: they stop being runs of their own.
             self.adopt_children(id);
@@ -281,4 +301,14 @@ impl Trace {
             }
         }
     }
+}
+
+/// The same usage, whether or not each side stated its total.
+fn same_usage(a: &Tokens, b: &Tokens) -> bool {
+    a.input == b.input
+        && a.output == b.output
+        && a.cache_read == b.cache_read
+        && a.cache_write == b.cache_write
+        && a.total_or_sum() == b.total_or_sum()
+        && !a.is_empty()
 }

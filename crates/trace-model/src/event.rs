@@ -193,6 +193,9 @@ pub enum Failure<'a> {
     None,
     /// An error, with the producer's text when it gave one.
     Error(Cow<'a, str>),
+    /// The scope was closed without finishing its work (a tool still running when the agent
+    /// stopped): ended, but incomplete, with the producer's reason. Not an error.
+    Incomplete(Cow<'a, str>),
 }
 
 impl Failure<'_> {
@@ -275,6 +278,7 @@ impl Event<'_> {
             failure: match self.failure {
                 Failure::None => Failure::None,
                 Failure::Error(t) => Failure::Error(own(t)),
+                Failure::Incomplete(t) => Failure::Incomplete(own(t)),
             },
             duration_us: self.duration_us,
             container: self.container,

@@ -178,7 +178,7 @@ impl Pred {
         if n.placeholder() {
             return false;
         }
-        let open = n.is_open() && !n.container();
+        let open = (n.is_open() && !n.container()) || trace.incomplete(id).is_some();
         match self {
             Self::Model(p) => n.model().is_some_and(|m| p.matches(trace.str(m))),
             Self::Tool(p) => n.is_tool() && p.matches(trace.str(n.name)),

@@ -213,6 +213,9 @@ const _: () = assert!(std::mem::size_of::<PackedTokens>() == 24);
 #[derive(Debug, Clone, Default)]
 pub(crate) struct More {
     pub(crate) error: Option<Box<str>>,
+    /// The scope ended without finishing its work, for this reason (see
+    /// [`crate::event::Failure::Incomplete`]).
+    pub(crate) incomplete: Option<Box<str>>,
     /// Byte range of the tool-call id in `Trace::tool_ids` (one arena: ids are unique per
     /// call, so interning them would only add a table).
     pub(crate) tool_call_id: Option<(u64, u32)>,

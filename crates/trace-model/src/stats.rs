@@ -115,6 +115,8 @@ pub struct RunStats {
     pub tool_calls: u64,
     pub errors: u64,
     pub open_scopes: u64,
+    /// Scopes that ended but said they did not finish (an interrupted tool).
+    pub incomplete_scopes: u64,
     pub tokens: TokenSum,
     /// Per model, sorted by name. A vector, not a map: a run has a handful of models, and a
     /// map's node would cost ~800 bytes for each of a gigabyte log's ~15,000 runs.
@@ -234,6 +236,9 @@ impl Trace {
             if n.has_error() {
                 s.errors += 1;
             }
+            if self.incomplete(id).is_some() {
+                s.incomplete_scopes += 1;
+            }
             if n.is_tool() {
                 s.tool_calls += 1;
             }
@@ -279,7 +284,7 @@ impl Trace {
         };
         s.status = Some(if s.errors > 0 {
             RunStatus::Error
-        } else if complete {
+        } else if complete && s.incomplete_scopes == 0 {
             RunStatus::Ok
         } else {
             RunStatus::Incomplete

@@ -166,6 +166,19 @@ impl Trace {
         )
     }
 
+    /// Why the scope ended without finishing its work, when its producer said so (an ended
+    /// scope that is nevertheless incomplete: a tool interrupted by the agent's end).
+    pub fn incomplete(&self, id: NodeId) -> Option<&str> {
+        self.more[opt(self.hot[id as usize].more)? as usize]
+            .incomplete
+            .as_deref()
+    }
+
+    /// True for a scope still open or ended incomplete.
+    pub fn unfinished(&self, id: NodeId) -> bool {
+        self.node(id).is_open() || self.incomplete(id).is_some()
+    }
+
     pub fn tool_call_id(&self, id: NodeId) -> Option<&str> {
         let (start, len) = self.more[opt(self.hot[id as usize].more)? as usize].tool_call_id?;
         let start = start as usize;

@@ -93,6 +93,9 @@ impl Trace {
             if let Some(e) = self.error(id) {
                 let _ = write!(out, " ERROR {:?}", clean(e));
             }
+            if let Some(r) = self.incomplete(id) {
+                let _ = write!(out, " INCOMPLETE {:?}", clean(r));
+            }
             out.push('\n');
             let at = stack.len();
             stack.extend(self.children(id).map(|c| (c, depth + 1)));

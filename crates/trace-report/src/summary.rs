@@ -111,6 +111,7 @@ pub fn run_json(trace: &Trace, id: NodeId, s: &RunStats) -> Value {
         "tool_calls": s.tool_calls,
         "errors": s.errors,
         "open_scopes": s.open_scopes,
+        "incomplete_scopes": s.incomplete_scopes,
         "tokens": tokens_json(&s.tokens),
         "cost_usd": usd_json(&cost),
         "cost_partial": cost.partial(),

@@ -22,6 +22,9 @@ fn into_owned(e: Event<'_>) -> Event<'static> {
         tool_call_id: e.tool_call_id.map(own),
         failure: match e.failure {
             trace_model::event::Failure::Error(t) => trace_model::event::Failure::Error(own(t)),
+            trace_model::event::Failure::Incomplete(t) => {
+                trace_model::event::Failure::Incomplete(own(t))
+            }
             trace_model::event::Failure::None => trace_model::event::Failure::None,
         },
         ..Event::new(e.kind, "", "")

@@ -9,6 +9,7 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
+mod ending;
 mod probe;
 
 use super::usage::{Semantics, Usage, is_error_status};
@@ -142,6 +143,14 @@ impl Reader for AtofReader {
                         .or_else(|| data_tokens(data, meta));
                 }
                 ev.failure = failure(line.status.as_ref(), line.error.as_ref(), data, meta, kind);
+                if kind == EventKind::End {
+                    ev.failure = ending::refine(
+                        ev.failure,
+                        data,
+                        meta,
+                        ev.category == Some(Category::Agent),
+                    );
+                }
             }
         }
         out(ev);

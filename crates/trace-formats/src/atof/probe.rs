@@ -160,6 +160,9 @@ pub(crate) struct MetaProbe<'a> {
     pub(crate) status: Option<Lv<'a>>,
     #[serde(borrow)]
     pub(crate) error: Option<Lv<'a>>,
+    /// Relay CLI: how a hook-observed tool ended (`incomplete`, `interrupted`, ...).
+    #[serde(borrow)]
+    pub(crate) tool_completion_outcome: Option<Lv<'a>>,
     #[serde(rename = "nemo_relay.log.severity", borrow)]
     pub(crate) severity: Option<Lv<'a>>,
     #[serde(rename = "nemo_relay_log_severity", borrow)]

@@ -2,6 +2,7 @@
 //! against the `serde_json::Value` path.
 
 use super::*;
+use trace_model::event::Failure;
 
 fn read(line: &str) -> Result<Vec<String>, ParseError> {
     let mut got = Vec::new();
@@ -222,4 +223,57 @@ fn unescaped_strings_are_borrowed() {
             assert!(matches!(e.model, Some(Cow::Borrowed("m"))));
         })
         .unwrap();
+}
+
+#[test]
+fn relay_completion_outcomes_mean_what_they_say() {
+    let end = |meta: &str, data: &str| {
+        let line = format!(
+            r#"{{"kind":"scope","atof_version":"0.1","uuid":"t","parent_uuid":null,"timestamp":"2026-01-01T00:00:00Z","name":"Edit","scope_category":"end","category":"tool","attributes":[],"category_profile":{{}},"data":{data},"data_schema":null,"metadata":{meta}}}"#
+        );
+        let mut got = None;
+        AtofReader
+            .read(line.as_bytes(), SourceRef::default(), &mut |e| {
+                got = Some(e.into_owned().failure);
+            })
+            .unwrap();
+        got.unwrap()
+    };
+    let inc = |s: &str| Failure::Incomplete(s.to_owned().into());
+    assert_eq!(
+        end(
+            r#"{"status":"closed_by_agent_end","tool_completion_outcome":"incomplete"}"#,
+            r#"{"status":"closed_by_agent_end"}"#
+        ),
+        inc("incomplete: closed_by_agent_end")
+    );
+    assert_eq!(
+        end(r#"{"tool_completion_outcome":"interrupted"}"#, "null"),
+        inc("interrupted")
+    );
+    assert_eq!(
+        end(r#"{"status":"superseded_by_next_turn"}"#, "null"),
+        inc("superseded_by_next_turn")
+    );
+    assert_eq!(
+        end(r#"{"status":"idle_timeout"}"#, "null"),
+        inc("idle_timeout")
+    );
+    assert!(end(r#"{"tool_completion_outcome":"error"}"#, "null").is_error());
+    assert_eq!(
+        end(
+            r#"{"tool_completion_outcome":"completed","status":"closed_by_turn_end"}"#,
+            "null"
+        ),
+        Failure::None
+    );
+    // An error stays an error even when the lifecycle closed the tool.
+    assert!(
+        end(
+            r#"{"otel.status_code":"ERROR","tool_completion_outcome":"incomplete"}"#,
+            "null"
+        )
+        .is_error()
+    );
+    assert_eq!(end("null", r#"{"exit":0}"#), Failure::None);
 }

@@ -77,6 +77,9 @@ struct Session {
     /// The open iteration: its number and start time.
     iteration: Option<(u64, Option<i64>, Option<String>)>,
     open_tools: FxHashSet<String>,
+    /// How many times each tool-call id has started: harn reuses ids per iteration
+    /// (`tool-mock_call_1`), so a later use is a new call, not a duplicate.
+    tool_uses: rustc_hash::FxHashMap<String, u32>,
     /// Iterations seen: a transcript call names one to sit under.
     iterations: FxHashSet<u64>,
     /// Iterations whose `iteration_info` already gave their LLM call (and tokens).
@@ -315,12 +318,18 @@ impl HarnReader {
             }
             "tool_call" | "tool_call_update" => {
                 let call = env.tool_call_id.as_deref().unwrap_or("");
-                let tool_id = format!("{root}:tool:{call}");
                 let status = as_str(env.status.as_ref()).unwrap_or("");
                 let terminal = matches!(status, "completed" | "failed");
                 let name: Cow<'static, str> =
                     Cow::Owned(env.tool_name.as_deref().unwrap_or("tool").to_owned());
                 let is_new = kind == "tool_call" && !session.open_tools.contains(call);
+                if is_new {
+                    *session.tool_uses.entry(call.to_owned()).or_default() += 1;
+                }
+                let tool_id = match session.tool_uses.get(call).copied().unwrap_or(1) {
+                    0 | 1 => format!("{root}:tool:{call}"),
+                    n => format!("{root}:tool:{call}#{n}"),
+                };
                 if is_new {
                     let mut e = base(EventKind::Start, tool_id.clone(), name.clone());
                     e.parent = Some(Cow::Owned(scope_parent.clone()));
