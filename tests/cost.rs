@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::load;
+use common::{load, run};
 use serde_json::Value;
 use trace_report::summary::summary_json;
 
@@ -22,15 +22,6 @@ fn usd(v: &Value) -> Option<f64> {
 fn close(got: Option<f64>, want: f64, what: &str) {
     let got = got.unwrap_or_else(|| panic!("{what}: no cost"));
     assert!((got - want).abs() < 1e-12, "{what}: {got} != {want}");
-}
-
-fn run<'a>(doc: &'a Value, name: &str) -> &'a Value {
-    doc["runs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["name"] == name)
-        .unwrap_or_else(|| panic!("no run {name}"))
 }
 
 #[test]

@@ -2,11 +2,12 @@
 //! with the answers `tests/fixtures/atif/count.py` computes independently; sniffing against
 //! greentic; explorer, timeline and tokens screens.
 
+mod common;
+
+use common::{draw, text};
+
 use std::path::PathBuf;
 
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use ratatui::buffer::Buffer;
 use serde_json::{Value, json};
 use trace_formats::{Format, sniff};
 use trace_ingest::files::load;
@@ -165,24 +166,6 @@ fn sniffing_atif_against_greentic() {
 fn open(rel: &str) -> App {
     let (trace, formats) = load(&[path(rel)], None, &mut |_| {}).unwrap();
     App::new(trace, formats, rel.rsplit('/').next().unwrap(), false)
-}
-
-fn draw(app: &mut App, w: u16, h: u16) -> Buffer {
-    update(app, Action::Resize(w, h));
-    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| trace_tui::ui::render(f, app)).unwrap();
-    term.backend().buffer().clone()
-}
-
-fn text(buf: &Buffer) -> String {
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        for x in 0..buf.area.width {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
 }
 
 #[test]

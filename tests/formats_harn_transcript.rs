@@ -3,11 +3,12 @@
 //! JSONL sink layout and the generalized event log's topic files; a transcript alone is a run
 //! of its own. Answers from `tests/fixtures/harn-transcript/count.py`.
 
+mod common;
+
+use common::{draw, text};
+
 use std::path::PathBuf;
 
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use ratatui::buffer::Buffer;
 use serde_json::{Value, json};
 use trace_formats::{Format, sniff};
 use trace_ingest::files::load;
@@ -160,24 +161,6 @@ fn sniffs_a_standalone_transcript() {
         ),
         None
     );
-}
-
-fn draw(app: &mut App, w: u16, h: u16) -> Buffer {
-    update(app, Action::Resize(w, h));
-    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| trace_tui::ui::render(f, app)).unwrap();
-    term.backend().buffer().clone()
-}
-
-fn text(buf: &Buffer) -> String {
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        for x in 0..buf.area.width {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
 }
 
 #[test]

@@ -2,14 +2,15 @@
 //! trace projections) and the proto repository's example, with the answers `count.py` beside
 //! them gives; line order, follow, span payloads, the synthetic generator, and screens.
 
+mod common;
+
+use common::{draw, text};
+
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use ratatui::buffer::Buffer;
 use serde_json::{Value, json};
 use trace_formats::Format;
 use trace_ingest::IngestMsg;
@@ -353,24 +354,6 @@ fn synthetic_file_matches_its_expected_figures() {
         );
     }
     assert_eq!(doc["warnings_count"], 0);
-}
-
-fn draw(app: &mut App, w: u16, h: u16) -> Buffer {
-    update(app, Action::Resize(w, h));
-    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| trace_tui::ui::render(f, app)).unwrap();
-    term.backend().buffer().clone()
-}
-
-fn text(buf: &Buffer) -> String {
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        for x in 0..buf.area.width {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
 }
 
 fn open_sdk() -> App {
