@@ -1,6 +1,7 @@
 //! The real OpenTelemetry Python SDK exporter against the receiver, over HTTP/protobuf (plain and
 //! gzip) and HTTP/JSON: what the script says it sent equals what the recording holds, counted
-//! with serde_json only. Needs `TRACE_TUI_PY` (a venv, or its python, with `opentelemetry-sdk`
+//! with serde_json only, and what `trace-tui summary --json` reports on the recording (runs,
+//! calls, errors, tokens by model). Needs `TRACE_TUI_PY` (a venv, or its python, with `opentelemetry-sdk`
 //! and `opentelemetry-exporter-otlp-proto-http`; `.ci/run` makes one); skips with a note otherwise.
 
 #[path = "otlp/client.rs"]
@@ -125,6 +126,7 @@ fn python_sdk_exporter_protobuf_gzip_and_json() {
         // 3 runs of agent + 2 chats + tool; the last gpt-4o chat failed.
         assert_eq!((want.spans, want.traces, want.errors), (12, 3, 1), "{mode}");
         assert_eq!((want.cache_read, want.cache_write), (3000, 900), "{mode}");
+        check_summary(&record, &sent, mode);
         // A wrong token is refused and the exporter reports the failure.
         let out = Command::new(&py)
             .args([script, &url, mode, "wrong"])
@@ -134,4 +136,59 @@ fn python_sdk_exporter_protobuf_gzip_and_json() {
         assert_eq!(sent["ok"], false, "{mode}: refused with a wrong token");
         drop(handle);
     }
+}
+
+/// `trace-tui summary --json RECORDING` reports what the exporter sent: runs, LLM and tool calls,
+/// errors, and tokens (input, output, cache read and write) in total and by model.
+fn check_summary(record: &std::path::Path, sent: &serde_json::Value, mode: &str) {
+    let out = Command::new(env!("CARGO_BIN_EXE_trace-tui"))
+        .args(["summary", "--json"])
+        .arg(record)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{mode}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let t = &doc["totals"];
+    assert_eq!(doc["format"], "otlp", "{mode}");
+    for k in ["runs", "llm_calls", "tool_calls", "errors"] {
+        assert_eq!(t[k], sent[k], "{mode}: {k}");
+    }
+    for k in ["input", "output", "cache_read", "cache_write"] {
+        assert_eq!(t["tokens"][k], sent["tokens"][k], "{mode}: tokens.{k}");
+    }
+    let want = sent["by_model"].as_object().unwrap();
+    let got = t["by_model"].as_object().unwrap();
+    assert_eq!(
+        got.keys().collect::<Vec<_>>(),
+        want.keys().collect::<Vec<_>>(),
+        "{mode}: models"
+    );
+    for (model, w) in want {
+        for k in ["calls", "input", "output", "cache_read", "cache_write"] {
+            let g = &got[model][k];
+            // A model that reported no cache shows None (not reported), the script counts 0.
+            let g = if g.is_null() {
+                &serde_json::json!(0)
+            } else {
+                g
+            };
+            assert_eq!(g, &w[k], "{mode}: {model}.{k}");
+        }
+    }
+    // The fixed story: 3 runs, 6 chats over two models, 3 tools, the last gpt-4o chat failed.
+    assert_eq!(
+        (&t["runs"], &t["llm_calls"], &t["tool_calls"], &t["errors"]),
+        (
+            &serde_json::json!(3),
+            &serde_json::json!(6),
+            &serde_json::json!(3),
+            &serde_json::json!(1)
+        ),
+        "{mode}"
+    );
+    assert_eq!(want["claude-sonnet-4"]["input"], 4503, "{mode}");
 }

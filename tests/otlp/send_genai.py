@@ -6,8 +6,8 @@ MODE is protobuf, protobuf-gzip or json)
 protobuf modes use the real exporter, opentelemetry-exporter-otlp-proto-http's OTLPSpanExporter
 (it only speaks protobuf). json encodes the same spans with the SDK's own OTLP encoder and posts
 them as OTLP/JSON (proto3 JSON mapping, with the OTLP rule that ids are hex, not base64).
-Prints one JSON object: what was sent (spans, traces, tokens, errors) and whether every export
-was acknowledged.
+Prints one JSON object: what was sent (spans, traces, runs, llm and tool calls, tokens in total and
+by model, errors) and whether every export was acknowledged.
 """
 
 import base64
@@ -108,10 +108,24 @@ def main():
     for s in spans:
         for key, field in names.items():
             tokens[field] += int(s.attributes.get(key, 0))
+    ops = [s.attributes.get("gen_ai.operation.name") for s in spans]
+    by_model = {}
+    for s in spans:
+        if s.attributes.get("gen_ai.operation.name") != "chat":
+            continue
+        model = s.attributes.get("gen_ai.response.model") or s.attributes.get("gen_ai.request.model")
+        m = by_model.setdefault(model, {"calls": 0, **{f: 0 for f in names.values()}})
+        m["calls"] += 1
+        for key, field in names.items():
+            m[field] += int(s.attributes.get(key, 0))
     print(
         json.dumps(
             {
                 "ok": ok,
+                "runs": sum(1 for s in spans if s.parent is None),
+                "llm_calls": ops.count("chat"),
+                "tool_calls": ops.count("execute_tool"),
+                "by_model": by_model,
                 "spans": len(spans),
                 "traces": len({s.context.trace_id for s in spans}),
                 "errors": sum(1 for s in spans if s.status.status_code == StatusCode.ERROR),
