@@ -131,6 +131,23 @@ fn main() {
         app.tree.rows.len(),
         t.elapsed()
     );
+    // Heavy actions on the whole trace (issue #12.10): each should cost one computation per
+    // trace generation, not one per key press.
+    update(&mut app, Action::Down);
+    for (label, a) in [
+        ("tokens view, first", Action::ShowView(View::Tokens)),
+        ("back to explorer", Action::ShowView(View::Explorer)),
+        ("tokens view, again", Action::ShowView(View::Tokens)),
+        ("explorer", Action::ShowView(View::Explorer)),
+        ("P (percentile jump), first", Action::JumpPercentile),
+        ("P, again", Action::JumpPercentile),
+        ("f (filter runs), first", Action::CycleFilter),
+        ("f, again", Action::CycleFilter),
+    ] {
+        let t = Instant::now();
+        update(&mut app, a);
+        println!("{label}: {:.2?}", t.elapsed());
+    }
     for (w, h) in [(120u16, 40u16), (200, 50)] {
         for view in [View::Explorer, View::Timeline, View::Tokens] {
             update(&mut app, Action::Resize(w, h));

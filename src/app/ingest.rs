@@ -99,6 +99,8 @@ impl App {
         self.runs.cache.clear();
         self.run = None;
         self.exemplar_cache = None;
+        self.stats_generation = None;
+        self.stats_run_key = None;
         self.runs_stale = true;
         self.run_stale = true;
     }

@@ -225,6 +225,8 @@ pub struct App {
     previewing: bool,
     /// Trace generation the whole-file figures were computed at.
     stats_generation: Option<u64>,
+    /// The (trace generation, run) the run's figures were computed for.
+    stats_run_key: Option<(u64, Option<NodeId>)>,
 }
 
 impl App {
@@ -271,6 +273,7 @@ impl App {
             seen_runs: FxHashSet::default(),
             previewing: false,
             stats_generation: None,
+            stats_run_key: None,
         };
         app.refresh();
         app

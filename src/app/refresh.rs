@@ -43,7 +43,13 @@ impl App {
                 stats.compute_file(&self.trace);
                 self.stats_generation = Some(self.trace.generation);
             }
-            stats.compute_run(&self.trace, sel, order);
+            // Switching views marks the figures stale; a run's are computed once per trace
+            // generation (a 1M-scope run takes a second to sum).
+            let key = (self.trace.generation, sel);
+            if self.stats_run_key != Some(key) {
+                stats.compute_run(&self.trace, sel, order);
+                self.stats_run_key = Some(key);
+            }
             self.stats_stale = false;
         }
         if self.view == View::Timeline {

@@ -92,13 +92,23 @@ pub fn spawn(source: Source, idx: u16, format: Option<Format>, tx: SyncSender<In
                     // The writer closed; the next one continues the stream.
                     continue;
                 }
+                let before = d.format();
                 d.finish(&mut b);
+                note_format(before, &d, &mut b);
                 let _ = tx.send(IngestMsg::Batch(b));
                 let _ = tx.send(IngestMsg::Status(closed_status(&source)));
                 return;
             }
         })
         .expect("spawn stream thread");
+}
+
+/// Reports the dialect in the batch where the decoder first knows it, as file tails do, so
+/// the status bar names the format of a followed stream too.
+fn note_format(before: Option<Format>, d: &Decoder, b: &mut Batch) {
+    if let (None, Some(f)) = (before, d.format()) {
+        b.formats.push(f);
+    }
 }
 
 /// Reads `input` to its end into batches; false when the receiver is gone.
@@ -111,9 +121,66 @@ fn pump(input: &mut dyn Read, buf: &mut [u8], d: &mut Decoder, tx: &SyncSender<I
             Err(_) => return true,
         };
         let mut b = Batch::default();
+        let before = d.format();
         d.feed(&buf[..n], &mut b);
+        note_format(before, d, &mut b);
         if !b.is_empty() && tx.send(IngestMsg::Batch(b)).is_err() {
             return false;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+
+    /// Follows a pipe (`/dev/fd/N`, read like stdin) carrying `bytes`; returns the formats
+    /// the batches reported and whether the stream said it closed.
+    fn follow_pipe(bytes: &[u8]) -> (Vec<Format>, usize, bool) {
+        let (reader, mut writer) = std::io::pipe().unwrap();
+        let path = PathBuf::from(format!("/dev/fd/{}", reader.as_raw_fd()));
+        assert!(is_stream(&path));
+        let (tx, rx) = std::sync::mpsc::sync_channel(64);
+        spawn(Source::Path(path), 0, None, tx);
+        writer.write_all(bytes).unwrap();
+        drop(writer);
+        let (mut formats, mut events, mut closed) = (Vec::new(), 0, false);
+        while let Ok(msg) = rx.recv_timeout(std::time::Duration::from_secs(20)) {
+            match msg {
+                IngestMsg::Batch(b) => {
+                    formats.extend(b.formats);
+                    events += b.events.len();
+                }
+                IngestMsg::Status(s) if s.ends_with("closed") => {
+                    closed = true;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        drop(reader);
+        (formats, events, closed)
+    }
+
+    #[test]
+    fn a_followed_stream_reports_its_detected_dialect() {
+        let line = br#"{"kind": "scope", "atof_version": "0.1", "uuid": "P", "parent_uuid": null, "timestamp": 0, "name": "run", "scope_category": "start", "attributes": [], "category": "agent", "category_profile": null, "data": null, "metadata": null}"#;
+        let mut input = line.to_vec();
+        input.push(b'\n');
+        let (formats, events, closed) = follow_pipe(&input);
+        assert!(closed, "the stream never said it closed");
+        assert_eq!(formats, vec![Format::Atof]);
+        assert!(events >= 1);
+    }
+
+    #[test]
+    fn a_stream_decided_only_at_its_end_still_reports_the_dialect() {
+        // One record without a final newline: only `finish` sees it.
+        let input = br#"{"kind": "scope", "atof_version": "0.1", "uuid": "P", "parent_uuid": null, "timestamp": 0, "name": "run", "scope_category": "start", "attributes": [], "category": "agent", "category_profile": null, "data": null, "metadata": null}"#;
+        let (formats, _, closed) = follow_pipe(input);
+        assert!(closed);
+        assert_eq!(formats, vec![Format::Atof]);
     }
 }
