@@ -19,7 +19,7 @@ use prost::Message;
 
 const PER_REQUEST: usize = 200;
 const THREADS: u64 = 4;
-const HELP: &str = "scrub one event forward";
+const HELP: &str = "╭ Keys ";
 
 fn env(name: &str, default: u64) -> u64 {
     std::env::var(name)

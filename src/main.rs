@@ -282,7 +282,10 @@ fn explore(args: &ExploreArgs) -> Result<ExitCode> {
         if !trace_tui::runtime::has_terminal() {
             anyhow::bail!("the explorer needs a terminal; try `trace-tui serve`");
         }
-        let (handle, record, _) = serve_cmd::start(listen, args.record.clone(), None)?;
+        let (mut handle, record, _) = serve_cmd::start(listen, args.record.clone(), None)?;
+        // The explorer reads the recording, not the queue: with the queue's receiver gone the
+        // server only records, so a slow screen never turns requests away with 429s.
+        drop(handle.take_lines());
         _server = Some(handle);
         served = ExploreArgs {
             format: Some(Format::Otlp),
