@@ -3,6 +3,8 @@
 //! Builds a synthetic trace through `Trace::apply` (100 runs × 50 turns × 99 calls, start and
 //! end events: 1,000,200 events), then times `Terminal::draw` on a `TestBackend` (render plus
 //! buffer diff) while the cursor moves, for each view at 120x40 and 200x50.
+//! `RENDER_SHAPE=one-run` builds one run of 200 turns × 5,000 calls instead (1,000,200 scopes,
+//! 2,000,402 events): the huge-run shape of issue #12.10.
 
 use std::borrow::Cow;
 use std::time::{Duration, Instant};
@@ -13,9 +15,13 @@ use trace_model::Trace;
 use trace_model::event::{Category, Event, EventKind, Tokens};
 use trace_tui::app::{Action, App, Pane, View, update};
 
-const RUNS: usize = 100;
-const TURNS: usize = 50;
-const CALLS: usize = 99;
+/// (runs, turns per run, calls per turn).
+fn shape() -> (usize, usize, usize) {
+    match std::env::var("RENDER_SHAPE").as_deref() {
+        Ok("one-run") => (1, 200, 5_000),
+        _ => (100, 50, 99),
+    }
+}
 const FRAMES: usize = 600;
 
 fn scope(
@@ -53,10 +59,11 @@ fn scope(
 }
 
 fn build() -> Trace {
+    let (runs, turns, calls) = shape();
     let mut trace = Trace::new();
     trace.add_file("-");
     let mut t = 1_700_000_000_000_000i64;
-    for r in 0..RUNS {
+    for r in 0..runs {
         let run = format!("run{r}");
         let mut start = Event::new(
             EventKind::Start,
@@ -66,7 +73,7 @@ fn build() -> Trace {
         start.ts_us = Some(t);
         start.category = Some(Category::Agent);
         trace.apply(&start);
-        for k in 0..TURNS {
+        for k in 0..turns {
             let turn = format!("{run}.t{k}");
             let t_turn = t;
             let mut ts = Event::new(
@@ -78,7 +85,7 @@ fn build() -> Trace {
             ts.ts_us = Some(t_turn);
             ts.category = Some(Category::Agent);
             trace.apply(&ts);
-            for c in 0..CALLS {
+            for c in 0..calls {
                 let llm = c % 3 == 0;
                 let cat = if llm { Category::Llm } else { Category::Tool };
                 scope(
@@ -123,7 +130,11 @@ fn main() {
     );
     let t = Instant::now();
     let mut app = App::new(trace, Vec::new(), "bench", false);
-    println!("App::new (run rows for {RUNS} runs) {:.2?}", t.elapsed());
+    println!(
+        "App::new (run rows for {} runs, first run selected) {:.2?}",
+        shape().0,
+        t.elapsed()
+    );
     let t = Instant::now();
     update(&mut app, Action::ExpandAll);
     println!(
@@ -148,6 +159,20 @@ fn main() {
         update(&mut app, a);
         println!("{label}: {:.2?}", t.elapsed());
     }
+    // As the explorer runs it: the figures go to a worker thread, the key returns at once.
+    let mut off = App::new(build(), Vec::new(), "bench", false);
+    off.set_offload(true);
+    update(&mut off, Action::Down);
+    let t = Instant::now();
+    update(&mut off, Action::ShowView(View::Tokens));
+    let key = t.elapsed();
+    let job = off.take_job().expect("figures handed out");
+    let t = Instant::now();
+    let done = std::thread::spawn(move || job.run()).join().unwrap();
+    let worker = t.elapsed();
+    update(&mut off, Action::StatsDone(Box::new(done)));
+    println!("tokens view, offloaded: key {key:.2?}, figures on the worker {worker:.2?}");
+    drop(off);
     for (w, h) in [(120u16, 40u16), (200, 50)] {
         for view in [View::Explorer, View::Timeline, View::Tokens] {
             update(&mut app, Action::Resize(w, h));

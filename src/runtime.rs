@@ -54,6 +54,8 @@ pub struct ExplorerInput {
 enum Msg {
     Input(Event),
     Ingest(IngestMsg),
+    /// Figures a worker thread computed.
+    Stats(Box<app::JobDone>),
     Quit,
 }
 
@@ -81,6 +83,8 @@ pub fn run_explorer(input: ExplorerInput) -> Result<()> {
     }
     let mut app = App::new(trace, formats, title, live);
     let (tx, rx) = mpsc::sync_channel::<Msg>(CHANNEL);
+    let jobs = spawn_figures_worker(tx.clone());
+    app.set_offload(jobs.is_some());
     if let Some(updates) = updates {
         let tx = tx.clone();
         thread::Builder::new()
@@ -152,6 +156,7 @@ pub fn run_explorer(input: ExplorerInput) -> Result<()> {
         if app.quit {
             break;
         }
+        start_job(&mut app, jobs.as_ref());
         if let Some(seq) = app.clipboard.take() {
             // OSC 52: the terminal sets its clipboard (also over ssh).
             let mut out = stdout();
@@ -161,6 +166,7 @@ pub fn run_explorer(input: ExplorerInput) -> Result<()> {
         let now = Instant::now();
         if dirty && now >= next_frame {
             app::update(&mut app, Action::Refresh);
+            start_job(&mut app, jobs.as_ref());
             terminal
                 .draw(|f| crate::ui::render(f, &app))
                 .context("cannot draw")?;
@@ -186,6 +192,32 @@ pub fn has_terminal() -> bool {
             .is_ok()
 }
 
+/// The thread that computes the tokens view's heavy figures; its answers come back through
+/// the merged channel like any other message. `None` when no thread could be started (the
+/// app then computes in place).
+fn spawn_figures_worker(tx: SyncSender<Msg>) -> Option<mpsc::Sender<app::Job>> {
+    let (jobs_tx, jobs_rx) = mpsc::channel::<app::Job>();
+    thread::Builder::new()
+        .name("figures".into())
+        .spawn(move || {
+            for job in jobs_rx {
+                if tx.send(Msg::Stats(Box::new(job.run()))).is_err() {
+                    return;
+                }
+            }
+        })
+        .ok()?;
+    Some(jobs_tx)
+}
+
+/// Hands the figures the app asked for to the worker.
+fn start_job(app: &mut App, jobs: Option<&mpsc::Sender<app::Job>>) {
+    if let (Some(job), Some(jobs)) = (app.take_job(), jobs) {
+        // The worker lives as long as the loop; a send cannot fail before it ends.
+        let _ = jobs.send(job);
+    }
+}
+
 /// Applies one message; returns whether the screen may have changed.
 fn handle(app: &mut App, m: Msg) -> bool {
     let action = match m {
@@ -193,6 +225,7 @@ fn handle(app: &mut App, m: Msg) -> bool {
         // The follow thread's idle heartbeat carries nothing: no redraw (no CPU when idle).
         Msg::Ingest(IngestMsg::Batch(b)) if b.is_empty() => None,
         Msg::Ingest(i) => Some(Action::Ingest(i)),
+        Msg::Stats(done) => Some(Action::StatsDone(done)),
         Msg::Input(Event::Key(k)) => keymap::action_for(app, k),
         Msg::Input(Event::Resize(w, h)) => Some(Action::Resize(w, h)),
         Msg::Input(Event::Mouse(me)) => match me.kind {

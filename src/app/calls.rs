@@ -137,8 +137,36 @@ pub struct CallsState {
     pub model_offset: usize,
     pub tool_cursor: usize,
     pub tool_offset: usize,
-    /// (run, trace generation, sort, filter text) the rows were built for.
-    built: Option<(Option<NodeId>, u64, CallSort, String)>,
+    /// What the rows were built for.
+    built: Option<CallsKey>,
+}
+
+impl CallsState {
+    /// The order the rows on screen are in (the chosen one once a worker has sorted them).
+    pub fn shown_sort(&self) -> CallSort {
+        self.built.as_ref().map_or(self.sort, |b| b.2)
+    }
+}
+
+/// (run, trace generation, sort, filter text).
+pub type CallsKey = (Option<NodeId>, u64, CallSort, String);
+
+/// The call rows of a run (`order`), narrowed by `filter` and sorted.
+pub fn call_rows(
+    trace: &Trace,
+    order: &[NodeId],
+    filter: Option<&trace_model::filter::Filter>,
+    sort: CallSort,
+) -> Vec<CallRow> {
+    let mut rows: Vec<CallRow> = order
+        .iter()
+        .copied()
+        .filter(|&i| trace.node(i).is_llm() || trace.node(i).is_tool())
+        .filter(|&i| filter.is_none_or(|f| f.matches_node(trace, i)))
+        .map(|i| CallRow::compute(trace, i))
+        .collect();
+    sort_rows(&mut rows, sort);
+    rows
 }
 
 impl App {
@@ -152,43 +180,48 @@ impl App {
         }
     }
 
-    /// Rebuilds the call rows when the run, the trace, the sort or the filter changed.
-    pub(super) fn rebuild_calls(&mut self) {
-        let filter = self.filter.as_ref().map(ToString::to_string);
-        let key = (
+    /// What the call rows depend on: run, trace generation, sort, filter text.
+    pub(super) fn calls_key(&self) -> CallsKey {
+        (
             self.runs.selected,
             self.trace.generation,
             self.calls.sort,
-            filter.unwrap_or_default(),
-        );
-        if self.calls.built.as_ref() != Some(&key) {
-            // A new sort puts the cursor on the top row; new data keeps it on its call.
-            let resorted = self
-                .calls
-                .built
+            self.filter
                 .as_ref()
-                .is_some_and(|b| b.2 != self.calls.sort);
-            let kept = self
-                .calls
-                .rows
-                .get(self.calls.cursor)
-                .map(|r| r.id)
-                .filter(|_| !resorted);
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+        )
+    }
+
+    /// Whether the rows are out of date.
+    pub(super) fn calls_stale(&self) -> bool {
+        self.calls.built.as_ref() != Some(&self.calls_key())
+    }
+
+    /// Takes freshly built rows: a new sort puts the cursor on the top row, new data keeps it on
+    /// its call.
+    pub(super) fn set_call_rows(&mut self, key: CallsKey, rows: Vec<CallRow>) {
+        let resorted = self.calls.built.as_ref().is_some_and(|b| b.2 != key.2);
+        let kept = self
+            .calls
+            .rows
+            .get(self.calls.cursor)
+            .map(|r| r.id)
+            .filter(|_| !resorted);
+        self.calls.rows = rows;
+        self.calls.cursor = kept
+            .and_then(|k| self.calls.rows.iter().position(|r| r.id == k))
+            .unwrap_or(0);
+        self.calls.built = Some(key);
+    }
+
+    /// Rebuilds the call rows when the run, the trace, the sort or the filter changed (on the
+    /// worker thread when there is one: see `offload`), and keeps the cursors in range.
+    pub(super) fn rebuild_calls(&mut self) {
+        if !self.offload && self.calls_stale() {
             let order = self.run.as_ref().map_or(&[][..], |r| &r.order[..]);
-            let t = &self.trace;
-            let mut rows: Vec<CallRow> = order
-                .iter()
-                .copied()
-                .filter(|&i| t.node(i).is_llm() || t.node(i).is_tool())
-                .filter(|&i| self.filter.as_ref().is_none_or(|f| f.matches_node(t, i)))
-                .map(|i| CallRow::compute(t, i))
-                .collect();
-            sort_rows(&mut rows, self.calls.sort);
-            self.calls.rows = rows;
-            self.calls.cursor = kept
-                .and_then(|k| self.calls.rows.iter().position(|r| r.id == k))
-                .unwrap_or(0);
-            self.calls.built = Some(key);
+            let rows = call_rows(&self.trace, order, self.filter.as_ref(), self.calls.sort);
+            self.set_call_rows(self.calls_key(), rows);
         }
         let clamp = |c: &mut usize, len: usize| *c = (*c).min(len.saturating_sub(1));
         clamp(&mut self.calls.cursor, self.calls.rows.len());

@@ -1,6 +1,8 @@
 //! What arrives from the ingest side: batches applied to the trace, progress, a preview that
 //! the full load later extends, a reset; and dropping what was derived from a replaced trace.
 
+use std::sync::Arc;
+
 use trace_ingest::IngestMsg;
 use trace_model::Trace;
 
@@ -8,10 +10,13 @@ use super::App;
 
 impl App {
     pub(super) fn ingest(&mut self, msg: IngestMsg) {
+        let Some(msg) = self.defer(msg) else { return };
         match msg {
             IngestMsg::Batch(batch) => {
+                // No job holds the trace now (batches wait for it): this never copies.
+                let trace = Arc::make_mut(&mut self.trace);
                 for f in batch.files {
-                    self.trace.add_file(f);
+                    trace.add_file(f);
                 }
                 for f in batch.formats {
                     if !self.formats.contains(&f) {
@@ -19,24 +24,24 @@ impl App {
                     }
                 }
                 for ev in &batch.events {
-                    self.trace.apply(ev);
+                    trace.apply(ev);
                     let key = if ev.kind == trace_model::event::EventKind::Mark {
                         ev.parent.as_deref()
                     } else {
                         Some(&*ev.id)
                     };
-                    if let Some(id) = key.and_then(|k| self.trace.lookup(k)) {
+                    if let Some(id) = key.and_then(|k| trace.lookup(k)) {
                         self.payloads.invalidate(id);
-                        self.dirty_runs.insert(self.trace.root_of(id));
+                        self.dirty_runs.insert(trace.root_of(id));
                     }
                 }
                 for (f, l, m) in batch.skips {
-                    self.trace.skip(f, l, m);
+                    trace.skip(f, l, m);
                 }
                 for (f, l, m) in batch.warnings {
-                    self.trace.warn_at(f, l, m);
+                    trace.warn_at(f, l, m);
                 }
-                self.trace.settle();
+                trace.settle();
                 self.runs_stale = true;
                 if self.now_us.is_some() {
                     self.last_arrival_us = self.now_us;
@@ -47,7 +52,7 @@ impl App {
                 // Only onto an empty screen: a preview never replaces real data.
                 if self.trace.events == 0 {
                     self.forget_view();
-                    self.trace = preview.trace;
+                    self.trace = Arc::new(preview.trace);
                     self.formats = preview.formats;
                     self.previewing = true;
                 }
@@ -60,14 +65,14 @@ impl App {
                 } else {
                     self.forget_view();
                 }
-                self.trace = loaded.trace;
+                self.trace = Arc::new(loaded.trace);
                 self.formats = loaded.formats;
                 self.progress = None;
             }
             IngestMsg::Reset => {
                 // Everything, file names included, will be sent again.
                 self.forget_view();
-                self.trace = Trace::new();
+                self.trace = Arc::new(Trace::new());
             }
             IngestMsg::Status(s) => {
                 // stdin is the only input that ends; a file followed may still grow.
@@ -101,6 +106,7 @@ impl App {
         self.exemplar_cache = None;
         self.stats_generation = None;
         self.stats_run_key = None;
+        self.stats_epoch += 1;
         self.runs_stale = true;
         self.run_stale = true;
     }

@@ -2,38 +2,24 @@
 //! percentiles (`P`), and to calls slower than their group's p95 (`s`/`S`).
 
 use super::App;
-use trace_model::exemplars::{Exemplars, Group, RANKS};
+use trace_model::NodeId;
+use trace_model::exemplars::{Group, GroupKey, RANKS};
 use trace_model::text::{clean, format_duration_us};
-use trace_model::{NodeId, Trace};
-
-/// The group a call is compared within: its model for LLM calls, its name for tools and other
-/// scopes.
-fn group<'a>(trace: &Trace, ex: &'a Exemplars, id: NodeId) -> Option<(String, &'a Group)> {
-    let n = trace.node(id);
-    if n.is_llm() {
-        let model = n
-            .model()
-            .map_or(trace_model::stats::UNKNOWN_MODEL, |m| trace.str(m));
-        return Some((format!("model {model}"), ex.by_model.get(model)?));
-    }
-    let name = trace.str(n.name);
-    if n.is_tool() {
-        return Some((format!("tool {name}"), ex.by_tool.get(name)?));
-    }
-    Some((format!("scope {name}"), ex.by_name.get(name)?))
-}
 
 impl App {
-    /// Exemplars of the whole trace, computed on first use after the trace changed.
-    fn exemplars(&mut self) -> &Exemplars {
+    /// The percentiles of `key`'s group, computed on first use after the trace changed (one
+    /// pass over the nodes, then that group's samples only: milliseconds on a million scopes).
+    fn group_figures(&mut self, key: GroupKey) -> &Group {
+        let generation = self.trace.generation;
         let stale = self
             .exemplar_cache
             .as_ref()
-            .is_none_or(|(g, _)| *g != self.trace.generation);
+            .is_none_or(|(g, k, _)| *g != generation || *k != key);
         if stale {
-            self.exemplar_cache = Some((self.trace.generation, self.trace.exemplars()));
+            let group = self.trace.group_exemplars(key);
+            self.exemplar_cache = Some((generation, key, group));
         }
-        &self.exemplar_cache.as_ref().expect("just filled").1
+        &self.exemplar_cache.as_ref().expect("just filled").2
     }
 
     /// Selects the call at the next percentile (p50 → p95 → p99 → max) of the selected call's
@@ -42,14 +28,9 @@ impl App {
         let Some(sel) = self.tree.selected else {
             return;
         };
-        self.exemplars();
-        let Some((_, ex)) = self.exemplar_cache.as_ref() else {
-            return;
-        };
-        let Some((label, g)) = group(&self.trace, ex, sel) else {
-            self.search.message = Some("no latency figures for this scope's group".to_owned());
-            return;
-        };
+        let key = self.trace.group_key(sel);
+        let label = self.trace.group_label(key);
+        let g = self.group_figures(key).clone();
         if g.latency_us.ranks.is_empty() {
             self.search.message = Some(format!("no finished calls for {}", clean(&label)));
             return;
@@ -71,18 +52,22 @@ impl App {
 
     /// Selects the next (or previous) call in the run that took longer than its group's p95.
     pub(super) fn slow_step(&mut self, forward: bool) {
-        self.exemplars();
-        let Some((_, ex)) = self.exemplar_cache.as_ref() else {
-            return;
-        };
+        // The p95 of every group with a call in this run, in one pass over the trace.
+        let order = self.run.as_ref().map_or(&[][..], |r| &r.order[..]);
+        let keys = order
+            .iter()
+            .filter(|&&i| self.trace.node(i).is_llm() || self.trace.node(i).is_tool())
+            .map(|&i| self.trace.group_key(i))
+            .collect();
+        let p95 = self.trace.p95_latency(&keys);
         let trace = &self.trace;
         let slow = |id: NodeId| {
             let n = trace.node(id);
             if !(n.is_llm() || n.is_tool()) {
                 return false;
             }
-            let p95 = group(trace, ex, id).and_then(|(_, g)| g.latency_us.get("p95"));
-            matches!((n.duration_us(), p95), (Some(d), Some(p)) if d > p.value)
+            let p = p95.get(&trace.group_key(id)).copied().flatten();
+            matches!((n.duration_us(), p), (Some(d), Some(p)) if d > p)
         };
         match self.find_in_run(forward, slow) {
             Some(id) => {

@@ -18,6 +18,7 @@ pub mod keymap;
 pub mod layout;
 mod mouse;
 mod navigate;
+mod offload;
 mod overlays;
 mod refresh;
 mod runs;
@@ -36,6 +37,7 @@ use trace_model::{NodeId, Trace};
 pub use action::Action;
 pub use calls::{CallRow, CallSort};
 pub use detail::{Payload, PayloadCache};
+pub use offload::{Job, JobDone};
 pub use runs::{RunRow, RunSort, StatusFilter};
 pub use stats::{Bar, StatsView};
 pub use update::update;
@@ -165,7 +167,9 @@ pub struct SearchState {
 /// Everything the screen shows.
 #[derive(Debug)]
 pub struct App {
-    pub trace: Trace,
+    /// Shared with a worker thread while it computes figures ([`Job`]); changed only by
+    /// ingest, when no job holds it.
+    pub trace: std::sync::Arc<Trace>,
     pub formats: Vec<Format>,
     pub title: String,
     pub view: View,
@@ -194,7 +198,11 @@ pub struct App {
     /// marked; applied again to every batch while following.
     pub filter: Option<trace_model::filter::Filter>,
     /// Exemplars of the trace as of a generation, computed on demand (they scan every node).
-    exemplar_cache: Option<(u64, trace_model::exemplars::Exemplars)>,
+    exemplar_cache: Option<(
+        u64,
+        trace_model::exemplars::GroupKey,
+        trace_model::exemplars::Group,
+    )>,
     /// Which percentile `P` jumps to next.
     percentile_step: usize,
     /// The run marked with `d`, waiting for a second one to compare with.
@@ -227,13 +235,23 @@ pub struct App {
     stats_generation: Option<u64>,
     /// The (trace generation, run) the run's figures were computed for.
     stats_run_key: Option<(u64, Option<NodeId>)>,
+    /// Bumped when the trace is replaced, so a job computed on the old one is dropped.
+    stats_epoch: u64,
+    /// Heavy figures go to a worker thread (set by the runtime).
+    offload: bool,
+    /// A job waiting for the runtime to take it.
+    job: Option<offload::Job>,
+    /// The trace generation a running job computes for.
+    computing: Option<u64>,
+    /// Ingest messages that arrived while a job held the trace, in order.
+    deferred: Vec<trace_ingest::IngestMsg>,
 }
 
 impl App {
     /// An explorer over `trace`; `live` when more events will arrive.
     pub fn new(trace: Trace, formats: Vec<Format>, title: impl Into<String>, live: bool) -> Self {
         let mut app = Self {
-            trace,
+            trace: std::sync::Arc::new(trace),
             formats,
             title: title.into(),
             view: View::Explorer,
@@ -274,6 +292,11 @@ impl App {
             previewing: false,
             stats_generation: None,
             stats_run_key: None,
+            stats_epoch: 0,
+            offload: false,
+            job: None,
+            computing: None,
+            deferred: Vec::new(),
         };
         app.refresh();
         app

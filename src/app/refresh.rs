@@ -3,13 +3,13 @@
 //! changed.
 
 use super::layout;
-use super::{App, Feed, StatsView, View};
+use super::{App, Feed, View};
 
 impl App {
     /// Brings derived data up to date; cheap when nothing changed.
     pub(super) fn refresh(&mut self) {
         if !self.trace.is_settled() {
-            self.trace.settle();
+            std::sync::Arc::make_mut(&mut self.trace).settle();
         }
         let live_news = self.feed == Feed::Live && !self.dirty_runs.is_empty();
         if self.runs_stale || !self.dirty_runs.is_empty() {
@@ -36,20 +36,10 @@ impl App {
                 self.tree.selected = self.tree.rows.last().map(|r| r.id);
             }
         }
-        if self.view == View::Tokens && self.stats_stale {
-            let order = self.run.as_ref().map_or(&[][..], |r| &r.order[..]);
-            let stats = self.stats.get_or_insert_with(StatsView::default);
-            if self.stats_generation != Some(self.trace.generation) {
-                stats.compute_file(&self.trace);
-                self.stats_generation = Some(self.trace.generation);
-            }
-            // Switching views marks the figures stale; a run's are computed once per trace
-            // generation (a 1M-scope run takes a second to sum).
-            let key = (self.trace.generation, sel);
-            if self.stats_run_key != Some(key) {
-                stats.compute_run(&self.trace, sel, order);
-                self.stats_run_key = Some(key);
-            }
+        if self.view == View::Tokens {
+            // Whole-file figures once per trace generation, a run's once per (generation,
+            // run); on a worker thread when the runtime offers one.
+            self.refresh_stats();
             self.stats_stale = false;
         }
         if self.view == View::Timeline {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use trace_model::query::{LatencyRow, latency_by};
+use trace_model::query::{LatencyRow, latency_top};
 use trace_model::stats::UNKNOWN_MODEL;
 use trace_model::text::clean;
 use trace_model::{NodeId, Trace};
@@ -12,6 +12,9 @@ use trace_model::{NodeId, Trace};
 pub const CUMULATIVE_BUCKETS: usize = 240;
 /// Calls kept in the per-call bar list and the slowest list.
 const TOP_CALLS: usize = 64;
+/// Latency groups kept per table (slowest p95 first); a log with a million distinct tool
+/// names would otherwise make a table no one scrolls and a draw that measures every label.
+pub const TOP_GROUPS: usize = 500;
 
 /// One bar: label, value, and calls behind it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +37,8 @@ pub struct StatsView {
     pub run_span_us: i64,
     pub latency_by_model: Vec<LatencyRow>,
     pub latency_by_tool: Vec<LatencyRow>,
+    /// Groups before the tables were cut to [`TOP_GROUPS`]: (models, tools).
+    pub latency_groups: (usize, usize),
     /// Slowest calls in the file: (label, duration).
     pub slowest: Vec<(String, i64)>,
     /// The run's critical path: (label, self time on the path, share of wall time and of the
@@ -119,14 +124,24 @@ impl StatsView {
             rows
         };
         self.file_by_model = by_model(trace, llm_all());
-        self.latency_by_model = clean_rows(latency_by(trace, llm_all(), |n| {
-            Some(n.model().map_or(UNKNOWN_MODEL, |m| trace.str(m)))
-        }));
-        self.latency_by_tool = clean_rows(latency_by(
+        // Keyed by interned symbol; a model literally named like the unknown label is that group.
+        let (by_model, models) = latency_top(
+            trace,
+            llm_all(),
+            |n| Some(n.model().filter(|&m| trace.str(m) != UNKNOWN_MODEL)),
+            |m| m.map_or(UNKNOWN_MODEL, |m| trace.str(m)),
+            TOP_GROUPS,
+        );
+        let (by_tool, tools) = latency_top(
             trace,
             all().filter(|&i| trace.node(i).is_tool()),
-            |n| Some(trace.str(n.name)),
-        ));
+            |n| Some(n.name),
+            |s| trace.str(s),
+            TOP_GROUPS,
+        );
+        self.latency_groups = (models, tools);
+        self.latency_by_model = clean_rows(by_model);
+        self.latency_by_tool = clean_rows(by_tool);
     }
 
     /// Figures of the selected run (when the run changes).
@@ -175,6 +190,8 @@ impl StatsView {
             self.critical_len_us = cp.length_us;
             let mut steps: Vec<_> = cp.steps.iter().filter(|s| s.self_us > 0).collect();
             steps.sort_by_key(|s| std::cmp::Reverse(s.self_us));
+            // Labels for the steps the pane can show, not for a million-step path.
+            steps.truncate(TOP_CALLS);
             self.critical = steps
                 .iter()
                 .map(|s| {

@@ -11,12 +11,17 @@ pub fn update(app: &mut App, action: Action) {
     // A message answers the last key: the next key (not ingest, ticks or resizes) clears it.
     if !matches!(
         action,
-        Action::Ingest(_) | Action::Refresh | Action::Tick(_) | Action::Resize(..)
+        Action::Ingest(_)
+            | Action::StatsDone(_)
+            | Action::Refresh
+            | Action::Tick(_)
+            | Action::Resize(..)
     ) {
         app.search.message = None;
     }
     match action {
         Action::Quit => app.quit = true,
+        Action::StatsDone(done) => app.stats_done(*done),
         Action::ToggleHelp => app.toggle_mode(Mode::Help),
         Action::ToggleDiagnostics => app.toggle_mode(Mode::Diagnostics),
         Action::DiffRun => app.diff_run(),

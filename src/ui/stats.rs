@@ -19,10 +19,20 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let Some(s) = &app.stats else { return };
     let t = layout::tokens_areas(area);
     calls_table(frame, t.calls, app);
+    let of = |shown: usize, all: usize| {
+        if all > shown {
+            format!("({shown} slowest of {}) ", format_count(all as u64))
+        } else {
+            String::new()
+        }
+    };
     latency(
         frame,
         t.latency_model,
-        " Latency by model · file ",
+        &format!(
+            " Latency by model · file {}",
+            of(s.latency_by_model.len(), s.latency_groups.0)
+        ),
         &s.latency_by_model,
         (app.focus == Pane::LatencyModel).then_some(app.calls.model_cursor),
         app.calls.model_offset,
@@ -30,7 +40,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     latency(
         frame,
         t.latency_tool,
-        " Latency by tool · file ",
+        &format!(
+            " Latency by tool · file {}",
+            of(s.latency_by_tool.len(), s.latency_groups.1)
+        ),
         &s.latency_by_tool,
         (app.focus == Pane::LatencyTool).then_some(app.calls.tool_cursor),
         app.calls.tool_offset,
@@ -72,7 +85,7 @@ fn calls_table(frame: &mut Frame, area: Rect, app: &App) {
     let title = format!(
         " Calls · run · {} · sort {} (o) · Enter: explorer ",
         rows.len(),
-        app.calls.sort.label()
+        app.calls.shown_sort().label()
     );
     frame.render_widget(pane(title, focused), area);
     let body = layout::inner(area);
@@ -102,7 +115,7 @@ fn calls_table(frame: &mut Frame, area: Rect, app: &App) {
         .min(model_need);
     let name_w = rest.saturating_sub(model_w);
     let mark = |c: CallSort, h: &str| {
-        if app.calls.sort == c {
+        if app.calls.shown_sort() == c {
             format!("{h}▼")
         } else {
             h.to_owned()

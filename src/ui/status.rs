@@ -65,6 +65,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             Span::styled("0 skipped", BAR)
         });
     }
+    if let Some(what) = app.computing() {
+        left.push(sep.clone());
+        left.push(Span::styled(what, BAR.fg(Color::LightCyan)));
+    }
     if let Some((done, total)) = app.progress {
         left.push(sep.clone());
         left.push(Span::styled(

@@ -173,28 +173,70 @@ pub fn latency_by<'t>(
     nodes: impl IntoIterator<Item = NodeId>,
     key: impl Fn(Node<'t>) -> Option<&'t str>,
 ) -> Vec<LatencyRow> {
-    let mut groups: FxHashMap<&str, Vec<i64>> = FxHashMap::default();
+    latency_top(trace, nodes, key, |k| k, usize::MAX).0
+}
+
+/// [`latency_by`] cut to the `limit` slowest groups, with the number of groups before the cut.
+/// Groups by any cheap key (an interned symbol), labelled by `label`; one flat sort of
+/// `(group, duration)` pairs, so a million one-call groups cost no more than a million calls of
+/// one group; only the rows kept get their label copied.
+pub fn latency_top<'t, K: Copy + Eq + std::hash::Hash>(
+    trace: &'t Trace,
+    nodes: impl IntoIterator<Item = NodeId>,
+    key: impl Fn(Node<'t>) -> Option<K>,
+    label: impl Fn(K) -> &'t str,
+    limit: usize,
+) -> (Vec<LatencyRow>, usize) {
+    let mut index: FxHashMap<K, u32> = FxHashMap::default();
+    let mut labels: Vec<&str> = Vec::new();
+    let mut samples: Vec<(u32, i64)> = Vec::new();
     for id in nodes {
         let n = trace.node(id);
         if let (Some(k), Some(d)) = (key(n), n.duration_us()) {
-            groups.entry(k).or_default().push(d);
+            let g = *index.entry(k).or_insert_with(|| {
+                labels.push(label(k));
+                u32::try_from(labels.len() - 1).unwrap_or(u32::MAX)
+            });
+            samples.push((g, d));
         }
     }
-    let mut rows: Vec<LatencyRow> = groups
+    samples.sort_unstable();
+    // (group, calls, p50, p95, max)
+    let mut rows: Vec<(u32, u64, i64, i64, i64)> = Vec::with_capacity(labels.len());
+    for run in samples.chunk_by(|a, b| a.0 == b.0) {
+        let durs: Vec<i64> = run.iter().map(|s| s.1).collect();
+        rows.push((
+            run[0].0,
+            durs.len() as u64,
+            percentile(&durs, 50).unwrap_or(0),
+            percentile(&durs, 95).unwrap_or(0),
+            durs.last().copied().unwrap_or(0),
+        ));
+    }
+    let total = rows.len();
+    let order = |a: &(u32, u64, i64, i64, i64), b: &(u32, u64, i64, i64, i64)| {
+        b.3.cmp(&a.3)
+            .then_with(|| labels[a.0 as usize].cmp(labels[b.0 as usize]))
+    };
+    if limit < rows.len() {
+        if limit == 0 {
+            return (Vec::new(), total);
+        }
+        rows.select_nth_unstable_by(limit - 1, order);
+        rows.truncate(limit);
+    }
+    rows.sort_unstable_by(order);
+    let rows = rows
         .into_iter()
-        .map(|(label, mut v)| {
-            v.sort_unstable();
-            LatencyRow {
-                label: label.to_owned(),
-                calls: v.len() as u64,
-                p50_us: percentile(&v, 50).unwrap_or(0),
-                p95_us: percentile(&v, 95).unwrap_or(0),
-                max_us: v.last().copied().unwrap_or(0),
-            }
+        .map(|(g, calls, p50_us, p95_us, max_us)| LatencyRow {
+            label: labels[g as usize].to_owned(),
+            calls,
+            p50_us,
+            p95_us,
+            max_us,
         })
         .collect();
-    rows.sort_by(|a, b| b.p95_us.cmp(&a.p95_us).then_with(|| a.label.cmp(&b.label)));
-    rows
+    (rows, total)
 }
 
 #[cfg(test)]
@@ -242,5 +284,45 @@ mod tests {
         assert_eq!(tl.cursor_at_time(15), 1);
         assert_eq!(percentile(&[1, 2, 3, 4], 50), Some(2));
         assert_eq!(percentile(&[1, 2, 3, 4], 95), Some(4));
+    }
+
+    #[test]
+    fn latency_top_keeps_the_slowest_groups_and_counts_all() {
+        let mut t = Trace::new();
+        t.add_file("-");
+        // Groups by the first letter of the id: a (2 calls: 10, 30), b (1: 50), c (3: 5, 6, 7).
+        for (id, d) in [
+            ("a1", 10),
+            ("a2", 30),
+            ("b1", 50),
+            ("c1", 5),
+            ("c2", 6),
+            ("c3", 7),
+        ] {
+            t.apply(&ev(EventKind::Start, id, None, 0));
+            t.apply(&ev(EventKind::End, id, None, d));
+        }
+        t.settle();
+        let key = |n: Node<'_>| t.str(n.name).get(..1);
+        let all = latency_by(&t, t.node_ids(), key);
+        let labels: Vec<(&str, u64, i64, i64, i64)> = all
+            .iter()
+            .map(|r| (&*r.label, r.calls, r.p50_us, r.p95_us, r.max_us))
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                ("b", 1, 50, 50, 50),
+                ("a", 2, 10, 30, 30),
+                ("c", 3, 6, 7, 7)
+            ]
+        );
+        let (top, total) = latency_top(&t, t.node_ids(), key, |k| k, 2);
+        assert_eq!(total, 3);
+        assert_eq!(top, all[..2]);
+        assert_eq!(
+            latency_top(&t, t.node_ids(), key, |k| k, 0),
+            (Vec::new(), 3)
+        );
     }
 }
