@@ -314,6 +314,14 @@ fn fields(app: &App, id: NodeId, out: &mut Vec<Line<'static>>) {
                 None => "unknown: no price for this model (never counted as 0)".to_owned(),
             };
             out.push(kv("cost", cost, Style::new()));
+            if let Some(r) = t.reported_cost_nusd(id) {
+                let usd = crate::ui::stats::format_usd(r as f64 / 1e9, false);
+                out.push(kv(
+                    "reported",
+                    format!("{usd} (the producer's own figure)"),
+                    Style::new(),
+                ));
+            }
         }
     }
     // Subtree figure and where it came from (the counting rule is in ARCHITECTURE.md).

@@ -82,8 +82,15 @@ fn count(v: Option<u64>) -> String {
 fn calls_table(frame: &mut Frame, area: Rect, app: &App) {
     let focused = app.focus == Pane::Calls;
     let rows = &app.calls.rows;
+    // The producer's own figure for the run, beside ours (never instead of it).
+    let reported = app
+        .stats
+        .as_ref()
+        .and_then(|s| s.run_cost.reported_usd())
+        .map(|r| format!(" · reported {}", format_usd(r, false)))
+        .unwrap_or_default();
     let title = format!(
-        " Calls · run · {} · sort {} (o) · Enter: explorer ",
+        " Calls · run · {}{reported} · sort {} (o) · Enter: explorer ",
         rows.len(),
         app.calls.shown_sort().label()
     );

@@ -34,6 +34,7 @@ struct Rec {
     model_is_fallback: bool,
     tool_call_id: Option<Span>,
     tokens: Option<Tokens>,
+    reported_cost_nusd: Option<u64>,
     /// The failure text, and whether it is an incomplete ending rather than an error.
     failure: Option<(Span, bool)>,
     duration_us: Option<i64>,
@@ -78,6 +79,7 @@ impl Parsed {
             model_is_fallback: ev.model_is_fallback,
             tool_call_id: ev.tool_call_id.as_deref().map(|t| self.keep(t)),
             tokens: ev.tokens,
+            reported_cost_nusd: ev.reported_cost_nusd,
             failure: match &ev.failure {
                 Failure::None => None,
                 Failure::Error(t) => Some((self.keep(t), false)),
@@ -108,6 +110,7 @@ impl Parsed {
             ev.model_is_fallback = r.model_is_fallback;
             ev.tool_call_id = r.tool_call_id.as_ref().map(|t| Borrowed(self.get(t)));
             ev.tokens = r.tokens;
+            ev.reported_cost_nusd = r.reported_cost_nusd;
             ev.failure = r.failure.as_ref().map_or(Failure::None, |(f, incomplete)| {
                 let t = Borrowed(self.get(f));
                 if *incomplete {

@@ -227,6 +227,9 @@ impl Trace {
                 }
                 self.set_src(id, true, ev.src);
                 repeats_call = ev.tokens.is_some_and(|t| self.repeats_a_call(id, ev, &t));
+                if let Some(c) = ev.reported_cost_nusd.filter(|_| !repeats_call) {
+                    self.reported_cost.insert(id, c);
+                }
                 if let Some(t) = ev.tokens.filter(|_| !repeats_call) {
                     let packed = self.pack_tokens(&t);
                     let slot = self.cold(id).tokens;

@@ -223,6 +223,8 @@ pub struct Event<'a> {
     pub model_is_fallback: bool,
     pub tool_call_id: Option<Cow<'a, str>>,
     pub tokens: Option<Tokens>,
+    /// The producer's own cost of this call in nano-dollars, when it reported one.
+    pub reported_cost_nusd: Option<u64>,
     pub failure: Failure<'a>,
     /// On an end event: how long the scope ran, used only when its start was never seen.
     pub duration_us: Option<i64>,
@@ -249,6 +251,7 @@ impl<'a> Event<'a> {
             model_is_fallback: false,
             tool_call_id: None,
             tokens: None,
+            reported_cost_nusd: None,
             failure: Failure::None,
             duration_us: None,
             container: false,
@@ -275,6 +278,7 @@ impl Event<'_> {
             model_is_fallback: self.model_is_fallback,
             tool_call_id: self.tool_call_id.map(own),
             tokens: self.tokens,
+            reported_cost_nusd: self.reported_cost_nusd,
             failure: match self.failure {
                 Failure::None => Failure::None,
                 Failure::Error(t) => Failure::Error(own(t)),

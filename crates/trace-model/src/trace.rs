@@ -43,6 +43,8 @@ pub struct Trace {
     pub(crate) tool_ids: String,
     /// Greentic step indices of nodes whose source is an element of a document.
     pub(crate) items: FxHashMap<(NodeId, bool), u32>,
+    /// The producer's own cost of a call, nano-dollars (sparse: few producers report one).
+    pub(crate) reported_cost: FxHashMap<NodeId, u64>,
     pub(crate) roots: Vec<NodeId>,
     pub(crate) loose_marks: Vec<NodeId>,
     pub(crate) files: Vec<String>,
@@ -151,6 +153,13 @@ impl Trace {
             None => p.unpack(),
             Some(i) => self.wide_tokens[i],
         })
+    }
+
+    /// The cost the producer itself reported for this call (Relay `usage.cost`, harn
+    /// `cost_usd`, ATIF `metrics.cost_usd`), nano-dollars; shown as `reported` beside the
+    /// cost trace-tui computes.
+    pub fn reported_cost_nusd(&self, id: NodeId) -> Option<u64> {
+        self.reported_cost.get(&id).copied()
     }
 
     /// The node's own error text.

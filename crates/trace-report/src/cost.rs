@@ -41,6 +41,9 @@ pub struct CostSum {
     pub unpriced: u64,
     /// Some priced call lacked the rate of one of its buckets.
     pub partial_rates: bool,
+    /// What the producer itself reported for these calls (nano-dollars), and for how many.
+    pub reported_nusd: u64,
+    pub reported: u64,
 }
 
 impl CostSum {
@@ -56,7 +59,22 @@ impl CostSum {
         }
     }
 
+    /// Counts a call's producer-reported cost.
+    pub fn add_reported(&mut self, nusd: Option<u64>) {
+        if let Some(n) = nusd {
+            self.reported_nusd = self.reported_nusd.saturating_add(n);
+            self.reported += 1;
+        }
+    }
+
+    /// The producer's own figure in dollars, `None` when no call reported one.
+    pub fn reported_usd(&self) -> Option<f64> {
+        (self.reported > 0).then(|| self.reported_nusd as f64 / 1e9)
+    }
+
     pub fn add_sum(&mut self, o: &CostSum) {
+        self.reported_nusd = self.reported_nusd.saturating_add(o.reported_nusd);
+        self.reported += o.reported;
         self.usd += o.usd;
         self.priced += o.priced;
         self.unpriced += o.unpriced;
@@ -131,7 +149,9 @@ pub fn run_cost(trace: &Trace, root: NodeId) -> (CostSum, Vec<(Sym, CostSum)>) {
         }
         let had_usage = trace.tokens(id).is_some_and(|t| !t.is_empty());
         let c = call_cost(trace, id);
+        let reported = trace.reported_cost_nusd(id);
         total.add(c.as_ref(), had_usage);
+        total.add_reported(reported);
         if let Some(sym) = n.model() {
             let i = by_model
                 .iter()
@@ -141,6 +161,7 @@ pub fn run_cost(trace: &Trace, root: NodeId) -> (CostSum, Vec<(Sym, CostSum)>) {
                     by_model.len() - 1
                 });
             by_model[i].1.add(c.as_ref(), had_usage);
+            by_model[i].1.add_reported(reported);
         }
     }
     (total, by_model)

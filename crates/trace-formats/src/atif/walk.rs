@@ -206,6 +206,11 @@ impl<'o, 'f> Walker<'o, 'f> {
             e.category = Some(Category::Llm);
             e.model = model.map(|m| Cow::Owned(m.to_owned()));
             e.tokens = step.get("metrics").and_then(|m| tokens(m, self.relay));
+            // The RFC's `metrics.cost_usd`, the producer's actual cost (TOKENS.md §1.4).
+            e.reported_cost_nusd = step
+                .get("metrics")
+                .and_then(|m| m.get("cost_usd"))
+                .and_then(crate::usage::reported_cost);
             e.failure = llm_failure(step);
             self.emit(e, c.item);
         }

@@ -141,6 +141,9 @@ impl Reader for AtofReader {
                     ev.tokens = annotated_usage
                         .and_then(|(u, sem)| u.tokens(sem))
                         .or_else(|| data_tokens(data, meta));
+                    // Relay's `usage.cost` (TOKENS.md §1.3): shown as `reported` beside ours.
+                    ev.reported_cost_nusd =
+                        annotated_usage.and_then(|(u, _)| u.reported_cost_nusd());
                 }
                 ev.failure = failure(line.status.as_ref(), line.error.as_ref(), data, meta, kind);
                 if kind == EventKind::End {

@@ -305,6 +305,8 @@ impl HarnReader {
                     let sem = as_str(info.get("provider"))
                         .map_or(Semantics::Auto, Semantics::of_provider);
                     e.tokens = tokens_from_usage_as(info, sem);
+                    e.reported_cost_nusd =
+                        info.get("cost_usd").and_then(super::usage::reported_cost);
                     e.duration_us = response_us;
                     out(e);
                 }

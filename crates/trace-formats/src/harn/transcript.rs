@@ -190,6 +190,11 @@ impl HarnReader {
         e.category = Some(Category::Llm);
         e.model = model.map(Cow::Owned);
         e.tokens = tokens(r);
+        // harn's `cost_usd` leaves out cache prices and is 0.0 for an unknown model
+        // (TOKENS.md §1.3): shown as `reported`, never as ours.
+        e.reported_cost_nusd = r
+            .get("cost_usd")
+            .and_then(super::super::usage::reported_cost);
         e.duration_us = response_us;
         e.src = src;
         out(e);

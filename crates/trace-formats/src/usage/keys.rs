@@ -72,6 +72,9 @@ pub(crate) const DETAIL_FIELDS: &[&str] = &[
 /// Values that are a count or a list of per-TTL writes: Relay's `cache_write_tokens`
 /// (`[{count, duration}]`) and Bedrock's `cacheDetails` (`[{ttl, inputTokens}]`).
 pub(crate) const LISTS: &[&str] = &["cache_write_tokens", "cacheDetails"];
+/// The producer's own cost in dollars: Relay's `cost: {total, currency, …}` (TOKENS.md §1.3),
+/// harn's `cost_usd` (0.0 means unknown there), ATIF's `metrics.cost_usd`.
+pub(crate) const COST: &[&str] = &["cost", "cost_usd"];
 /// Keys of a per-TTL write entry: counts, then durations.
 pub(crate) const ENTRY_FIELDS: &[&str] = &["count", "inputTokens", "duration", "ttl"];
 
@@ -85,7 +88,8 @@ pub(crate) const AT_EXTRA: usize = AT_REASONING + REASONING.len();
 pub(crate) const N_COUNTS: usize = AT_EXTRA + EXTRA.len();
 pub(crate) const AT_DETAILS: usize = N_COUNTS;
 pub(crate) const AT_LISTS: usize = AT_DETAILS + DETAILS.len();
-pub(crate) const N_USAGE_FIELDS: usize = AT_LISTS + LISTS.len();
+pub(crate) const AT_COST: usize = AT_LISTS + LISTS.len();
+pub(crate) const N_USAGE_FIELDS: usize = AT_COST + COST.len();
 pub(crate) const USAGE_FIELDS: [&str; N_USAGE_FIELDS] = concat(&[
     INPUT,
     OUTPUT,
@@ -96,6 +100,7 @@ pub(crate) const USAGE_FIELDS: [&str; N_USAGE_FIELDS] = concat(&[
     EXTRA,
     DETAILS,
     LISTS,
+    COST,
 ]);
 const _: () = assert!(N_USAGE_FIELDS <= 64);
 

@@ -13,8 +13,8 @@ mod keys;
 mod norm;
 
 pub(crate) use norm::{
-    AT_DETAILS, AT_LISTS, DETAIL_FIELDS, ENTRY_FIELDS, Raw, USAGE_FIELDS, Writes, concat, finish,
-    ttl_seconds,
+    AT_COST, AT_DETAILS, AT_LISTS, DETAIL_FIELDS, ENTRY_FIELDS, Raw, USAGE_FIELDS, Writes, concat,
+    finish, nano_usd, ttl_seconds,
 };
 pub use norm::{Semantics, Usage};
 
@@ -64,11 +64,32 @@ pub(crate) fn raw_of(obj: &serde_json::Map<String, Value>) -> Raw {
                 }
                 out
             });
-        } else {
+        } else if i < AT_COST {
             r.lists[i - AT_LISTS] = writes_of(v);
+        } else {
+            r.costs[i - AT_COST] = reported_cost(v);
         }
     }
     r
+}
+
+/// A producer's cost: a dollar figure, or an object with a `total` in USD (Relay's `cost`;
+/// another currency is not a dollar figure). Nano-dollars.
+pub fn reported_cost(v: &Value) -> Option<u64> {
+    match v {
+        Value::Number(n) => nano_usd(n.as_f64()?),
+        Value::Object(o) => {
+            // Only a currency named, and not USD, disqualifies the figure.
+            let usd = o
+                .get("currency")
+                .and_then(Value::as_str)
+                .is_none_or(|c| c.eq_ignore_ascii_case("usd"));
+            usd.then(|| o.get("total").and_then(Value::as_f64))
+                .flatten()
+                .and_then(nano_usd)
+        }
+        _ => None,
+    }
 }
 
 /// A count, or a list of `{count|inputTokens, duration|ttl}` write entries.

@@ -132,6 +132,8 @@ pub(crate) struct Raw {
     pub(crate) counts: [Option<u64>; N_COUNTS],
     pub(crate) details: [Option<Details>; DETAILS.len()],
     pub(crate) lists: [Writes; LISTS.len()],
+    /// The producer's own cost under each `COST` key, nano-dollars.
+    pub(crate) costs: [Option<u64>; COST.len()],
     /// Bit i: key `USAGE_FIELDS[i]` appeared, whatever its value.
     pub(crate) seen: u64,
 }
@@ -142,6 +144,7 @@ impl Default for Raw {
             counts: [None; N_COUNTS],
             details: [None; DETAILS.len()],
             lists: [Writes::default(); LISTS.len()],
+            costs: [None; COST.len()],
             seen: 0,
         }
     }
@@ -156,6 +159,8 @@ pub struct Usage {
     /// Which exclusive spellings appeared: bit 0 Anthropic, 1 Bedrock, 2 Responses
     /// details, 3 OpenAI details object, 4 output from `candidatesTokenCount` or absent.
     marks: u8,
+    /// The producer's own cost in nano-dollars, when it reported one (not zero).
+    cost: Option<u64>,
 }
 
 const U_BASE: usize = 0;
@@ -271,11 +276,23 @@ impl Raw {
             v,
             input_key: input.map_or(u8::MAX, |x| x.0 as u8),
             marks,
+            cost: self.costs[0].or(self.costs[1]),
         }
     }
 }
 
+/// Dollars to nano-dollars: a finite, positive figure (a producer's 0.0 means it had no price:
+/// harn's `calculate_cost_for_provider`, TOKENS.md §1.3), else unknown.
+pub(crate) fn nano_usd(usd: f64) -> Option<u64> {
+    (usd.is_finite() && usd > 0.0 && usd < 1e9).then(|| (usd * 1e9).round() as u64)
+}
+
 impl Usage {
+    /// The cost the producer reported with this usage, nano-dollars.
+    pub fn reported_cost_nusd(&self) -> Option<u64> {
+        self.cost
+    }
+
     /// `Some(self)` when the object reported any figure (independent of the semantics).
     pub(crate) fn nonempty(self) -> Option<Self> {
         self.tokens(Semantics::Auto).map(|_| self)

@@ -312,3 +312,46 @@ fn probe_matches_value_on_every_new_spelling() {
         assert!(usage(&format!(r#"{{"{key}": [1, {{"count": 2}}]}}"#)).is_ok());
     }
 }
+
+#[test]
+fn reported_cost_reads_alike_on_both_paths() {
+    // (usage text, nano-dollars): Relay's cost object, harn's and ATIF's dollar figure; a
+    // zero, another currency, a string or a negative figure is no reported cost.
+    let cases: &[(&str, Option<u64>)] = &[
+        (
+            r#"{"prompt_tokens": 10, "cost": {"total": 0.001995, "currency": "USD", "source": "provider_reported"}}"#,
+            Some(1_995_000),
+        ),
+        (
+            r#"{"prompt_tokens": 10, "cost": {"currency": "usd", "total": 2}}"#,
+            Some(2_000_000_000),
+        ),
+        (
+            r#"{"input_tokens": 40, "cost_usd": 0.00186}"#,
+            Some(1_860_000),
+        ),
+        (r#"{"input_tokens": 40, "cost_usd": 0.0}"#, None),
+        (
+            r#"{"input_tokens": 40, "cost": {"total": 1.5, "currency": "EUR"}}"#,
+            None,
+        ),
+        (
+            r#"{"input_tokens": 40, "cost": {"total": 1.5, "currency": 7}}"#,
+            Some(1_500_000_000),
+        ),
+        (r#"{"input_tokens": 40, "cost": "0.5"}"#, None),
+        (r#"{"input_tokens": 40, "cost": -1}"#, None),
+        (
+            r#"{"input_tokens": 40, "cost": null, "cost_usd": 0.25}"#,
+            Some(250_000_000),
+        ),
+        (
+            r#"{"input_tokens": 40, "cost": 0.1, "cost": 0.2}"#,
+            Some(200_000_000),
+        ),
+    ];
+    for (text, want) in cases {
+        let got = same::<UsageProbe, _>(text, usage_of, |p| p.0).unwrap();
+        assert_eq!(got.and_then(|u| u.reported_cost_nusd()), *want, "{text}");
+    }
+}
