@@ -81,8 +81,18 @@ fn export_writes_a_run_as_markdown_or_json() {
         md.contains("> **error:** HTTP 503 from search backend"),
         "{md}"
     );
-    // The records behind the calls: the question asked and the answer given.
-    assert!(md.contains("What changed in the Q3 pricing"), "{md}");
+    // The words as prose (the question asked, the answer given), the records folded below.
+    assert!(
+        md.contains(
+            "**question:**\n\n> What changed in the Q3 pricing of the top three vector databases?\n"
+        ),
+        "{md}"
+    );
+    assert!(
+        md.contains("**answer:**\n\n> Only Pinecone's pricing could be confirmed.\n"),
+        "{md}"
+    );
+    assert!(md.contains("<details><summary>records</summary>"), "{md}");
     assert!(md.contains("gpt-4.1 · 1.500s · tokens in 812"), "{md}");
     let out = bin()
         .args(["export", &format!("{ATOF}#2"), "--json"])

@@ -36,12 +36,13 @@ fn shot(name: &str, actions: Vec<Action>) {
 
 #[test]
 fn screenshots_are_current() {
-    // The failed-run story: `e` from the runs lands on the first error of the input...
-    shot("explorer", vec![Action::NextError]);
-    // ...the timeline opens at the failing event, with the scopes open at that instant...
+    // The failed-run story: `e` from the runs opens the first failed run's timeline at the
+    // failing event, with the scopes open at that instant...
+    shot("timeline", vec![Action::NextError]);
+    // ...the explorer shows the same error in its tree and detail...
     shot(
-        "timeline",
-        vec![Action::NextError, Action::ShowView(View::Timeline)],
+        "explorer",
+        vec![Action::NextError, Action::ShowView(View::Explorer)],
     );
     // ...and the run's calls in the tokens view, sorted by latency (research-agent: parallel
     // searches, a failure, two models — the richest run of the sample).

@@ -162,7 +162,9 @@ pub fn call_rows(
         .iter()
         .copied()
         .filter(|&i| trace.node(i).is_llm() || trace.node(i).is_tool())
-        .filter(|&i| filter.is_none_or(|f| f.matches_node(trace, i)))
+        .filter(|&i| {
+            filter.is_none_or(|f| f.matches_node_with(trace, i, &super::search::DiskRecords))
+        })
         .map(|i| CallRow::compute(trace, i))
         .collect();
     sort_rows(&mut rows, sort);

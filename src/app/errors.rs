@@ -1,6 +1,6 @@
 //! The failed-run story: `e`/`E` step through the errors of the whole input (every run shown,
-//! in the runs pane's order, then pre-order inside a run), opening the run and the path; the
-//! timeline lands on the failing event; the stack of scopes open at the scrubber.
+//! in the runs pane's order, then pre-order inside a run), opening the run and the path (from
+//! the runs list, in the timeline view); the timeline lands on the failing event; the stack of scopes open at the scrubber.
 
 use trace_model::NodeId;
 use trace_model::query::Phase;
@@ -65,11 +65,18 @@ impl App {
             .unwrap_or_default();
         let name = clean(self.trace.str(self.trace.node(id).name)).into_owned();
         self.search.message = Some(format!("✗ {}/{n} {name}: {what}", idx + 1));
-        if self.focus == Pane::Runs && self.view == View::Explorer {
-            self.focus = Pane::Tree;
-        }
+        // From the runs list (where the explorer starts) `e` is the whole story in one key:
+        // the failed run's timeline, scrubbed to the failing event. From a tree it stays in
+        // the view the user is in and opens the path.
+        let from_runs = self.focus == Pane::Runs;
         self.pause();
         self.select_run(self.trace.root_of(id));
+        if from_runs && self.view != View::Timeline {
+            self.show_view(View::Timeline);
+        }
+        if from_runs || self.focus == Pane::Runs {
+            self.focus = Pane::Tree;
+        }
         self.reveal(id);
         self.scrub_target = Some(id);
     }

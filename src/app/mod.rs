@@ -22,7 +22,7 @@ mod offload;
 mod overlays;
 mod refresh;
 mod runs;
-mod search;
+pub mod search;
 mod stats;
 mod tree;
 mod update;
@@ -127,6 +127,10 @@ pub struct RunsState {
     pub offset: usize,
     pub sort: RunSort,
     pub filter: StatusFilter,
+    /// For a filter with `text~` terms (records read from disk): whether each run matched,
+    /// and the filter text that was for; runs that receive events are asked again.
+    pub(crate) text_memo: FxHashMap<NodeId, bool>,
+    pub(crate) text_memo_for: String,
 }
 
 /// Derived data for the selected run, rebuilt when the run changes or receives events.
@@ -222,6 +226,9 @@ pub struct App {
     pub open_stack: Vec<(NodeId, u16, i64)>,
     /// The tokens view's interactive tables.
     pub calls: calls::CallsState,
+    /// Nodes of the selected run whose records contain each `text~` needle of the filter
+    /// (read from disk in `refresh`, so drawing never reads a file).
+    pub text_hits: search::TextHits,
     /// An OSC 52 sequence for the runtime to write (`y` copies the shown record).
     pub clipboard: Option<String>,
     dirty_runs: FxHashSet<NodeId>,
@@ -283,6 +290,7 @@ impl App {
             scrub_target: None,
             open_stack: Vec::new(),
             calls: calls::CallsState::default(),
+            text_hits: search::TextHits::default(),
             clipboard: None,
             dirty_runs: FxHashSet::default(),
             runs_stale: true,

@@ -29,6 +29,11 @@ impl App {
         } else {
             self.scrub_target = None;
         }
+        if let (Some(f), Some(rc)) = (self.filter.as_ref(), self.run.as_ref()) {
+            if f.reads_records() {
+                self.text_hits.update(&self.trace, rc.root, &rc.order, f);
+            }
+        }
         if self.tree_is_stale() {
             self.rebuild_tree_rows();
             if live_news && !self.held {

@@ -163,11 +163,32 @@ impl App {
         }
         let filter = self.runs.filter;
         let expr = self.filter.as_ref();
+        // `text~` reads records from disk: once per run and filter, again for runs with news.
+        let reads = expr.filter(|f| f.reads_records());
+        if let Some(f) = reads {
+            let key = f.to_string();
+            if self.runs.text_memo_for != key {
+                self.runs.text_memo.clear();
+                self.runs.text_memo_for = key;
+            }
+            let memo = &mut self.runs.text_memo;
+            memo.retain(|id, _| !self.dirty_runs.contains(id));
+            for &id in &ids {
+                memo.entry(id).or_insert_with(|| {
+                    f.matches_run_with(&self.trace, id, &super::search::DiskRecords)
+                });
+            }
+        }
+        let memo = &self.runs.text_memo;
         let mut rows: Vec<&RunRow> = ids
             .iter()
             .filter_map(|id| self.runs.cache.get(id))
             .filter(|r| filter.keeps(r.status))
-            .filter(|r| expr.is_none_or(|f| f.matches_run(&self.trace, r.id)))
+            .filter(|r| match (expr, reads) {
+                (_, Some(_)) => memo.get(&r.id).copied().unwrap_or(false),
+                (Some(f), None) => f.matches_run(&self.trace, r.id),
+                (None, None) => true,
+            })
             .collect();
         match self.runs.sort {
             RunSort::Start => rows.sort_by_key(|r| (r.start_us.is_none(), r.start_us, r.seq)),

@@ -101,7 +101,7 @@ pub(super) fn row_line(app: &App, row: TreeRow, width: usize, show_model: bool) 
     };
     // An active filter expression marks the scopes it matches and dims the rest.
     if let Some(f) = &app.filter {
-        name_style = if f.matches_node(&app.trace, row.id) {
+        name_style = if f.matches_node_with(&app.trace, row.id, &app.text_hits) {
             name_style.add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
         } else {
             name_style.add_modifier(Modifier::DIM)

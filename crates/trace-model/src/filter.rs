@@ -13,6 +13,11 @@
 //! | `status:ok\|error\|incomplete\|open`, bare `error` | its own state (see below) |
 //! | `dur>2s` (`>`, `>=`, `<`, `<=`, `=`; `µs`/`us`, `ms`, `s`, `m`, `h`) | it is a scope whose wall time is known and compares |
 //! | `tokens>10k`, `in>…`, `out>…` (`k`, `M` suffixes) | its own reported total/input/output tokens compare |
+//! | `text~S` (`payload~S`) | its start or end record, as written in the file, contains `S`, ignoring case |
+//!
+//! `text~` is the one term the model cannot decide alone: the records stay on disk, so the
+//! caller passes a [`RecordText`] that reads them (`matches_node_with`, `matches_run_with`);
+//! without one (`matches_node`, `matches_run`) a `text~` term matches nothing.
 //!
 //! Patterns `P` match the WHOLE value, ignoring ASCII case, with `*` standing for any run of
 //! characters: `model:gpt-4.1` is exactly gpt-4.1 (not gpt-4.1-mini), `model:gpt-4.1*` is both.
@@ -60,6 +65,23 @@ pub enum Pred {
     Status(StatusWord),
     Duration(Cmp, i64),
     Tokens(TokenField, Cmp, u64),
+    /// Case-insensitive substring of the node's records; holds the lowercased needle.
+    Text(String),
+}
+
+/// Reads whether a node's records contain a lowercased needle (the records live in the
+/// files, which the model does not read).
+pub trait RecordText {
+    fn contains(&self, trace: &Trace, id: NodeId, needle: &str) -> bool;
+}
+
+/// No records to read: `text~` matches nothing.
+pub struct NoRecords;
+
+impl RecordText for NoRecords {
+    fn contains(&self, _: &Trace, _: NodeId, _: &str) -> bool {
+        false
+    }
 }
 
 /// The values of `status:`.
@@ -173,7 +195,13 @@ impl Pred {
     }
 
     /// `run` is the run's figures when `n` is the root of the run being matched.
-    fn test(&self, trace: &Trace, id: NodeId, run: Option<&RunStats>) -> bool {
+    fn test(
+        &self,
+        trace: &Trace,
+        id: NodeId,
+        run: Option<&RunStats>,
+        records: &dyn RecordText,
+    ) -> bool {
         let n = trace.node(id);
         if n.placeholder() {
             return false;
@@ -185,6 +213,7 @@ impl Pred {
             Self::Name(p) => p.matches(trace.str(n.name)),
             Self::Category(p) => trace.category(id).is_some_and(|c| p.matches(c.as_str())),
             Self::NameContains(s) => contains_ci(trace.str(n.name), s),
+            Self::Text(s) => records.contains(trace, id, s),
             Self::Status(StatusWord::Error) => n.has_error(),
             Self::Status(StatusWord::Open | StatusWord::Incomplete) => open,
             Self::Status(StatusWord::Ok) => !n.has_error() && !open,
@@ -256,17 +285,33 @@ impl Filter {
         self.terms.is_empty()
     }
 
-    /// Whether one node matches every term, judged on the node alone (O(1)).
+    /// Whether one node matches every term, judged on the node alone (O(1); `text~` terms
+    /// match nothing).
     pub fn matches_node(&self, trace: &Trace, id: NodeId) -> bool {
+        self.matches_node_with(trace, id, &NoRecords)
+    }
+
+    /// [`Filter::matches_node`], reading records for `text~` terms through `records`.
+    pub fn matches_node_with(&self, trace: &Trace, id: NodeId, records: &dyn RecordText) -> bool {
         self.terms
             .iter()
-            .all(|t| t.pred.test(trace, id, None) != t.negated)
+            .all(|t| t.pred.test(trace, id, None, records) != t.negated)
+    }
+
+    /// Whether some term reads records (`text~`): matching then costs file reads.
+    pub fn reads_records(&self) -> bool {
+        self.terms.iter().any(|t| matches!(t.pred, Pred::Text(_)))
     }
 
     /// Whether the run under `root` matches: its status satisfies the `status:` terms and
     /// some node satisfies all other terms (the root standing for the whole run's time and
     /// tokens). Walks the run once.
     pub fn matches_run(&self, trace: &Trace, root: NodeId) -> bool {
+        self.matches_run_with(trace, root, &NoRecords)
+    }
+
+    /// [`Filter::matches_run`], reading records for `text~` terms through `records`.
+    pub fn matches_run_with(&self, trace: &Trace, root: NodeId, records: &dyn RecordText) -> bool {
         if self.terms.is_empty() {
             return true;
         }
@@ -287,7 +332,7 @@ impl Filter {
             let run = (id == root).then_some(&stats);
             node_terms
                 .iter()
-                .all(|t| t.pred.test(trace, id, run) != t.negated)
+                .all(|t| t.pred.test(trace, id, run, records) != t.negated)
         })
     }
 }
@@ -344,6 +389,10 @@ impl fmt::Display for Term {
             }
             Pred::NameContains(s) => {
                 f.write_str("name~")?;
+                write_value(f, s)
+            }
+            Pred::Text(s) => {
+                f.write_str("text~")?;
                 write_value(f, s)
             }
             Pred::Status(s) => f.write_str(match s {

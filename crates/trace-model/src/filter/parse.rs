@@ -178,7 +178,7 @@ fn cmp_of(op: &str) -> Option<Cmp> {
     })
 }
 
-const FIELDS: &str = "model, tool, name, category, status, dur, tokens, in, out";
+const FIELDS: &str = "model, tool, name, category, status, dur, tokens, in, out, text";
 
 fn pred(raw: &Raw) -> Result<Pred, String> {
     let key = raw.key.to_ascii_lowercase();
@@ -204,7 +204,12 @@ fn pred(raw: &Raw) -> Result<Pred, String> {
     );
     match raw.op.as_str() {
         "~" if key == "name" => Ok(Pred::NameContains(raw.value.to_lowercase())),
-        "~" => Err(format!("only name~ takes a substring; use {key}:…")),
+        "~" if matches!(key.as_str(), "text" | "payload") => {
+            Ok(Pred::Text(raw.value.to_lowercase()))
+        }
+        "~" => Err(format!(
+            "only name~ and text~ take a substring; use {key}:…"
+        )),
         ":" if numeric => Err(format!("{key} needs a comparison, like {key}>…")),
         ":" => {
             let p = Pattern::new(&raw.value);

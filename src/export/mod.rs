@@ -1,6 +1,7 @@
 //! `trace-tui export FILE[#RUN] --md|--json`: one run written out whole, as a readable
-//! Markdown transcript (every scope in order with its timing, model, tokens and error, and the
-//! records behind it: prompts, answers, tool arguments and results) or as one JSON document
+//! Markdown transcript (every scope in order with its timing, model, tokens and error, its
+//! words — prompts by role, answers, tool arguments and results, as quoted prose — and the
+//! records behind it folded under `<details>`) or as one JSON document
 //! (the scope tree with the same figures and the records parsed). Records are read from the
 //! file on disk; every text from the log is cleaned for the terminal.
 
@@ -13,6 +14,8 @@ use trace_model::{NodeId, NodeKind, Trace};
 
 use crate::app::Payload;
 use crate::ui::dur;
+
+mod prose;
 
 /// One line of figures for a scope: category, model, duration, tokens, status.
 fn figures(trace: &Trace, id: NodeId) -> String {
@@ -75,34 +78,52 @@ pub fn markdown(trace: &Trace, run: NodeId) -> String {
         if let Some(e) = trace.error(id) {
             let _ = writeln!(out, "> **error:** {}\n", clean(e));
         }
-        for (heading, lines) in Payload::load(trace, id).sections {
-            let _ = writeln!(out, "{heading}\n\n```json");
-            for l in lines {
-                // A fence inside a record must not close ours.
-                let _ = writeln!(out, "{}", l.replace("```", "`\u{200b}``"));
+        // The words first (prompts, answers, arguments, results), then the records whole.
+        for (label, text) in records(trace, id).iter().flat_map(prose::of) {
+            let _ = writeln!(out, "**{}:**\n", clean(&label));
+            for l in text.lines() {
+                let _ = writeln!(out, "> {l}");
             }
-            let _ = writeln!(out, "```\n");
+            out.push('\n');
+        }
+        let sections = Payload::load(trace, id).sections;
+        if !sections.is_empty() {
+            let _ = writeln!(out, "<details><summary>records</summary>\n");
+            for (heading, lines) in sections {
+                let _ = writeln!(out, "{heading}\n\n```json");
+                for l in lines {
+                    // A fence inside a record must not close ours.
+                    let _ = writeln!(out, "{}", l.replace("```", "`\u{200b}``"));
+                }
+                let _ = writeln!(out, "```\n");
+            }
+            let _ = writeln!(out, "</details>\n");
         }
     }
     out
+}
+
+/// A node's records read from disk and parsed (a line that is not JSON: its cleaned text).
+fn records(trace: &Trace, id: NodeId) -> Vec<Value> {
+    [trace.start_src(id), trace.end_src(id)]
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .filter(|(i, src)| *i == 0 || Some(*src) != trace.start_src(id))
+        .filter_map(|(_, src)| {
+            let bytes = read_record(trace.file_name(src.file), &src).ok()?;
+            Some(serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+                Value::String(clean_multiline(&String::from_utf8_lossy(&bytes)))
+            }))
+        })
+        .collect()
 }
 
 /// The run as one JSON document: the scope tree with figures and parsed records.
 pub fn json_doc(trace: &Trace, run: NodeId) -> Value {
     fn node(trace: &Trace, id: NodeId) -> Value {
         let n = trace.node(id);
-        let records: Vec<Value> = [trace.start_src(id), trace.end_src(id)]
-            .into_iter()
-            .flatten()
-            .enumerate()
-            .filter(|(i, src)| *i == 0 || Some(*src) != trace.start_src(id))
-            .filter_map(|(_, src)| {
-                let bytes = read_record(trace.file_name(src.file), &src).ok()?;
-                Some(serde_json::from_slice(&bytes).unwrap_or_else(|_| {
-                    Value::String(clean_multiline(&String::from_utf8_lossy(&bytes)))
-                }))
-            })
-            .collect();
+        let records = records(trace, id);
         let tokens = trace.tokens(id).map(|t| {
             json!({"input": t.input, "cached": t.cache_read, "cache_write": t.cache_write,
                    "output": t.output, "total": t.total})
