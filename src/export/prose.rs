@@ -36,7 +36,7 @@ const MAX_DEPTH: usize = 8;
 /// repeated texts (a prompt echoed in `data` and `metadata`) once.
 pub fn of(record: &Value) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
-    walk(record, None, 0, &mut out);
+    walk(record, 0, &mut out);
     out
 }
 
@@ -70,7 +70,7 @@ fn content_text(v: &Value) -> Option<String> {
     }
 }
 
-fn walk(v: &Value, key: Option<&str>, depth: usize, out: &mut Vec<(String, String)>) {
+fn walk(v: &Value, depth: usize, out: &mut Vec<(String, String)>) {
     if depth > MAX_DEPTH || out.len() >= MAX_ENTRIES {
         return;
     }
@@ -95,13 +95,13 @@ fn walk(v: &Value, key: Option<&str>, depth: usize, out: &mut Vec<(String, Strin
                     (Some(l @ ("arguments" | "input")), Value::Object(_)) => {
                         push(out, l, &child.to_string());
                     }
-                    _ => walk(child, Some(k), depth + 1, out),
+                    _ => walk(child, depth + 1, out),
                 }
             }
         }
         Value::Array(items) => {
             for item in items {
-                walk(item, key, depth + 1, out);
+                walk(item, depth + 1, out);
             }
         }
         _ => {}
