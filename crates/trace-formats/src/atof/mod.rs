@@ -19,9 +19,34 @@ use trace_model::event::{Category, Event, EventKind, Failure, SourceRef, Tokens}
 
 /// Reads ATOF JSONL lines.
 #[derive(Debug, Default)]
-pub struct AtofReader;
+pub struct AtofReader {
+    /// Unknown major versions already warned about (once each per reader, i.e. per file).
+    warned: Vec<String>,
+    warning: Option<String>,
+}
+
+impl AtofReader {
+    /// ATOF consumers dispatch on the major version: anything but `0.x` is unknown. The
+    /// record is still read (best effort), with one warning naming the version.
+    fn check_version(&mut self, version: Option<&str>) {
+        let Some(v) = version else { return };
+        let major = v.split('.').next().unwrap_or(v);
+        if major == "0" || self.warned.iter().any(|w| w == v) {
+            return;
+        }
+        self.warned.push(v.to_owned());
+        self.warning = Some(format!(
+            "unknown ATOF major version {:?} (this reader knows 0.x); read as 0.x",
+            trace_model::text::clean(&v.chars().take(24).collect::<String>())
+        ));
+    }
+}
 
 impl Reader for AtofReader {
+    fn take_warning(&mut self) -> Option<String> {
+        self.warning.take()
+    }
+
     fn read(
         &mut self,
         record: &[u8],
@@ -40,6 +65,7 @@ impl Reader for AtofReader {
         };
         let mut line: Line<'_> = serde_json::from_str(text)
             .map_err(|e| ParseError::from_json(&e, Format::Atof, record))?;
+        self.check_version(line.atof_version.0.as_deref());
         let kind_str = line
             .kind
             .as_ref()
@@ -327,7 +353,7 @@ pub static DIALECT: crate::Dialect = crate::Dialect {
             || name.starts_with("nemo-flow-events")
             || name.contains("atof")
     },
-    reader: || Box::new(AtofReader),
+    reader: || Box::<AtofReader>::default(),
 };
 
 fn sniff_line(o: &serde_json::Map<String, Value>) -> crate::Claim {

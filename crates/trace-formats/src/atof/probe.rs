@@ -15,6 +15,8 @@ use super::super::usage::{Semantics, TokensInProbe, UsageProbe, error_text};
 pub(crate) struct Line<'a> {
     #[serde(borrow)]
     pub(crate) kind: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    pub(crate) atof_version: LStr<'a>,
     #[serde(borrow)]
     pub(crate) uuid: Option<Str<'a>>,
     #[serde(borrow)]
