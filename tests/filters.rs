@@ -53,15 +53,19 @@ fn status_filters() {
     assert_eq!(t.node_count(), 16);
     assert_eq!(nodes(&t, "status:ok").len(), 12);
 
-    // greentic: one run, failed by draft_reply's timeout; harn: run A errors (search), B open.
+    // greentic: one run, failed by draft_reply's timeout; harn: run A recovered from its
+    // failed search and ended naturally (final_wrapup completed): ok with an error inside;
+    // B never ends.
     let g = trace(&[GREENTIC]);
     assert_eq!(runs(&g, "status:error"), ["triage@1.3.0"]);
     assert_eq!(nodes(&g, "error"), ["draft_reply (greentic:llm complete)"]);
     let h = trace(&[HARN_A, HARN_B]);
+    assert!(runs(&h, "status:error").is_empty());
     assert_eq!(
-        runs(&h, "status:error"),
+        runs(&h, "status:ok"),
         ["01979f2a-5a10-7c2e-9f41-0b7d3e6a8c55"]
     );
+    assert_eq!(nodes(&h, "status:error"), ["search"]);
     assert_eq!(
         runs(&h, "status:incomplete"),
         ["01979f2b-1c00-7d00-8a00-3e3e3e3e3e3e"]

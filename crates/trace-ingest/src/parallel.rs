@@ -38,6 +38,7 @@ struct Rec {
     failure: Option<(Span, bool)>,
     duration_us: Option<i64>,
     container: bool,
+    settles: Option<bool>,
     /// Line number within the chunk (1-based) and byte range in the file.
     line: u64,
     offset: u64,
@@ -86,6 +87,7 @@ impl Parsed {
             },
             duration_us: ev.duration_us,
             container: ev.container,
+            settles: ev.settles,
             line,
             offset: ev.src.offset,
             len: ev.src.len,
@@ -121,6 +123,7 @@ impl Parsed {
             });
             ev.duration_us = r.duration_us;
             ev.container = r.container;
+            ev.settles = r.settles;
             ev.src = SourceRef {
                 file,
                 line: line_base + r.line,

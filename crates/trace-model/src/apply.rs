@@ -5,7 +5,7 @@ use crate::event::{Category, Event, EventKind, Failure, SourceRef, Tokens};
 use crate::ids::Key;
 use crate::records::{
     CAT_LLM, CAT_TOOL, Cold, Hot, KNOWN_CATEGORIES, More, NO_TIME, NONE, PackedTokens, Src,
-    UUID_TAG, flag, opt, pack_time,
+    UUID_TAG, flag, opt, opt_time, pack_time,
 };
 use crate::{Diagnostic, MAX_DIAGNOSTICS, NodeId, NodeKind, Sym, Trace, clamp_time};
 
@@ -146,6 +146,8 @@ impl Trace {
         // A scope's end repeating one of its calls' usage (a turn's end carrying its last
         // message's usage and model): not a second source of tokens, nor of a model.
         let mut repeats_call = false;
+        // A repeated start of a synthetic container, a repeated settling end.
+        let (mut merge_start, mut resettle) = (false, false);
         let id = match ev.kind {
             // Marks are never looked up by id: their (unique) ids are not kept.
             EventKind::Mark => {
@@ -169,6 +171,16 @@ impl Trace {
                     {
                         n
                     }
+                    // A synthetic container said again (each reader of a parallel load
+                    // opens the session root it meets): one scope, its earliest start.
+                    Some(n)
+                        if ev.container
+                            && self.hot[n as usize].flag(flag::CONTAINER)
+                            && self.hot[n as usize].kind == NodeKind::Scope =>
+                    {
+                        merge_start = true;
+                        n
+                    }
                     Some(_) => {
                         self.warn(
                             ev.src,
@@ -183,12 +195,21 @@ impl Trace {
                 };
                 self.set_id(key, id);
                 time_before = self.node(id).sort_time();
+                let earlier = !merge_start
+                    || match (ts, opt_time(self.hot[id as usize].start)) {
+                        (Some(new), Some(old)) => new < old,
+                        (new, old) => new.is_some() && old.is_none(),
+                    };
                 let n = self.hm(id);
                 n.set(flag::HAS_START, true);
-                n.start = pack_time(ts);
-                n.set(flag::START_ESTIMATED, false);
+                if earlier {
+                    n.start = pack_time(ts);
+                    n.set(flag::START_ESTIMATED, false);
+                }
                 n.set(flag::CONTAINER, n.flag(flag::CONTAINER) || ev.container);
-                self.set_src(id, false, ev.src);
+                if earlier {
+                    self.set_src(id, false, ev.src);
+                }
                 id
             }
             EventKind::End => {
@@ -198,6 +219,15 @@ impl Trace {
                         if !self.hot[n as usize].flag(flag::HAS_END)
                             && self.hot[n as usize].kind == NodeKind::Scope =>
                     {
+                        n
+                    }
+                    // A settling end after another: the latest time and verdict stand.
+                    Some(n)
+                        if ev.settles.is_some()
+                            && self.hot[n as usize].kind == NodeKind::Scope
+                            && self.settled(n).is_some() =>
+                    {
+                        resettle = true;
                         n
                     }
                     Some(_) => {
@@ -217,7 +247,13 @@ impl Trace {
                 };
                 time_before = self.node(id).sort_time();
                 self.hm(id).set(flag::HAS_END, true);
-                self.cold_mut(id).end = pack_time(ts);
+                let old_end = opt_time(self.cold(id).end);
+                if !resettle || ts.is_some_and(|t| old_end.is_none_or(|o| t >= o)) {
+                    self.cold_mut(id).end = pack_time(ts);
+                }
+                if let Some(ok) = ev.settles {
+                    self.more_mut(id).settled = Some(ok);
+                }
                 if !self.hot[id as usize].flag(flag::HAS_START) {
                     if let (Some(end), Some(d)) = (ts, ev.duration_us.map(clamp_time)) {
                         let n = self.hm(id);

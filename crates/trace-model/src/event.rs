@@ -228,6 +228,11 @@ pub struct Event<'a> {
     pub duration_us: Option<i64>,
     /// The scope's end is derived from its children (harn sessions, greentic flows).
     pub container: bool,
+    /// On an end event: a *settling* end, which may come more than once for one scope (a
+    /// harn session's terminal events); the latest time and verdict stand. `Some(true)`: the
+    /// producer closed the scope as successful, so errors inside it were recovered from (its
+    /// run is ok with errors inside); `Some(false)`: closed unsuccessfully.
+    pub settles: Option<bool>,
     pub src: SourceRef,
 }
 
@@ -252,6 +257,7 @@ impl<'a> Event<'a> {
             failure: Failure::None,
             duration_us: None,
             container: false,
+            settles: None,
             src: SourceRef::default(),
         }
     }
@@ -282,6 +288,7 @@ impl Event<'_> {
             },
             duration_us: self.duration_us,
             container: self.container,
+            settles: self.settles,
             src: self.src,
         }
     }
