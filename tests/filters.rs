@@ -102,14 +102,14 @@ fn model_filter_is_exact_with_globs() {
 #[test]
 fn duration_filters() {
     let t = trace(&[ATOF]);
-    // Scopes over 2s: claude-code 7.2s, its turn 7.0s, the two anthropic calls 3.0s and 2.8s;
+    // Scopes over 2s: claude-code 7.2s, its turn (turn 1 · <prompt>) 7.0s, the two anthropic calls 3.0s and 2.8s;
     // research-agent 6.1s and its failed web_search 2.9s; codex's call 3.7s (codex and shell
     // are open: no duration). Marks never have a duration.
     assert_eq!(
         nodes(&t, "dur>2s"),
         [
             "claude-code",
-            "claude-code-turn",
+            "turn 1 · Fix the failing test in src/parse.rs",
             "anthropic.messages",
             "anthropic.messages",
             "research-agent",

@@ -39,6 +39,7 @@ struct Rec {
     duration_us: Option<i64>,
     container: bool,
     settles: Option<bool>,
+    grouping: bool,
     /// Line number within the chunk (1-based) and byte range in the file.
     line: u64,
     offset: u64,
@@ -88,6 +89,7 @@ impl Parsed {
             duration_us: ev.duration_us,
             container: ev.container,
             settles: ev.settles,
+            grouping: ev.grouping,
             line,
             offset: ev.src.offset,
             len: ev.src.len,
@@ -124,6 +126,7 @@ impl Parsed {
             ev.duration_us = r.duration_us;
             ev.container = r.container;
             ev.settles = r.settles;
+            ev.grouping = r.grouping;
             ev.src = SourceRef {
                 file,
                 line: line_base + r.line,

@@ -134,6 +134,9 @@ impl Trace {
     }
 
     pub fn apply(&mut self, ev: &Event<'_>) {
+        if ev.grouping && self.absorb_grouping(ev) {
+            return;
+        }
         self.events += 1;
         if !self.file_recognised(ev.src.file) {
             self.recognise_file(ev.src.file);
@@ -146,8 +149,8 @@ impl Trace {
         // A scope's end repeating one of its calls' usage (a turn's end carrying its last
         // message's usage and model): not a second source of tokens, nor of a model.
         let mut repeats_call = false;
-        // A repeated start of a synthetic container, a repeated settling end.
-        let (mut merge_start, mut resettle) = (false, false);
+        // A repeated settling end.
+        let mut resettle = false;
         let id = match ev.kind {
             // Marks are never looked up by id: their (unique) ids are not kept.
             EventKind::Mark => {
@@ -171,16 +174,6 @@ impl Trace {
                     {
                         n
                     }
-                    // A synthetic container said again (each reader of a parallel load
-                    // opens the session root it meets): one scope, its earliest start.
-                    Some(n)
-                        if ev.container
-                            && self.hot[n as usize].flag(flag::CONTAINER)
-                            && self.hot[n as usize].kind == NodeKind::Scope =>
-                    {
-                        merge_start = true;
-                        n
-                    }
                     Some(_) => {
                         self.warn(
                             ev.src,
@@ -195,21 +188,12 @@ impl Trace {
                 };
                 self.set_id(key, id);
                 time_before = self.node(id).sort_time();
-                let earlier = !merge_start
-                    || match (ts, opt_time(self.hot[id as usize].start)) {
-                        (Some(new), Some(old)) => new < old,
-                        (new, old) => new.is_some() && old.is_none(),
-                    };
                 let n = self.hm(id);
                 n.set(flag::HAS_START, true);
-                if earlier {
-                    n.start = pack_time(ts);
-                    n.set(flag::START_ESTIMATED, false);
-                }
+                n.start = pack_time(ts);
+                n.set(flag::START_ESTIMATED, false);
                 n.set(flag::CONTAINER, n.flag(flag::CONTAINER) || ev.container);
-                if earlier {
-                    self.set_src(id, false, ev.src);
-                }
+                self.set_src(id, false, ev.src);
                 id
             }
             EventKind::End => {
@@ -335,6 +319,57 @@ impl Trace {
             if let Some(p) = opt(self.hot[id as usize].parent) {
                 self.mark_unsorted(p);
             }
+        }
+    }
+}
+
+impl Trace {
+    /// A synthetic grouping scope's event ([`Event::grouping`]) that adds nothing: a start
+    /// said again (by another reader of a parallel load; the earliest time is kept), or any
+    /// event of a group whose parent was already a scope of the trace, which the group's id
+    /// then names. True when the event is used up.
+    fn absorb_grouping(&mut self, ev: &Event<'_>) -> bool {
+        if ev.kind == EventKind::Mark {
+            return false;
+        }
+        let key = self.key(&ev.id);
+        if let Some(n) = self.get_id(key) {
+            let h = &self.hot[n as usize];
+            if h.kind != NodeKind::Scope || !h.flag(flag::CONTAINER) {
+                // The group is its parent scope: nothing to add to it.
+                return true;
+            }
+            if ev.kind != EventKind::Start || !h.flag(flag::HAS_START) {
+                return false;
+            }
+            let (old, new) = (opt_time(h.start), ev.ts_us.map(clamp_time));
+            if let Some(t) = new.filter(|&t| old.is_none_or(|o| t < o)) {
+                self.generation += 1;
+                self.hm(n).start = t;
+                self.set_src(n, false, ev.src);
+                if let Some(p) = opt(self.hot[n as usize].parent) {
+                    self.mark_unsorted(p);
+                }
+            }
+            return true;
+        }
+        if ev.kind != EventKind::Start {
+            return false;
+        }
+        let Some(p) = ev.parent.as_deref().filter(|p| !p.is_empty()) else {
+            return false;
+        };
+        let pk = self.key(p);
+        match self.get_id(pk) {
+            Some(pn)
+                if self.hot[pn as usize].kind == NodeKind::Scope
+                    && self.hot[pn as usize].flag(flag::HAS_START)
+                    && !self.hot[pn as usize].flag(flag::PLACEHOLDER) =>
+            {
+                self.set_id(key, pn);
+                true
+            }
+            _ => false,
         }
     }
 }

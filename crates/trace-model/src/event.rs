@@ -233,6 +233,11 @@ pub struct Event<'a> {
     /// producer closed the scope as successful, so errors inside it were recovered from (its
     /// run is ok with errors inside); `Some(false)`: closed unsuccessfully.
     pub settles: Option<bool>,
+    /// A synthetic grouping scope (a Relay CLI session root): each reader that meets it says
+    /// its start again, the trace keeps one (the earliest); when its parent is already a
+    /// scope of the trace (the producer wrote the session scope itself), it is that scope,
+    /// not a new level.
+    pub grouping: bool,
     pub src: SourceRef,
 }
 
@@ -258,6 +263,7 @@ impl<'a> Event<'a> {
             duration_us: None,
             container: false,
             settles: None,
+            grouping: false,
             src: SourceRef::default(),
         }
     }
@@ -289,6 +295,7 @@ impl Event<'_> {
             duration_us: self.duration_us,
             container: self.container,
             settles: self.settles,
+            grouping: self.grouping,
             src: self.src,
         }
     }

@@ -11,6 +11,7 @@ use serde_json::Value;
 
 mod ending;
 mod probe;
+mod session;
 
 use super::usage::{Semantics, Usage, is_error_status};
 use super::{Format, ParseError, Reader, time};
@@ -23,6 +24,8 @@ pub struct AtofReader {
     /// Unknown major versions already warned about (once each per reader, i.e. per file).
     warned: Vec<String>,
     warning: Option<String>,
+    /// Relay CLI sessions whose synthetic root this reader has opened ([`session`]).
+    sessions: rustc_hash::FxHashSet<String>,
 }
 
 impl AtofReader {
@@ -179,7 +182,16 @@ impl Reader for AtofReader {
                 }
             }
         }
+        let prompt = match (kind, data.as_deref()) {
+            (EventKind::Start, Some(d)) => d.prompt.0.as_deref(),
+            _ => None,
+        };
+        let meta = line.metadata.0.as_deref();
+        let end = session::group(&mut self.sessions, &mut ev, meta, prompt, out);
         out(ev);
+        if let Some(end) = end {
+            out(end);
+        }
         Ok(())
     }
 }
