@@ -247,3 +247,77 @@ fn following_an_unfinished_session_shows_it_live() {
     assert_eq!(row.name, SESSION);
     assert_eq!(row.status_label(Feed::Live), "live");
 }
+
+/// Written by the real Relay 0.10.4 gateway (`gw-gen.py`: a fake `claude` and a fake
+/// Anthropic upstream on loopback).
+const GATEWAY: &str = "tests/fixtures/relay/gw-claude-session.atof.jsonl";
+
+#[test]
+fn gateway_session_with_subagent_compaction_and_interrupted_turn() {
+    let (trace, doc) = support::summary(&[GATEWAY], None);
+    let t = &doc["totals"];
+    // sem-count.py session_runs: 1 session, incomplete (the Edit closed by the agent's end),
+    // 6 LLM calls (one by the sub-agent), 3 tools, 0 errors; usage: prompt 1,025 + cache read
+    // 67,100 + cache write 3,780 = input 71,905, output 288.
+    assert_eq!(t["runs"], 1);
+    assert_eq!(doc["runs"][0]["name"], "claude-code session 7d3f0c2e");
+    assert_eq!(doc["runs"][0]["status"], "incomplete");
+    assert_eq!(
+        (&t["llm_calls"], &t["tool_calls"], &t["errors"]),
+        (&json!(6), &json!(3), &json!(0))
+    );
+    let m = &t["by_model"]["claude-sonnet-4-5"];
+    assert_eq!(
+        (
+            &m["input"],
+            &m["output"],
+            &m["cache_read"],
+            &m["cache_write"]
+        ),
+        (&json!(71905), &json!(288), &json!(67100), &json!(3780))
+    );
+    assert_eq!(doc["loose_marks"], 0);
+    let root = trace.runs().next().unwrap();
+    let kids = children_named(&trace, root);
+    assert_eq!(kids[0], (NodeKind::Mark, "session.start".to_owned()));
+    let turns: Vec<&str> = kids[1..].iter().map(|(_, n)| n.as_str()).collect();
+    assert_eq!(
+        turns,
+        [
+            "turn 1 · Fix the flaky parser test",
+            "turn 2 · Ask a reviewer sub-agent to check the d…",
+            "turn 3",
+            "turn 4 · Refactor the lexer"
+        ]
+    );
+    let by_name = |n: &str| {
+        trace
+            .node_ids()
+            .find(|&i| trace.str(trace.node(i).name) == n)
+            .unwrap()
+    };
+    // The sub-agent sits in turn 2 with its own call.
+    let sub = by_name("subagent:agent-rev1");
+    assert_eq!(trace.node(sub).parent(), Some(by_name(turns[1])));
+    assert_eq!(trace.run_stats(sub).llm_calls, 1);
+    // The compaction is an implicit turn closed by the next one: not incomplete.
+    let compaction = by_name("turn 3");
+    assert_eq!(trace.incomplete(compaction), None);
+    assert_eq!(
+        children_named(&trace, compaction),
+        [
+            (NodeKind::Mark, "compaction".to_owned()),
+            (NodeKind::Mark, "compaction".to_owned())
+        ]
+    );
+    // The interrupted turn's Edit was closed by the agent's end.
+    let edit = by_name("Edit");
+    assert_eq!(
+        trace.incomplete(edit),
+        Some("incomplete: closed_by_agent_end")
+    );
+    insta::assert_snapshot!(
+        "relay_gateway_session_120x40",
+        text(&draw(&mut open(GATEWAY), 120, 40))
+    );
+}

@@ -173,12 +173,18 @@ impl Reader for AtofReader {
                 }
                 ev.failure = failure(line.status.as_ref(), line.error.as_ref(), data, meta, kind);
                 if kind == EventKind::End {
-                    ev.failure = ending::refine(
-                        ev.failure,
-                        data,
-                        meta,
-                        ev.category == Some(Category::Agent),
-                    );
+                    let role = meta.nemo_relay_scope_role.as_ref().and_then(Lv::as_str);
+                    let scope = if role == Some("turn") {
+                        let implicit = meta.turn_source.as_ref().and_then(Lv::as_str);
+                        ending::Scope::Turn {
+                            implicit: implicit == Some("implicit"),
+                        }
+                    } else if ev.category == Some(Category::Agent) {
+                        ending::Scope::Agent
+                    } else {
+                        ending::Scope::Call
+                    };
+                    ev.failure = ending::refine(ev.failure, data, meta, scope);
                 }
             }
         }

@@ -178,6 +178,9 @@ pub(crate) struct MetaProbe<'a> {
     pub(crate) agent_kind: Option<Lv<'a>>,
     #[serde(borrow)]
     pub(crate) turn_index: Option<Lv<'a>>,
+    /// What opened a Relay CLI turn: `user_prompt`, or `implicit` (a compaction between turns).
+    #[serde(borrow)]
+    pub(crate) turn_source: Option<Lv<'a>>,
     #[serde(rename = "nemo_relay.log.severity", borrow)]
     pub(crate) severity: Option<Lv<'a>>,
     #[serde(rename = "nemo_relay_log_severity", borrow)]
