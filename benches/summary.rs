@@ -368,7 +368,7 @@ fn phases(path: &Path, exp: &Expected) {
     let parse = median(|| {
         let t = Instant::now();
         let mut events = 0u64;
-        let mut reader = AtofReader;
+        let mut reader = AtofReader::default();
         for line in all.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
             reader
                 .read(line, SourceRef::default(), &mut |_| events += 1)
@@ -382,7 +382,7 @@ fn phases(path: &Path, exp: &Expected) {
     let parse_batch = median(|| {
         let t = Instant::now();
         let mut events = 0u64;
-        let mut reader = AtofReader;
+        let mut reader = AtofReader::default();
         let mut lines = all
             .split(|&b| b == b'\n')
             .filter(|l| !l.is_empty())

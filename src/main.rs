@@ -124,6 +124,11 @@ fn run() -> Result<ExitCode> {
                     eprintln!("skipped {d}");
                 }
             }
+            if !json {
+                for d in trace_report::summary::warnings_text(&trace, 5) {
+                    eprintln!("warning {d}");
+                }
+            }
             if trace.events == 0 && trace.skipped > 0 {
                 // Nothing recognised in any input: status 1 (README, "Exit status").
                 if !json {

@@ -227,7 +227,10 @@ fn diff_json_from_the_binary() {
         .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("-    claude-code-turn (5 scopes)"), "{text}");
+    assert!(
+        text.contains("-    turn 1 · Fix the failing test in src/parse.rs (5 scopes)"),
+        "{text}"
+    );
     assert!(text.contains("total 43713 → 2628 (Δ -41085)"), "{text}");
 }
 

@@ -53,15 +53,19 @@ fn status_filters() {
     assert_eq!(t.node_count(), 16);
     assert_eq!(nodes(&t, "status:ok").len(), 12);
 
-    // greentic: one run, failed by draft_reply's timeout; harn: run A errors (search), B open.
+    // greentic: one run, failed by draft_reply's timeout; harn: run A recovered from its
+    // failed search and ended naturally (final_wrapup completed): ok with an error inside;
+    // B never ends.
     let g = trace(&[GREENTIC]);
     assert_eq!(runs(&g, "status:error"), ["triage@1.3.0"]);
     assert_eq!(nodes(&g, "error"), ["draft_reply (greentic:llm complete)"]);
     let h = trace(&[HARN_A, HARN_B]);
+    assert!(runs(&h, "status:error").is_empty());
     assert_eq!(
-        runs(&h, "status:error"),
+        runs(&h, "status:ok"),
         ["01979f2a-5a10-7c2e-9f41-0b7d3e6a8c55"]
     );
+    assert_eq!(nodes(&h, "status:error"), ["search"]);
     assert_eq!(
         runs(&h, "status:incomplete"),
         ["01979f2b-1c00-7d00-8a00-3e3e3e3e3e3e"]
@@ -98,14 +102,14 @@ fn model_filter_is_exact_with_globs() {
 #[test]
 fn duration_filters() {
     let t = trace(&[ATOF]);
-    // Scopes over 2s: claude-code 7.2s, its turn 7.0s, the two anthropic calls 3.0s and 2.8s;
+    // Scopes over 2s: claude-code 7.2s, its turn (turn 1 · <prompt>) 7.0s, the two anthropic calls 3.0s and 2.8s;
     // research-agent 6.1s and its failed web_search 2.9s; codex's call 3.7s (codex and shell
     // are open: no duration). Marks never have a duration.
     assert_eq!(
         nodes(&t, "dur>2s"),
         [
             "claude-code",
-            "claude-code-turn",
+            "turn 1 · Fix the failing test in src/parse.rs",
             "anthropic.messages",
             "anthropic.messages",
             "research-agent",

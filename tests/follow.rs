@@ -193,7 +193,13 @@ fn rotation_continues_into_the_next_part_without_losing_the_tail() {
             h(3, "final_wrapup", r#","final_status":"completed""#)
         ),
     );
-    feed.until("an append to the new part", |t| t.events == 7);
+    // final_wrapup: its mark, and the session's end.
+    feed.until("an append to the new part", |t| t.events == 8);
+    let run = feed.trace.runs().next().unwrap();
+    assert_eq!(
+        feed.trace.run_stats(run).status,
+        Some(trace_model::stats::RunStatus::Ok)
+    );
 }
 
 #[test]

@@ -78,9 +78,14 @@ fn an_interrupted_tool_is_incomplete_and_so_is_its_run() {
     );
 }
 
+/// The turns: agent scopes under the synthetic session root (#16.1).
 fn turns(t: &Trace) -> Vec<trace_model::NodeId> {
     t.node_ids()
-        .filter(|&n| t.category(n).is_some_and(|c| c.as_str() == "agent") && t.node(n).has_start())
+        .filter(|&n| {
+            t.category(n).is_some_and(|c| c.as_str() == "agent")
+                && t.node(n).has_start()
+                && !t.node(n).container()
+        })
         .collect()
 }
 

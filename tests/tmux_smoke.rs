@@ -125,7 +125,7 @@ fn open_move_scrub_help_quit() {
 
     // Focus starts on the runs; Tab moves it to the tree, down the tree the detail follows.
     t.keys(&["Tab", "j"]);
-    t.wait_for("agent · claude-code-turn");
+    t.wait_for("agent · turn 1 · Fix the failing test");
 
     // Timeline: scrub to the start, then two events forward.
     t.keys(&["2"]);

@@ -224,7 +224,7 @@ fn bubbled_up_errors_differ_from_own_errors_and_collapse_keeps_the_path() {
     );
     let screen = text(&draw(&mut app, 120, 40));
     assert!(
-        screen.contains("▸ ◆ claude-code-turn") && !screen.contains("Read"),
+        screen.contains("▸ ◆ turn 1 · Fix the failing") && !screen.contains("Read"),
         "{screen}"
     );
     keys(&mut app, [Action::ExpandAll]);
@@ -232,7 +232,7 @@ fn bubbled_up_errors_differ_from_own_errors_and_collapse_keeps_the_path() {
     keys(&mut app, [Action::CollapseOthers]);
     let screen = text(&draw(&mut app, 120, 40));
     assert!(
-        screen.contains("◦ llm.chunk") && screen.contains("▾ ◆ claude-code-turn"),
+        screen.contains("◦ llm.chunk") && screen.contains("▾ ◆ turn 1 · Fix the failing"),
         "{screen}"
     );
 }

@@ -46,8 +46,11 @@ fn diff_two_runs_from_the_runs_pane() {
     let buf = draw(&mut app, 120, 40);
     insta::assert_snapshot!("diff_overlay_120x40", text(&buf));
     // The turn that only claude-code has is a left-only subtree, drawn in the error colour.
-    let y = row_of(&buf, "claude-code-turn (5 scopes)");
-    let x = col_of(&buf, y, "claude-code-turn");
+    let y = row_of(
+        &buf,
+        "turn 1 · Fix the failing test in src/parse.rs (5 scopes)",
+    );
+    let x = col_of(&buf, y, "turn 1 · Fix the failing test in src/parse.rs");
     assert_eq!(buf[(x, y)].fg, Color::Red);
     keys(&mut app, [Action::CloseOverlay]);
     assert!(!text(&draw(&mut app, 120, 40)).contains("Run diff"));

@@ -47,7 +47,7 @@ fn scrubbing_shows_only_what_had_happened() {
         visible(&app),
         names(&[
             ("claude-code", Open),
-            ("claude-code-turn", Open),
+            ("turn 1 · Fix the failing test in src/parse.rs", Open),
             ("anthropic.messages", Open),
             ("llm.chunk", Done)
         ])
@@ -64,7 +64,7 @@ fn scrubbing_shows_only_what_had_happened() {
         visible(&app),
         names(&[
             ("claude-code", Open),
-            ("claude-code-turn", Open),
+            ("turn 1 · Fix the failing test in src/parse.rs", Open),
             ("anthropic.messages", Done),
             ("llm.chunk", Done),
             ("Read", Open)

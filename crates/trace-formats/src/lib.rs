@@ -150,6 +150,12 @@ pub trait Reader {
     /// The input ended (or a rotated part did): emit what the reader was holding back, such as
     /// a message whose last line only the next record could reveal.
     fn finish(&mut self, _out: &mut dyn FnMut(Event<'_>)) {}
+
+    /// A warning about the record just read (kept, but worth saying), such as an unknown
+    /// format version; the reader says each only once.
+    fn take_warning(&mut self) -> Option<String> {
+        None
+    }
 }
 
 /// A string, borrowed when unescaped; anything else is an error, as for `Cow<str>`.

@@ -316,6 +316,9 @@ impl Decoder {
         if let Err(e) = reader.read(&line, src, &mut emit) {
             sink.skip(src.file, src.line, e.to_string());
         }
+        if let Some(w) = reader.take_warning() {
+            sink.warn(src.file, src.line, w);
+        }
     }
 
     /// Decodes a whole document (greentic `trace.json`, an ATIF trajectory, a pretty-printed

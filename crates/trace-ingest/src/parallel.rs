@@ -39,6 +39,8 @@ struct Rec {
     failure: Option<(Span, bool)>,
     duration_us: Option<i64>,
     container: bool,
+    settles: Option<bool>,
+    grouping: bool,
     /// Line number within the chunk (1-based) and byte range in the file.
     line: u64,
     offset: u64,
@@ -51,7 +53,8 @@ struct Parsed {
     arena: String,
     recs: Vec<Rec>,
     skips: Vec<(u64, String)>,
-    warnings: Vec<u64>,
+    /// (line, message): invalid UTF-8 replaced, or the reader's own warnings.
+    warnings: Vec<(u64, String)>,
     lines: u64,
     bytes: u64,
 }
@@ -87,6 +90,8 @@ impl Parsed {
             },
             duration_us: ev.duration_us,
             container: ev.container,
+            settles: ev.settles,
+            grouping: ev.grouping,
             line,
             offset: ev.src.offset,
             len: ev.src.len,
@@ -95,7 +100,9 @@ impl Parsed {
     }
 
     /// Hands the chunk's events to `sink`; `line_base` is the number of lines before it.
-    fn apply(&self, sink: &mut dyn Sink, file: u16, line_base: u64) {
+    /// `warned` holds the reader warnings already given for this file: each chunk has its
+    /// own reader, but a warning is said once per file.
+    fn apply(&self, sink: &mut dyn Sink, file: u16, line_base: u64, warned: &mut Vec<String>) {
         use std::borrow::Cow::Borrowed;
         for r in &self.recs {
             let mut ev = Event::new(
@@ -121,6 +128,8 @@ impl Parsed {
             });
             ev.duration_us = r.duration_us;
             ev.container = r.container;
+            ev.settles = r.settles;
+            ev.grouping = r.grouping;
             ev.src = SourceRef {
                 file,
                 line: line_base + r.line,
@@ -133,8 +142,14 @@ impl Parsed {
         for (line, msg) in &self.skips {
             sink.skip(file, line_base + line, msg.clone());
         }
-        for line in &self.warnings {
-            sink.warn(file, line_base + line, crate::INVALID_UTF8.into());
+        for (line, msg) in &self.warnings {
+            if msg != crate::INVALID_UTF8 {
+                if warned.contains(msg) {
+                    continue;
+                }
+                warned.push(msg.clone());
+            }
+            sink.warn(file, line_base + line, msg.clone());
         }
     }
 }
@@ -209,11 +224,14 @@ fn parse_chunk(
         };
         let line = crate::utf8_lossy(line);
         if matches!(line, std::borrow::Cow::Owned(_)) {
-            out.warnings.push(line_no);
+            out.warnings.push((line_no, crate::INVALID_UTF8.into()));
         }
         let line = &*line;
         if let Err(e) = reader.read(line, src, &mut |e| out.push(&e, line_no)) {
             out.skips.push((line_no, e.to_string()));
+        }
+        if let Some(w) = reader.take_warning() {
+            out.warnings.push((line_no, w));
         }
     };
     for nl in memchr::memchr_iter(b'\n', bytes) {
@@ -297,6 +315,7 @@ pub fn load(
             pending: BTreeMap::new(),
             line_base: 0,
             spare: &parsed,
+            warned: Vec::new(),
         };
         let mut carry: Vec<u8> = Vec::new();
         let mut offset = 0u64;
@@ -405,6 +424,7 @@ struct Applier<'p> {
     pending: BTreeMap<usize, Parsed>,
     line_base: u64,
     spare: &'p Pool<Parsed>,
+    warned: Vec<String>,
 }
 
 impl Applier<'_> {
@@ -420,7 +440,7 @@ impl Applier<'_> {
             self.pending.insert(i, p);
         }
         while let Some(p) = self.pending.remove(&self.next) {
-            p.apply(sink, file, self.line_base);
+            p.apply(sink, file, self.line_base, &mut self.warned);
             self.line_base += p.lines;
             progress(p.bytes);
             self.spare.put(p);

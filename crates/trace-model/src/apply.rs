@@ -5,7 +5,7 @@ use crate::event::{Category, Event, EventKind, Failure, SourceRef, Tokens};
 use crate::ids::Key;
 use crate::records::{
     CAT_LLM, CAT_TOOL, Cold, Hot, KNOWN_CATEGORIES, More, NO_TIME, NONE, PackedTokens, Src,
-    UUID_TAG, flag, opt, pack_time,
+    UUID_TAG, flag, opt, opt_time, pack_time,
 };
 use crate::{Diagnostic, MAX_DIAGNOSTICS, NodeId, NodeKind, Sym, Trace, clamp_time};
 
@@ -134,6 +134,9 @@ impl Trace {
     }
 
     pub fn apply(&mut self, ev: &Event<'_>) {
+        if ev.grouping && self.absorb_grouping(ev) {
+            return;
+        }
         self.events += 1;
         if !self.file_recognised(ev.src.file) {
             self.recognise_file(ev.src.file);
@@ -146,6 +149,8 @@ impl Trace {
         // A scope's end repeating one of its calls' usage (a turn's end carrying its last
         // message's usage and model): not a second source of tokens, nor of a model.
         let mut repeats_call = false;
+        // A repeated settling end.
+        let mut resettle = false;
         let id = match ev.kind {
             // Marks are never looked up by id: their (unique) ids are not kept.
             EventKind::Mark => {
@@ -200,6 +205,15 @@ impl Trace {
                     {
                         n
                     }
+                    // A settling end after another: the latest time and verdict stand.
+                    Some(n)
+                        if ev.settles.is_some()
+                            && self.hot[n as usize].kind == NodeKind::Scope
+                            && self.settled(n).is_some() =>
+                    {
+                        resettle = true;
+                        n
+                    }
                     Some(_) => {
                         self.warn(
                             ev.src,
@@ -217,7 +231,13 @@ impl Trace {
                 };
                 time_before = self.node(id).sort_time();
                 self.hm(id).set(flag::HAS_END, true);
-                self.cold_mut(id).end = pack_time(ts);
+                let old_end = opt_time(self.cold(id).end);
+                if !resettle || ts.is_some_and(|t| old_end.is_none_or(|o| t >= o)) {
+                    self.cold_mut(id).end = pack_time(ts);
+                }
+                if let Some(ok) = ev.settles {
+                    self.more_mut(id).settled = Some(ok);
+                }
                 if !self.hot[id as usize].flag(flag::HAS_START) {
                     if let (Some(end), Some(d)) = (ts, ev.duration_us.map(clamp_time)) {
                         let n = self.hm(id);
@@ -302,6 +322,57 @@ impl Trace {
             if let Some(p) = opt(self.hot[id as usize].parent) {
                 self.mark_unsorted(p);
             }
+        }
+    }
+}
+
+impl Trace {
+    /// A synthetic grouping scope's event ([`Event::grouping`]) that adds nothing: a start
+    /// said again (by another reader of a parallel load; the earliest time is kept), or any
+    /// event of a group whose parent was already a scope of the trace, which the group's id
+    /// then names. True when the event is used up.
+    fn absorb_grouping(&mut self, ev: &Event<'_>) -> bool {
+        if ev.kind == EventKind::Mark {
+            return false;
+        }
+        let key = self.key(&ev.id);
+        if let Some(n) = self.get_id(key) {
+            let h = &self.hot[n as usize];
+            if h.kind != NodeKind::Scope || !h.flag(flag::CONTAINER) {
+                // The group is its parent scope: nothing to add to it.
+                return true;
+            }
+            if ev.kind != EventKind::Start || !h.flag(flag::HAS_START) {
+                return false;
+            }
+            let (old, new) = (opt_time(h.start), ev.ts_us.map(clamp_time));
+            if let Some(t) = new.filter(|&t| old.is_none_or(|o| t < o)) {
+                self.generation += 1;
+                self.hm(n).start = t;
+                self.set_src(n, false, ev.src);
+                if let Some(p) = opt(self.hot[n as usize].parent) {
+                    self.mark_unsorted(p);
+                }
+            }
+            return true;
+        }
+        if ev.kind != EventKind::Start {
+            return false;
+        }
+        let Some(p) = ev.parent.as_deref().filter(|p| !p.is_empty()) else {
+            return false;
+        };
+        let pk = self.key(p);
+        match self.get_id(pk) {
+            Some(pn)
+                if self.hot[pn as usize].kind == NodeKind::Scope
+                    && self.hot[pn as usize].flag(flag::HAS_START)
+                    && !self.hot[pn as usize].flag(flag::PLACEHOLDER) =>
+            {
+                self.set_id(key, pn);
+                true
+            }
+            _ => false,
         }
     }
 }

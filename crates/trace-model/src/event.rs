@@ -230,6 +230,16 @@ pub struct Event<'a> {
     pub duration_us: Option<i64>,
     /// The scope's end is derived from its children (harn sessions, greentic flows).
     pub container: bool,
+    /// On an end event: a *settling* end, which may come more than once for one scope (a
+    /// harn session's terminal events); the latest time and verdict stand. `Some(true)`: the
+    /// producer closed the scope as successful, so errors inside it were recovered from (its
+    /// run is ok with errors inside); `Some(false)`: closed unsuccessfully.
+    pub settles: Option<bool>,
+    /// A synthetic grouping scope (a Relay CLI session root): each reader that meets it says
+    /// its start again, the trace keeps one (the earliest); when its parent is already a
+    /// scope of the trace (the producer wrote the session scope itself), it is that scope,
+    /// not a new level.
+    pub grouping: bool,
     pub src: SourceRef,
 }
 
@@ -255,6 +265,8 @@ impl<'a> Event<'a> {
             failure: Failure::None,
             duration_us: None,
             container: false,
+            settles: None,
+            grouping: false,
             src: SourceRef::default(),
         }
     }
@@ -286,6 +298,8 @@ impl Event<'_> {
             },
             duration_us: self.duration_us,
             container: self.container,
+            settles: self.settles,
+            grouping: self.grouping,
             src: self.src,
         }
     }

@@ -216,6 +216,8 @@ pub(crate) struct More {
     /// The scope ended without finishing its work, for this reason (see
     /// [`crate::event::Failure::Incomplete`]).
     pub(crate) incomplete: Option<Box<str>>,
+    /// The verdict of the scope's latest settling end ([`crate::event::Event::settles`]).
+    pub(crate) settled: Option<bool>,
     /// Byte range of the tool-call id in `Trace::tool_ids` (one arena: ids are unique per
     /// call, so interning them would only add a table).
     pub(crate) tool_call_id: Option<(u64, u32)>,

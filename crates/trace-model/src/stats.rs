@@ -282,7 +282,9 @@ impl Trace {
             (true, true) => r.end_us(),
             (true, false) => max_t,
         };
-        s.status = Some(if s.errors > 0 {
+        // A root its producer closed as successful recovered from the errors inside it.
+        let recovered = self.settled(root) == Some(true) && complete && s.incomplete_scopes == 0;
+        s.status = Some(if s.errors > 0 && !recovered {
             RunStatus::Error
         } else if complete && s.incomplete_scopes == 0 {
             RunStatus::Ok

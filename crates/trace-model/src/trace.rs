@@ -183,6 +183,12 @@ impl Trace {
             .as_deref()
     }
 
+    /// The verdict of the scope's latest settling end ([`crate::event::Event::settles`]):
+    /// `Some(true)` when its producer closed it as successful.
+    pub fn settled(&self, id: NodeId) -> Option<bool> {
+        self.more[opt(self.hot[id as usize].more)? as usize].settled
+    }
+
     /// True for a scope still open or ended incomplete.
     pub fn unfinished(&self, id: NodeId) -> bool {
         self.node(id).is_open() || self.incomplete(id).is_some()

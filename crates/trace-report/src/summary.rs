@@ -482,9 +482,17 @@ pub fn write_text(out: &mut dyn Write, trace: &Trace, formats: &[Format]) -> io:
 
 /// Diagnostics for stderr: `file:line: error`, at most `limit`.
 pub fn diagnostics_text(trace: &Trace, limit: usize) -> Vec<String> {
-    trace
-        .diagnostics()
-        .iter()
+    diag_lines(trace, trace.diagnostics(), limit)
+}
+
+/// Warnings (records kept despite an oddity, such as an unknown format version) for stderr:
+/// `file:line: message`, at most `limit`.
+pub fn warnings_text(trace: &Trace, limit: usize) -> Vec<String> {
+    diag_lines(trace, trace.warnings(), limit)
+}
+
+fn diag_lines(trace: &Trace, list: &[trace_model::Diagnostic], limit: usize) -> Vec<String> {
+    list.iter()
         .take(limit)
         .map(|d| {
             format!(

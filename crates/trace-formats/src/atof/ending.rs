@@ -14,11 +14,27 @@ use trace_model::event::Failure;
 
 use super::probe::{DataProbe, Lv, MetaProbe};
 
+/// What kind of scope ended, for reading its closing reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scope {
+    /// A tool, a call, anything doing work.
+    Call,
+    /// An agent scope (a session, a sub-agent).
+    Agent,
+    /// A Relay CLI turn (`nemo_relay_scope_role: "turn"`, category `agent` or `custom`);
+    /// `implicit` when no prompt opened it (`turn_source: "implicit"`: a compaction).
+    Turn { implicit: bool },
+}
+
 /// Closing reasons the Relay CLI writes for a scope it closed itself. A turn or session
-/// (`agent`) closed by the end of its own turn or agent ended normally; a tool or call closed
-/// that way was still running.
-fn is_lifecycle_close(s: &str, agent: bool) -> bool {
-    if agent && matches!(s, "closed_by_turn_end" | "closed_by_agent_end") {
+/// closed by the end of its own turn or agent ended normally; so did an implicit turn (a
+/// compaction) closed by the next turn; a tool or call closed that way was still running, and
+/// a prompted turn closed by the next one never saw its `Stop` (it was interrupted).
+fn is_lifecycle_close(s: &str, scope: Scope) -> bool {
+    if scope != Scope::Call && matches!(s, "closed_by_turn_end" | "closed_by_agent_end") {
+        return false;
+    }
+    if scope == (Scope::Turn { implicit: true }) && s == "superseded_by_next_turn" {
         return false;
     }
     s.starts_with("closed_by_")
@@ -39,14 +55,14 @@ pub(crate) fn refine<'a>(
     f: Failure<'a>,
     d: &DataProbe<'_>,
     meta: &MetaProbe<'_>,
-    agent: bool,
+    scope: Scope,
 ) -> Failure<'a> {
     if f.is_error() {
         return f;
     }
     let reason = word(meta.status.as_ref())
         .or_else(|| word(d.status.as_ref()))
-        .filter(|s| is_lifecycle_close(s, agent));
+        .filter(|s| is_lifecycle_close(s, scope));
     let outcome = word(meta.tool_completion_outcome.as_ref()).map(str::to_ascii_lowercase);
     let text = |o: &str| reason.map_or_else(|| o.to_owned(), |r| format!("{o}: {r}"));
     match outcome.as_deref() {

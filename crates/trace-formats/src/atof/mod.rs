@@ -11,6 +11,7 @@ use serde_json::Value;
 
 mod ending;
 mod probe;
+mod session;
 
 use super::usage::{Semantics, Usage, is_error_status};
 use super::{Format, ParseError, Reader, time};
@@ -19,9 +20,36 @@ use trace_model::event::{Category, Event, EventKind, Failure, SourceRef, Tokens}
 
 /// Reads ATOF JSONL lines.
 #[derive(Debug, Default)]
-pub struct AtofReader;
+pub struct AtofReader {
+    /// Unknown major versions already warned about (once each per reader, i.e. per file).
+    warned: Vec<String>,
+    warning: Option<String>,
+    /// Relay CLI sessions whose synthetic root this reader has opened ([`session`]).
+    sessions: rustc_hash::FxHashSet<String>,
+}
+
+impl AtofReader {
+    /// ATOF consumers dispatch on the major version: anything but `0.x` is unknown. The
+    /// record is still read (best effort), with one warning naming the version.
+    fn check_version(&mut self, version: Option<&str>) {
+        let Some(v) = version else { return };
+        let major = v.split('.').next().unwrap_or(v);
+        if major == "0" || self.warned.iter().any(|w| w == v) {
+            return;
+        }
+        self.warned.push(v.to_owned());
+        self.warning = Some(format!(
+            "unknown ATOF major version {:?} (this reader knows 0.x); read as 0.x",
+            trace_model::text::clean(&v.chars().take(24).collect::<String>())
+        ));
+    }
+}
 
 impl Reader for AtofReader {
+    fn take_warning(&mut self) -> Option<String> {
+        self.warning.take()
+    }
+
     fn read(
         &mut self,
         record: &[u8],
@@ -40,6 +68,7 @@ impl Reader for AtofReader {
         };
         let mut line: Line<'_> = serde_json::from_str(text)
             .map_err(|e| ParseError::from_json(&e, Format::Atof, record))?;
+        self.check_version(line.atof_version.0.as_deref());
         let kind_str = line
             .kind
             .as_ref()
@@ -147,16 +176,31 @@ impl Reader for AtofReader {
                 }
                 ev.failure = failure(line.status.as_ref(), line.error.as_ref(), data, meta, kind);
                 if kind == EventKind::End {
-                    ev.failure = ending::refine(
-                        ev.failure,
-                        data,
-                        meta,
-                        ev.category == Some(Category::Agent),
-                    );
+                    let role = meta.nemo_relay_scope_role.as_ref().and_then(Lv::as_str);
+                    let scope = if role == Some("turn") {
+                        let implicit = meta.turn_source.as_ref().and_then(Lv::as_str);
+                        ending::Scope::Turn {
+                            implicit: implicit == Some("implicit"),
+                        }
+                    } else if ev.category == Some(Category::Agent) {
+                        ending::Scope::Agent
+                    } else {
+                        ending::Scope::Call
+                    };
+                    ev.failure = ending::refine(ev.failure, data, meta, scope);
                 }
             }
         }
+        let prompt = match (kind, data.as_deref()) {
+            (EventKind::Start, Some(d)) => d.prompt.0.as_deref(),
+            _ => None,
+        };
+        let meta = line.metadata.0.as_deref();
+        let end = session::group(&mut self.sessions, &mut ev, meta, prompt, out);
         out(ev);
+        if let Some(end) = end {
+            out(end);
+        }
         Ok(())
     }
 }
@@ -330,7 +374,7 @@ pub static DIALECT: crate::Dialect = crate::Dialect {
             || name.starts_with("nemo-flow-events")
             || name.contains("atof")
     },
-    reader: || Box::new(AtofReader),
+    reader: || Box::<AtofReader>::default(),
 };
 
 fn sniff_line(o: &serde_json::Map<String, Value>) -> crate::Claim {

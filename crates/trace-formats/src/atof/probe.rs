@@ -15,6 +15,8 @@ use super::super::usage::{Semantics, TokensInProbe, UsageProbe, error_text};
 pub(crate) struct Line<'a> {
     #[serde(borrow)]
     pub(crate) kind: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    pub(crate) atof_version: LStr<'a>,
     #[serde(borrow)]
     pub(crate) uuid: Option<Str<'a>>,
     #[serde(borrow)]
@@ -144,6 +146,9 @@ pub(crate) struct DataProbe<'a> {
     pub(crate) rejected: Option<Lv<'a>>,
     #[serde(borrow, default)]
     pub(crate) rejection_reason: LStr<'a>,
+    /// A Relay CLI turn's input: the user's prompt.
+    #[serde(borrow, default)]
+    pub(crate) prompt: LStr<'a>,
 }
 
 #[derive(Deserialize, Default)]
@@ -163,6 +168,19 @@ pub(crate) struct MetaProbe<'a> {
     /// Relay CLI: how a hook-observed tool ended (`incomplete`, `interrupted`, ...).
     #[serde(borrow)]
     pub(crate) tool_completion_outcome: Option<Lv<'a>>,
+    /// Relay CLI sessions (Claude Code through `nemo-relay run`): the session a turn or a
+    /// session mark belongs to, the scope's role (`turn`), the agent, the turn's number.
+    #[serde(borrow)]
+    pub(crate) session_id: Option<Lv<'a>>,
+    #[serde(borrow)]
+    pub(crate) nemo_relay_scope_role: Option<Lv<'a>>,
+    #[serde(borrow)]
+    pub(crate) agent_kind: Option<Lv<'a>>,
+    #[serde(borrow)]
+    pub(crate) turn_index: Option<Lv<'a>>,
+    /// What opened a Relay CLI turn: `user_prompt`, or `implicit` (a compaction between turns).
+    #[serde(borrow)]
+    pub(crate) turn_source: Option<Lv<'a>>,
     #[serde(rename = "nemo_relay.log.severity", borrow)]
     pub(crate) severity: Option<Lv<'a>>,
     #[serde(rename = "nemo_relay_log_severity", borrow)]

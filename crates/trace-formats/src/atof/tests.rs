@@ -6,7 +6,7 @@ use trace_model::event::Failure;
 
 fn read(line: &str) -> Result<Vec<String>, ParseError> {
     let mut got = Vec::new();
-    AtofReader.read(line.as_bytes(), SourceRef::default(), &mut |e| {
+    AtofReader::default().read(line.as_bytes(), SourceRef::default(), &mut |e| {
         got.push(format!(
             "{:?} id={} parent={:?} ts={:?} name={} cat={:?} model={:?} tool={:?} tokens={:?} fail={:?}",
             e.kind,
@@ -215,7 +215,7 @@ fn probed_values_of_any_type() {
 #[test]
 fn unescaped_strings_are_borrowed() {
     let l = r#"{"kind":"mark","uuid":"a","parent_uuid":"p","name":"n","category_profile":{"model_name":"m"}}"#;
-    AtofReader
+    AtofReader::default()
         .read(l.as_bytes(), SourceRef::default(), &mut |e| {
             assert!(matches!(e.id, Cow::Borrowed("a")));
             assert!(matches!(e.parent, Some(Cow::Borrowed("p"))));
@@ -232,7 +232,7 @@ fn relay_completion_outcomes_mean_what_they_say() {
             r#"{{"kind":"scope","atof_version":"0.1","uuid":"t","parent_uuid":null,"timestamp":"2026-01-01T00:00:00Z","name":"Edit","scope_category":"end","category":"tool","attributes":[],"category_profile":{{}},"data":{data},"data_schema":null,"metadata":{meta}}}"#
         );
         let mut got = None;
-        AtofReader
+        AtofReader::default()
             .read(line.as_bytes(), SourceRef::default(), &mut |e| {
                 got = Some(e.into_owned().failure);
             })
@@ -276,4 +276,23 @@ fn relay_completion_outcomes_mean_what_they_say() {
         .is_error()
     );
     assert_eq!(end("null", r#"{"exit":0}"#), Failure::None);
+}
+
+#[test]
+fn unknown_major_version_is_said_once_and_read() {
+    let mut r = AtofReader::default();
+    let line = |v: &str| {
+        format!(r#"{{"kind":"mark","atof_version":"{v}","uuid":"m","timestamp":1,"name":"n"}}"#)
+    };
+    let mut n = 0;
+    let mut warnings = Vec::new();
+    for v in ["0.1", "1.0", "1.0", "0.2", "1.0", "2.3"] {
+        r.read(line(v).as_bytes(), SourceRef::default(), &mut |_| n += 1)
+            .unwrap();
+        warnings.extend(r.take_warning());
+    }
+    assert_eq!(n, 6, "every record read");
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(warnings[0].contains("\"1.0\""), "{warnings:?}");
+    assert!(warnings[1].contains("\"2.3\""), "{warnings:?}");
 }

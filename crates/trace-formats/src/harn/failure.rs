@@ -1,4 +1,5 @@
-//! Errors carried by harn's terminal and failure events (FORMATS.md §2.6).
+//! Errors carried by harn's terminal and failure events (FORMATS.md §2.6), and which events
+//! end a session (§2.4).
 
 use std::borrow::Cow;
 
@@ -55,5 +56,16 @@ pub(super) fn terminal_failure(kind: &str, env: &Envelope<'_>) -> Failure<'stati
             text(env.error.as_ref(), "call failed")
         }
         _ => Failure::None,
+    }
+}
+
+/// True for the events after which a session is over (FORMATS.md §2.4): `session_closed`,
+/// `final_wrapup`, `budget_exhausted`, `loop_stuck`, and `turn_phase_changed` into the
+/// `terminal` phase.
+pub(super) fn ends_session(kind: &str, env: &Envelope<'_>) -> bool {
+    match kind {
+        "session_closed" | "final_wrapup" | "budget_exhausted" | "loop_stuck" => true,
+        "turn_phase_changed" => as_str(env.phase.as_ref()) == Some("terminal"),
+        _ => false,
     }
 }

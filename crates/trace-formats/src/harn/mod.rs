@@ -237,8 +237,9 @@ impl HarnReader {
                     sid.to_owned()
                 }),
             );
+            // Not a container: a session is over only when a terminal event says so (an
+            // open session of a file read once is incomplete; while following, running).
             start.category = Some(Category::Agent);
-            start.container = true;
             out(start);
             self.sessions.entry(sid.to_owned()).or_default()
         };
@@ -389,7 +390,16 @@ impl HarnReader {
                 let mut e = base(EventKind::Mark, mark_id(), Cow::Owned(other.to_owned()));
                 e.parent = Some(Cow::Owned(scope_parent));
                 e.failure = terminal_failure(other, env);
+                let ok = matches!(e.failure, Failure::None);
                 out(e);
+                if failure::ends_session(other, env) {
+                    // The session's end, settled again by each later terminal event.
+                    let name = if sid.is_empty() { "harn session" } else { sid };
+                    let mut end = base(EventKind::End, root, Cow::Owned(name.to_owned()));
+                    end.category = Some(Category::Agent);
+                    end.settles = Some(ok);
+                    out(end);
+                }
             }
         }
         Ok(())
