@@ -71,7 +71,7 @@ fn tree_marks_and_calls_follow_the_records() {
     assert_eq!(
         marked,
         [
-            "claude-code-turn",
+            "turn 1 · Fix the failing test in src/parse.rs",
             "anthropic.messages",
             "Read",
             "Grep",
