@@ -56,6 +56,8 @@ enum Msg {
     Ingest(IngestMsg),
     /// Figures a worker thread computed.
     Stats(Box<app::JobDone>),
+    /// Ingest messages are waiting in their own queue.
+    Wake,
     Quit,
 }
 
@@ -85,17 +87,24 @@ pub fn run_explorer(input: ExplorerInput) -> Result<()> {
     let (tx, rx) = mpsc::sync_channel::<Msg>(CHANNEL);
     let jobs = spawn_figures_worker(tx.clone());
     app.set_offload(jobs.is_some());
+    // Ingest has its own queue, so a key never waits behind a backlog of batches: the loop
+    // takes every key first, then batches for at most `DRAIN_BUDGET`. The forward thread only
+    // wakes the loop (a dropped wake-up is harmless: the loop drains this queue each turn).
+    let (ingest_tx, ingest_rx) = mpsc::sync_channel::<IngestMsg>(CHANNEL);
     if let Some(updates) = updates {
         let tx = tx.clone();
         thread::Builder::new()
             .name("ingest-forward".into())
             .spawn(move || {
                 for m in updates {
-                    if tx.send(Msg::Ingest(m)).is_err() {
+                    if ingest_tx.send(m).is_err() {
                         break;
                     }
+                    let _ = tx.try_send(Msg::Wake);
                 }
             })?;
+    } else {
+        drop(ingest_tx);
     }
     spawn_signal_watcher(tx.clone());
 
@@ -122,6 +131,7 @@ pub fn run_explorer(input: ExplorerInput) -> Result<()> {
     let panic_requested = std::env::var_os(PANIC_HOOK_VAR).is_some();
     let mut next_frame = Instant::now();
     let mut next_tick = Instant::now();
+    let mut ingest_pending = false;
     loop {
         // Following: wake once a second so open runs' durations keep running. Otherwise sleep
         // until input or data arrives (no CPU while idle).
@@ -130,7 +140,9 @@ pub fn run_explorer(input: ExplorerInput) -> Result<()> {
             next_tick = Instant::now() + TICK;
             dirty = true;
         }
-        let first = if dirty {
+        let first = if ingest_pending && !dirty {
+            rx.try_recv().map_err(|_| RecvTimeoutError::Timeout)
+        } else if dirty {
             rx.recv_timeout(next_frame.saturating_duration_since(Instant::now()))
         } else if app.feed != Feed::Static {
             rx.recv_timeout(next_tick.saturating_duration_since(Instant::now()))
@@ -140,18 +152,30 @@ pub fn run_explorer(input: ExplorerInput) -> Result<()> {
         match first {
             Ok(m) => {
                 dirty |= handle(&mut app, m);
-                // Drain what is queued, but within a time budget: during a burst the screen
-                // and the keys still get their turn every frame.
-                let budget = Instant::now() + DRAIN_BUDGET;
+                // Every key (and worker answer) queued, first.
                 for m in rx.try_iter().take(MAX_DRAIN) {
                     dirty |= handle(&mut app, m);
-                    if app.quit || Instant::now() >= budget {
+                    if app.quit {
                         break;
                     }
                 }
             }
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => break,
+        }
+        // Then batches, within a time budget: during a burst the screen and the keys still get
+        // their turn every frame; what is left waits in its queue for the next turn.
+        ingest_pending = false;
+        let budget = Instant::now() + DRAIN_BUDGET;
+        while !app.quit {
+            if Instant::now() >= budget {
+                ingest_pending = true;
+                break;
+            }
+            match ingest_rx.try_recv() {
+                Ok(m) => dirty |= handle(&mut app, Msg::Ingest(m)),
+                Err(_) => break,
+            }
         }
         if app.quit {
             break;
@@ -222,6 +246,7 @@ fn start_job(app: &mut App, jobs: Option<&mpsc::Sender<app::Job>>) {
 fn handle(app: &mut App, m: Msg) -> bool {
     let action = match m {
         Msg::Quit => Some(Action::Quit),
+        Msg::Wake => None,
         // The follow thread's idle heartbeat carries nothing: no redraw (no CPU when idle).
         Msg::Ingest(IngestMsg::Batch(b)) if b.is_empty() => None,
         Msg::Ingest(i) => Some(Action::Ingest(i)),

@@ -42,7 +42,7 @@ impl App {
                     trace.warn_at(f, l, m);
                 }
                 trace.settle();
-                self.runs_stale = true;
+                // The runs that received events are in `dirty_runs`: the rows are patched.
                 if self.now_us.is_some() {
                     self.last_arrival_us = self.now_us;
                 }

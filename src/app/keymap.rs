@@ -161,7 +161,7 @@ pub static KEYMAP: &[Binding] = &[
         Any,
         C('e'),
         Action::NextError,
-        "next error in the whole input (from Runs: its timeline at the failure)",
+        "next error in the input; from Runs, its timeline",
     ),
     b(Any, C('E'), Action::PrevError, "previous error"),
     b(

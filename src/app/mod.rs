@@ -131,6 +131,11 @@ pub struct RunsState {
     /// and the filter text that was for; runs that receive events are asked again.
     pub(crate) text_memo: FxHashMap<NodeId, bool>,
     pub(crate) text_memo_for: String,
+    /// (sort, status filter, filter text) `rows` were built for: while it holds, rows are
+    /// patched with the runs that changed instead of rebuilt.
+    pub(crate) rows_key: Option<(RunSort, StatusFilter, Option<String>)>,
+    /// The longest run name shown, in characters.
+    pub longest_name: u16,
 }
 
 /// Derived data for the selected run, rebuilt when the run changes or receives events.

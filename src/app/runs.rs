@@ -99,6 +99,8 @@ pub struct RunRow {
     pub errors: u64,
     pub tokens: u64,
     pub seq: u64,
+    /// Characters in `name` (the runs pane sizes its RUN column from these).
+    pub name_chars: u16,
 }
 
 impl RunRow {
@@ -111,9 +113,11 @@ impl RunRow {
             .filter_map(|&n| trace.node(n).end_us().max(trace.node(n).start_us()))
             .max();
         let duration_us = s.duration_us().or_else(|| Some(last_us? - s.start_us?));
+        let name = clean(trace.str(trace.node(id).name)).into_owned();
         Self {
             id,
-            name: clean(trace.str(trace.node(id).name)).into_owned(),
+            name_chars: u16::try_from(name.chars().count()).unwrap_or(u16::MAX),
+            name,
             status: s.status(),
             start_us: s.start_us,
             duration_us,
@@ -151,16 +155,51 @@ impl RunRow {
 }
 
 impl App {
-    /// Recomputes dirty run rows, then filters, sorts and re-finds the selection.
+    /// Recomputes dirty run rows, then filters, sorts and re-finds the selection. While only
+    /// runs that received events changed (following), the rows are patched: the others keep
+    /// their place and the changed ones are merged in, so a frame costs O(runs + changed·log)
+    /// rather than a sort of every run.
     pub(super) fn rebuild_runs(&mut self) {
-        let ids: Vec<NodeId> = self.trace.runs().collect();
-        let live: rustc_hash::FxHashSet<NodeId> = ids.iter().copied().collect();
-        self.runs.cache.retain(|id, _| live.contains(id));
-        for &id in &ids {
-            if self.dirty_runs.contains(&id) || !self.runs.cache.contains_key(&id) {
-                self.runs.cache.insert(id, RunRow::compute(&self.trace, id));
+        let key = (
+            self.runs.sort,
+            self.runs.filter,
+            self.filter.as_ref().map(ToString::to_string),
+        );
+        let patch = !self.runs_stale && self.runs.rows_key.as_ref() == Some(&key);
+        let changed: Vec<NodeId> = if patch {
+            let mut changed: Vec<NodeId> = self.dirty_runs.iter().copied().collect();
+            changed.sort_unstable();
+            for &id in &changed {
+                if self.trace.is_run(id) {
+                    self.runs.cache.insert(id, RunRow::compute(&self.trace, id));
+                } else {
+                    self.runs.cache.remove(&id);
+                }
             }
-        }
+            changed.retain(|&id| self.trace.is_run(id));
+            changed
+        } else {
+            let ids: Vec<NodeId> = self.trace.runs().collect();
+            let live: rustc_hash::FxHashSet<NodeId> = ids.iter().copied().collect();
+            self.runs.cache.retain(|id, _| live.contains(id));
+            for &id in &ids {
+                if self.dirty_runs.contains(&id) || !self.runs.cache.contains_key(&id) {
+                    self.runs.cache.insert(id, RunRow::compute(&self.trace, id));
+                }
+            }
+            ids
+        };
+        // Roots that became children (their parent arrived) without news of their own.
+        let vanished: Vec<NodeId> = if patch {
+            self.runs
+                .rows
+                .iter()
+                .copied()
+                .filter(|&id| !self.trace.is_run(id))
+                .collect()
+        } else {
+            Vec::new()
+        };
         let filter = self.runs.filter;
         let expr = self.filter.as_ref();
         // `text~` reads records from disk: once per run and filter, again for runs with news.
@@ -173,29 +212,77 @@ impl App {
             }
             let memo = &mut self.runs.text_memo;
             memo.retain(|id, _| !self.dirty_runs.contains(id));
-            for &id in &ids {
+            for &id in &changed {
                 memo.entry(id).or_insert_with(|| {
                     f.matches_run_with(&self.trace, id, &super::search::DiskRecords)
                 });
             }
         }
         let memo = &self.runs.text_memo;
-        let mut rows: Vec<&RunRow> = ids
+        let cache = &self.runs.cache;
+        let trace = &self.trace;
+        let passes = |r: &RunRow| {
+            filter.keeps(r.status)
+                && match (expr, reads) {
+                    (_, Some(_)) => memo.get(&r.id).copied().unwrap_or(false),
+                    (Some(f), None) => f.matches_run(trace, r.id),
+                    (None, None) => true,
+                }
+        };
+        let sort = self.runs.sort;
+        let order = |a: &RunRow, b: &RunRow| match sort {
+            RunSort::Start => (a.start_us.is_none(), a.start_us, a.seq).cmp(&(
+                b.start_us.is_none(),
+                b.start_us,
+                b.seq,
+            )),
+            RunSort::Duration => (std::cmp::Reverse(a.duration_us), a.seq)
+                .cmp(&(std::cmp::Reverse(b.duration_us), b.seq)),
+            RunSort::Tokens => {
+                (std::cmp::Reverse(a.tokens), a.seq).cmp(&(std::cmp::Reverse(b.tokens), b.seq))
+            }
+        };
+        let mut fresh: Vec<&RunRow> = changed
             .iter()
-            .filter_map(|id| self.runs.cache.get(id))
-            .filter(|r| filter.keeps(r.status))
-            .filter(|r| match (expr, reads) {
-                (_, Some(_)) => memo.get(&r.id).copied().unwrap_or(false),
-                (Some(f), None) => f.matches_run(&self.trace, r.id),
-                (None, None) => true,
-            })
+            .filter_map(|id| cache.get(id))
+            .filter(|r| passes(r))
             .collect();
-        match self.runs.sort {
-            RunSort::Start => rows.sort_by_key(|r| (r.start_us.is_none(), r.start_us, r.seq)),
-            RunSort::Duration => rows.sort_by_key(|r| (std::cmp::Reverse(r.duration_us), r.seq)),
-            RunSort::Tokens => rows.sort_by_key(|r| (std::cmp::Reverse(r.tokens), r.seq)),
+        fresh.sort_by(|a, b| order(a, b));
+        self.runs.rows = if patch {
+            // The rows that did not change keep their order; merge the changed ones in.
+            let dirty = &self.dirty_runs;
+            let kept = self
+                .runs
+                .rows
+                .iter()
+                .filter(|id| !dirty.contains(id))
+                .filter_map(|id| cache.get(id))
+                .filter(|r| trace.is_run(r.id));
+            let mut out = Vec::with_capacity(self.runs.rows.len() + fresh.len());
+            let mut fresh = fresh.into_iter().peekable();
+            for r in kept {
+                while let Some(f) = fresh.next_if(|f| order(f, r).is_lt()) {
+                    out.push(f.id);
+                }
+                out.push(r.id);
+            }
+            out.extend(fresh.map(|f| f.id));
+            out
+        } else {
+            fresh.iter().map(|r| r.id).collect()
+        };
+        self.runs.longest_name = self
+            .runs
+            .rows
+            .iter()
+            .filter_map(|id| cache.get(id))
+            .map(|r| r.name_chars)
+            .max()
+            .unwrap_or(0);
+        self.runs.rows_key = Some(key);
+        for id in vanished {
+            self.runs.cache.remove(&id);
         }
-        self.runs.rows = rows.iter().map(|r| r.id).collect();
         if self.feed == Feed::Live && !self.held {
             // The newest run is the one that started last.
             let newest = self.runs.rows.iter().copied().max_by_key(|id| {

@@ -30,14 +30,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     // The RUN column is as wide as the longest name shown (figures stay next to the names on
     // a wide screen), and never wider than the room left.
     let room = body.width.saturating_sub(12 + 8 + 9 + 5 + 5 + 7 + 6);
-    let longest = app
-        .runs
-        .rows
-        .iter()
-        .filter_map(|id| app.runs.cache.get(id))
-        .map(|r| r.name.chars().count())
-        .max()
-        .unwrap_or(0) as u16;
+    let longest = app.runs.longest_name;
     let name_col = longest.max(12).min(room.max(3));
     let widths = [
         Constraint::Length(12),

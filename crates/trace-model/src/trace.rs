@@ -220,6 +220,13 @@ impl Trace {
     }
 
     /// Run roots in arrival order: scopes with no parent, or whose parent was never seen.
+    /// Whether `id` is the root of a run now (a root gives that up when its parent appears).
+    pub fn is_run(&self, id: NodeId) -> bool {
+        self.hot
+            .get(id as usize)
+            .is_some_and(|n| n.flag(flag::IS_ROOT))
+    }
+
     pub fn runs(&self) -> impl Iterator<Item = NodeId> + '_ {
         self.roots
             .iter()
