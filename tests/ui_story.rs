@@ -53,7 +53,7 @@ fn focus_starts_on_runs_and_tab_cycles_every_pane_in_screen_order() {
 }
 
 #[test]
-fn one_key_from_the_runs_to_the_first_error_then_the_timeline_opens_at_it() {
+fn one_key_from_the_runs_opens_the_timeline_at_the_first_error() {
     let mut app = open(ATOF);
     assert_eq!(run_name(&app), "claude-code");
     keys(&mut app, [Action::NextError]);
@@ -61,9 +61,9 @@ fn one_key_from_the_runs_to_the_first_error_then_the_timeline_opens_at_it() {
     assert_eq!(selected(&app), "web_search");
     assert!(app.trace.node(app.tree.selected.unwrap()).has_error());
     assert_eq!(app.focus, Pane::Tree);
-    insta::assert_snapshot!("story_explorer_error_80x24", text(&draw(&mut app, 80, 24)));
-
-    keys(&mut app, [Action::ShowView(View::Timeline)]);
+    // That one key opened the failed run's timeline, scrubbed to the failing event.
+    assert_eq!(app.view, View::Timeline);
+    insta::assert_snapshot!("story_timeline_error_80x24", text(&draw(&mut app, 80, 24)));
     assert!(app.scrubbing());
     let ev = app.event_node().unwrap();
     assert_eq!(name(&app, ev), "web_search");
