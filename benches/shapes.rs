@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo bench --bench shapes                         # 10 MB and 100 MB of each shape
-//! SHAPES_1GB=1 cargo bench --bench shapes            # and 1 GB (needs ~4.5 GB of disk)
+//! SHAPES_1GB=1 cargo bench --bench shapes            # and 1 GB (one 1 GB file on disk at a time)
 //! SHAPES_MB=200 SHAPES=relay,huge cargo bench --bench shapes   # pick sizes and shapes
 //! SHAPES_KEEP=1 ...                                  # keep the generated files
 //! ```
@@ -74,9 +74,15 @@ fn main() {
     let mut rows = Vec::new();
     for &mb in &sizes {
         for shape in ["relay", "scopes", "small", "huge"] {
-            if shapes.iter().any(|s| s == shape) {
-                rows.push(measure(shape, mb, &mut ok));
+            if !shapes.iter().any(|s| s == shape) {
+                continue;
             }
+            // One file at a time is on disk (deleted after its row): it needs its size and a margin.
+            if free_mb().is_some_and(|free| free < mb * 2 + 500) {
+                println!("skipped {shape} {mb} MB: not enough free disk under target/");
+                continue;
+            }
+            rows.push(measure(shape, mb, &mut ok));
         }
     }
     println!();
@@ -243,6 +249,24 @@ fn make(shape: &str, mb: u64) -> (PathBuf, Made) {
         t.elapsed().as_secs_f64()
     );
     (path, made)
+}
+
+/// Free space under the target directory in MB, from `df -Pk`.
+fn free_mb() -> Option<u64> {
+    let out = Command::new("df")
+        .arg("-Pk")
+        .arg(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let kib: u64 = text
+        .lines()
+        .nth(1)?
+        .split_whitespace()
+        .nth(3)?
+        .parse()
+        .ok()?;
+    Some(kib * 1024 / 1_000_000)
 }
 
 fn median(mut f: impl FnMut() -> Duration) -> Duration {

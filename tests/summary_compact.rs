@@ -206,3 +206,47 @@ fn cli_detail_flag_gives_the_whole_rows() {
     assert_eq!(run(&doc, "planner")["critical_path_ms"], 10_000.0);
     assert!(doc["exemplars"]["by_name"].is_object());
 }
+
+/// With 1,024 runs or more the figures are computed in two halves on two threads; the rows
+/// still come in start order, the same as `runs_by_start`.
+#[test]
+fn rows_of_many_runs_are_in_start_order() {
+    let mut small = Vec::new();
+    logs::many_small(4_200_000, &mut small).unwrap();
+    // Each run is 6 lines; written early, late, early, late… so that both halves of the
+    // arrival order hold early and late runs and the two threads' lists interleave.
+    let text = String::from_utf8(small).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let runs: Vec<&[&str]> = lines.chunks(6).collect();
+    let (early, late) = runs.split_at(runs.len() / 2);
+    let mut mixed = String::new();
+    for i in 0..late.len() {
+        for r in [early.get(i), late.get(i)].into_iter().flatten() {
+            for l in *r {
+                mixed.push_str(l);
+                mixed.push('\n');
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("small.jsonl");
+    std::fs::write(&file, &mixed).unwrap();
+    let (t, formats) = trace_ingest::files::load(&[file], None, &mut |_| {}).unwrap();
+    assert_eq!(t.skipped, 0);
+    let want: Vec<String> = trace_report::summary::runs_by_start(&t)
+        .iter()
+        .map(|(id, _)| t.ext_id(*id).into_owned())
+        .collect();
+    assert!(want.len() > 1024, "{} runs", want.len());
+    let doc = summary_json(&t, &formats);
+    let got: Vec<&str> = doc["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(got, want);
+    assert_eq!(doc["totals"]["runs"], runs.len());
+    let arrival: Vec<String> = t.runs().map(|r| t.ext_id(r).into_owned()).collect();
+    assert_ne!(arrival, want, "arrival order is not start order");
+}

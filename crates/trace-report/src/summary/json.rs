@@ -151,7 +151,7 @@ struct TotalsOut<'a> {
 /// The runs, one row each, built as they are written.
 struct Runs<'a> {
     trace: &'a Trace,
-    figures: &'a [RunFigures<'a>],
+    figures: &'a Figures<'a>,
     /// Compact rows leave out the file when every run is in the document's one file.
     one_file: bool,
 }
@@ -159,7 +159,7 @@ struct Runs<'a> {
 impl Serialize for Runs<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(Some(self.figures.len()))?;
-        for f in self.figures {
+        for f in self.figures.ordered() {
             if let Some(d) = &f.detail {
                 seq.serialize_element(&DetailRow::of(self.trace, f, d))?;
             } else {
@@ -287,7 +287,7 @@ fn with_doc<R>(
         },
         runs: Runs {
             trace,
-            figures: &figures.runs,
+            figures,
             one_file: trace.files().len() == 1,
         },
     };

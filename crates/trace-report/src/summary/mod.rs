@@ -44,50 +44,89 @@ pub(crate) struct RunFigures<'t> {
     pub detail: Option<Box<detail::RunDetail<'t>>>,
 }
 
-/// Every run's figures in [`runs_by_start`] order, and their sums.
+/// Every run's figures and their sums. The runs are in two parts, each in
+/// [`runs_by_start`] order ([`Figures::ordered`] merges them): one per thread, so they need
+/// not be copied into one list.
 pub(crate) struct Figures<'t> {
-    pub runs: Vec<RunFigures<'t>>,
+    parts: [Vec<RunFigures<'t>>; 2],
     pub totals: Totals,
     pub cost: CostSum,
     pub cost_by_model: FxHashMap<Sym, CostSum>,
 }
 
+fn start_key(r: &RunFigures<'_>) -> (bool, Option<i64>, NodeId) {
+    (r.stats.start_us.is_none(), r.stats.start_us, r.id)
+}
+
 impl<'t> Figures<'t> {
     fn of(trace: &'t Trace, roots: &[NodeId], detail: bool) -> Self {
-        let mut f = Figures {
-            runs: Vec::with_capacity(roots.len()),
-            totals: Totals::default(),
-            cost: CostSum::default(),
-            cost_by_model: FxHashMap::default(),
-        };
+        let mut runs = Vec::with_capacity(roots.len());
+        let mut totals = Totals::default();
+        let mut cost = CostSum::default();
+        let mut cost_by_model: FxHashMap<Sym, CostSum> = FxHashMap::default();
         for &id in roots {
             let mut stats = trace.run_stats(id);
-            let (cost, by_model) = crate::cost::run_cost(trace, id);
-            f.totals.add(&stats);
-            f.cost.add_sum(&cost);
+            let (run_cost, by_model) = crate::cost::run_cost(trace, id);
+            totals.add(&stats);
+            cost.add_sum(&run_cost);
             for (sym, c) in by_model {
-                f.cost_by_model.entry(sym).or_default().add_sum(&c);
+                cost_by_model.entry(sym).or_default().add_sum(&c);
             }
             // Summed above; a gigabyte log's runs need not each keep their model list.
             stats.by_model = Vec::new();
             let detail = detail.then(|| Box::new(detail::RunDetail::of(trace, id, &stats)));
-            f.runs.push(RunFigures {
+            runs.push(RunFigures {
                 id,
                 stats,
-                cost,
+                cost: run_cost,
                 detail,
             });
         }
-        f
+        runs.sort_by_key(start_key);
+        Figures {
+            parts: [runs, Vec::new()],
+            totals,
+            cost,
+            cost_by_model,
+        }
     }
 
-    fn merge(&mut self, o: Figures<'t>) {
-        self.runs.extend(o.runs);
+    /// Adds the runs and sums of the other half.
+    fn merge(&mut self, mut o: Figures<'t>) {
+        self.parts[1] = std::mem::take(&mut o.parts[0]);
         self.totals.merge(o.totals);
         self.cost.add_sum(&o.cost);
         for (sym, c) in o.cost_by_model {
             self.cost_by_model.entry(sym).or_default().add_sum(&c);
         }
+    }
+
+    pub fn len(&self) -> usize {
+        self.parts[0].len() + self.parts[1].len()
+    }
+
+    /// The runs in [`runs_by_start`] order.
+    pub fn ordered(&self) -> impl Iterator<Item = &RunFigures<'t>> {
+        let [a, b] = &self.parts;
+        let (mut i, mut j) = (0, 0);
+        std::iter::from_fn(move || {
+            let next = match (a.get(i), b.get(j)) {
+                (Some(x), Some(y)) if start_key(y) < start_key(x) => {
+                    j += 1;
+                    y
+                }
+                (Some(x), _) => {
+                    i += 1;
+                    x
+                }
+                (None, Some(y)) => {
+                    j += 1;
+                    y
+                }
+                (None, None) => return None,
+            };
+            Some(next)
+        })
     }
 }
 
@@ -95,24 +134,19 @@ impl<'t> Figures<'t> {
 pub(crate) fn figures(trace: &Trace, detail: bool) -> Figures<'_> {
     const PARALLEL_FROM: usize = 1024;
     let roots: Vec<NodeId> = trace.runs().collect();
-    let mut f = if roots.len() < PARALLEL_FROM {
-        Figures::of(trace, &roots, detail)
-    } else {
-        let (a, b) = roots.split_at(roots.len() / 2);
-        std::thread::scope(|scope| {
-            let tail = scope.spawn(|| Figures::of(trace, b, detail));
-            let mut head = Figures::of(trace, a, detail);
-            head.runs.reserve_exact(b.len());
-            head.merge(
-                tail.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            );
-            head
-        })
-    };
-    f.runs
-        .sort_by_key(|r| (r.stats.start_us.is_none(), r.stats.start_us, r.id));
-    f
+    if roots.len() < PARALLEL_FROM {
+        return Figures::of(trace, &roots, detail);
+    }
+    let (a, b) = roots.split_at(roots.len() / 2);
+    std::thread::scope(|scope| {
+        let tail = scope.spawn(|| Figures::of(trace, b, detail));
+        let mut head = Figures::of(trace, a, detail);
+        head.merge(
+            tail.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        );
+        head
+    })
 }
 
 /// `f` over `items`, the second half on another thread when there are many.
