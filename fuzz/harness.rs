@@ -241,8 +241,9 @@ pub fn exercise(trace: &mut Trace, formats: &[Format]) {
     let _ = latency_by(trace, trace.node_ids(), |n| n.model().map(|m| trace.str(m)));
     let _ = trace_report::summary::summary_json(trace, formats);
     let mut out = Vec::new();
-    trace_report::summary::write_summary_json(&mut out, trace, formats).unwrap();
-    trace_report::summary::write_text(&mut out, trace, formats).unwrap();
+    trace_report::summary::write_summary_json(&mut out, trace, formats, true).unwrap();
+    trace_report::summary::write_summary_json(&mut out, trace, formats, false).unwrap();
+    trace_report::summary::write_text(&mut out, trace, formats, false).unwrap();
     let _ = trace_report::summary::diagnostics_text(trace, 10);
 }
 

@@ -158,6 +158,10 @@ pub enum Command {
         /// Also print each run's indented scope tree.
         #[arg(long, conflicts_with = "json")]
         tree: bool,
+        /// Every run in the text table; with --json each run's critical path, self time and
+        /// own tokens, and exemplars by repeated scope name.
+        #[arg(long, conflicts_with = "follow")]
+        detail: bool,
         /// Force the dialect instead of detecting it.
         #[arg(long, value_parser = format_parser())]
         format: Option<Format>,

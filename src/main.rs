@@ -90,6 +90,7 @@ fn run() -> Result<ExitCode> {
         Command::Summary {
             json,
             tree,
+            detail,
             format,
             follow,
             files,
@@ -107,9 +108,9 @@ fn run() -> Result<ExitCode> {
             let stdout = io::stdout();
             let mut out = io::BufWriter::new(stdout.lock());
             if json {
-                trace_report::summary::write_summary_json(&mut out, &trace, &formats)?;
+                trace_report::summary::write_summary_json(&mut out, &trace, &formats, detail)?;
             } else {
-                trace_report::summary::write_text(&mut out, &trace, &formats)?;
+                trace_report::summary::write_text(&mut out, &trace, &formats, detail || tree)?;
                 if tree {
                     writeln!(out)?;
                     for (id, _) in trace_report::summary::runs_by_start(&trace) {

@@ -154,7 +154,7 @@ fn exemplars_point_at_the_calls() {
 #[test]
 fn summary_json_carries_critical_path_self_and_subtree_figures() {
     let t = sample();
-    let doc = trace_report::summary::summary_json(&t, &[trace_formats::Format::Atof]);
+    let doc = trace_report::summary::summary_json_detail(&t, &[trace_formats::Format::Atof]);
     let ra = doc["runs"]
         .as_array()
         .unwrap()

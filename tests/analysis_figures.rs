@@ -30,7 +30,8 @@ use common::{ANALYSIS, ATOF, id, run};
 
 fn load(rel: &str) -> (Trace, Value) {
     let (t, formats) = common::load(&[rel]);
-    let doc = trace_report::summary::summary_json(&t, &formats);
+    // Per-run critical paths, self time and own tokens are in the `--detail` document.
+    let doc = trace_report::summary::summary_json_detail(&t, &formats);
     (t, doc)
 }
 

@@ -5,7 +5,7 @@ mod common;
 use serde_json::{Value, json};
 use trace_formats::Format;
 use trace_ingest::files::load;
-use trace_report::summary::summary_json;
+use trace_report::summary::{summary_json, summary_json_detail};
 
 use common::{HARN_A, HARN_B, path, run};
 
@@ -15,9 +15,16 @@ fn summary(files: &[&str]) -> (trace_model::Trace, Value) {
     (trace, json)
 }
 
+/// [`summary`] with the `--detail` document (each run's end time and scope counters).
+fn summary_detail(files: &[&str]) -> (trace_model::Trace, Value) {
+    let (trace, formats) = common::load(files);
+    let json = summary_json_detail(&trace, &formats);
+    (trace, json)
+}
+
 #[test]
 fn atof_sample_runs_tokens_and_statuses() {
-    let (trace, doc) = summary(&["assets/atof/agent-session.jsonl"]);
+    let (trace, doc) = summary_detail(&["assets/atof/agent-session.jsonl"]);
     assert_eq!(doc["format"], "atof");
     assert_eq!(doc["events"], 28);
     assert_eq!(doc["skipped_lines"], 0);
@@ -93,7 +100,7 @@ fn atof_sample_runs_tokens_and_statuses() {
         // Cost: 812 × $2 + 96 × $8 per million = $0.002392.
         json!({"calls": 1, "input": 812, "output": 96, "total": 908, "cache_read": 0, "cache_write": 0,
                "cache_write_1h": null, "uncached": null, "reasoning": null,
-               "cost_usd": 0.002_392, "cost_partial": false})
+               "cost_usd": 0.002_392, "cost_partial": false, "reported_cost_usd": null})
     );
     assert_eq!(t["by_model"]["gpt-4.1-mini"]["output"], 220);
     assert_eq!(t["by_model"]["gpt-5-codex"]["input"], 5000);
@@ -245,35 +252,43 @@ fn streamed_json_is_the_same_document() {
         vec![HARN_A, HARN_B],
         vec!["tests/fixtures/atof-odd.jsonl"],
     ] {
-        let (trace, doc) = summary(&files);
-        let mut out = Vec::new();
-        trace_report::summary::write_summary_json(&mut out, &trace, &[]).unwrap();
-        let mut streamed: Value = serde_json::from_slice(&out).unwrap();
-        streamed["format"] = doc["format"].clone();
-        assert_eq!(streamed, doc, "{files:?}");
-        assert_eq!(memchr_count(&out), 1, "one line, one document");
+        for detail in [false, true] {
+            let (trace, doc) = if detail {
+                summary_detail(&files)
+            } else {
+                summary(&files)
+            };
+            let mut out = Vec::new();
+            trace_report::summary::write_summary_json(&mut out, &trace, &[], detail).unwrap();
+            let mut streamed: Value = serde_json::from_slice(&out).unwrap();
+            streamed["format"] = doc["format"].clone();
+            assert_eq!(streamed, doc, "{files:?} detail={detail}");
+            assert_eq!(memchr_count(&out), 1, "one line, one document");
+        }
     }
 }
 
-/// Enough runs for several blocks on both summary threads (runs are written in blocks of 256).
+/// Enough runs for the figures to be computed on two threads (from 1,024 runs).
 #[test]
 fn streamed_json_of_many_runs_is_the_same_document() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("many.jsonl");
     let mut bytes = Vec::new();
-    trace_synth::generate(3, trace_synth::Target::Events(80_000), &mut bytes).unwrap();
+    trace_synth::generate(3, trace_synth::Target::Events(120_000), &mut bytes).unwrap();
     std::fs::write(&file, bytes).unwrap();
     let (trace, formats) = load(&[file], None, &mut |_| {}).unwrap();
-    assert!(
-        trace.runs().count() > 3 * 256,
-        "{} runs",
-        trace.runs().count()
-    );
-    let doc = trace_report::summary::summary_json(&trace, &formats);
-    let mut out = Vec::new();
-    trace_report::summary::write_summary_json(&mut out, &trace, &formats).unwrap();
-    let streamed: Value = serde_json::from_slice(&out).unwrap();
-    assert_eq!(streamed, doc);
+    assert!(trace.runs().count() > 1024, "{} runs", trace.runs().count());
+    for detail in [false, true] {
+        let doc = if detail {
+            trace_report::summary::summary_json_detail(&trace, &formats)
+        } else {
+            trace_report::summary::summary_json(&trace, &formats)
+        };
+        let mut out = Vec::new();
+        trace_report::summary::write_summary_json(&mut out, &trace, &formats, detail).unwrap();
+        let streamed: Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(streamed, doc);
+    }
 }
 
 fn memchr_count(bytes: &[u8]) -> usize {

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use serde_json::{Value, json};
 use trace_formats::{Format, sniff};
 use trace_ingest::files::load;
-use trace_report::summary::summary_json;
+use trace_report::summary::{summary_json, summary_json_detail};
 use trace_tui::app::{Action, App, View, update};
 
 const DIR: &str = "tests/fixtures/atif";
@@ -24,6 +24,12 @@ fn path(rel: &str) -> PathBuf {
 fn summary(rel: &str) -> Value {
     let (trace, formats) = load(&[path(rel)], None, &mut |_| {}).expect("load");
     summary_json(&trace, &formats)
+}
+
+/// [`summary`] with the `--detail` document (each run's end time).
+fn summary_detail(rel: &str) -> Value {
+    let (trace, formats) = load(&[path(rel)], None, &mut |_| {}).expect("load");
+    summary_json_detail(&trace, &formats)
 }
 
 /// Runs, LLM calls, tool calls and errors as count.py prints them.
@@ -70,7 +76,8 @@ fn nemo_flow_trajectory_counts_and_tokens() {
         (json!(0), json!(0))
     );
     // NAT's invocation times: the run spans the first step to the last.
-    let run = &doc["runs"][0];
+    let detail = summary_detail("nemo-flow-atof-atif-trajectory.json");
+    let run = &detail["runs"][0];
     assert_eq!(run["name"], "hermes-nemoflow");
     assert_eq!(run["start"], "2026-05-13T15:17:28.022Z");
     assert_eq!(run["end"], "2026-05-13T15:39:29.493Z");

@@ -44,12 +44,15 @@ fn expected_by_model() -> Value {
                                        "cache_read": 652, "cache_write": 60, "uncached": 65,
                                        "cache_write_1h": null, "reasoning": null,
                                        // 65 × 3 + 652 × 0.3 + 60 × 3.75 + 190 × 15 µ$
-                                       "cost_usd": 0.003_465_6, "cost_partial": false},
+                                       "cost_usd": 0.003_465_6, "cost_partial": false,
+                                       // harn's own cost_usd, 0.00186 + 0.001185 (no cache prices)
+                                       "reported_cost_usd": 0.003_045},
         "gpt-4o-mini": {"calls": 1, "input": 1200, "output": 40, "total": 1240,
                         "cache_read": 1024, "cache_write": 0, "uncached": 176,
                         "cache_write_1h": null, "reasoning": null,
                         // 176 × 0.15 + 1024 × 0.075 + 40 × 0.6 µ$
-                        "cost_usd": 0.000_127_2, "cost_partial": false}
+                        "cost_usd": 0.000_127_2, "cost_partial": false,
+                        "reported_cost_usd": 0.000_204}
     })
 }
 

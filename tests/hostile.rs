@@ -151,7 +151,7 @@ fn escape_sequences_never_reach_summary_output() {
     );
     let t = load_bytes(line.as_bytes());
     let mut out = Vec::new();
-    trace_report::summary::write_text(&mut out, &t, &[]).unwrap();
+    trace_report::summary::write_text(&mut out, &t, &[], false).unwrap();
     out.extend_from_slice(t.dump().as_bytes());
     assert!(
         !out.iter().any(|&b| b == 0x1b || b == 0x07),

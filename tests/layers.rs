@@ -78,6 +78,7 @@ fn each_crate_depends_only_on_its_lower_layers() {
                 "trace-formats",
                 "trace-prices",
                 "rustc-hash",
+                "serde",
                 "serde_json",
             ],
         ),

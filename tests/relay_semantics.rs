@@ -7,7 +7,7 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::summary;
+use support::{summary, summary_detail};
 use trace_model::Trace;
 
 const RUNTIME: &str = "tests/fixtures/relay/sem-runtime.atof.jsonl";
@@ -53,7 +53,8 @@ fn runtime_session_counts_match_sem_count() {
 
 #[test]
 fn an_interrupted_tool_is_incomplete_and_so_is_its_run() {
-    let (trace, doc) = summary(&[RUNTIME], None);
+    // Scope counters are in the `--detail` rows.
+    let (trace, doc) = summary_detail(&[RUNTIME], None);
     let edit = node(&trace, "Edit");
     assert!(trace.node(edit).has_end(), "Relay did close it");
     assert!(!trace.node(edit).has_error(), "interrupted is not failed");

@@ -145,3 +145,27 @@ fn the_screen_says_reported() {
         "{s}"
     );
 }
+
+#[test]
+fn summary_json_reports_it_beside_ours() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("relay.atof.jsonl");
+    std::fs::write(&path, relay_call(0, RELAY_COST) + &relay_call(1, "")).unwrap();
+    let out = common::bin()
+        .args(["summary", "--json", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let t = &doc["totals"];
+    assert_eq!(t["reported_cost_usd"], 0.001_995);
+    // Ours: both calls, the same usage and price (TOKENS.md §1.6: $0.001995 each).
+    assert_eq!(t["cost_usd"], 0.003_99);
+    assert_eq!(
+        t["by_model"]["claude-sonnet-4-5"]["reported_cost_usd"],
+        0.001_995
+    );
+    let runs = doc["runs"].as_array().unwrap();
+    assert_eq!(runs[0]["reported_cost_usd"], 0.001_995);
+    assert!(runs[1].get("reported_cost_usd").is_none(), "{}", runs[1]);
+}

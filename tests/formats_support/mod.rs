@@ -15,7 +15,7 @@ use trace_formats::Format;
 use trace_ingest::IngestMsg;
 use trace_ingest::follow::{Target, spawn};
 use trace_model::Trace;
-use trace_report::summary::summary_json;
+use trace_report::summary::{summary_json, summary_json_detail};
 use trace_tui::app::{Action, App, View, update};
 
 pub fn path(rel: &str) -> PathBuf {
@@ -27,6 +27,14 @@ pub fn summary(files: &[&str], forced: Option<Format>) -> (Trace, Value) {
     let paths: Vec<PathBuf> = files.iter().map(|f| path(f)).collect();
     let (trace, formats) = trace_ingest::files::load(&paths, forced, &mut |_| {}).expect("load");
     let json = summary_json(&trace, &formats);
+    (trace, json)
+}
+
+/// [`summary`] with the `--detail` document (each run's end, scope counters, critical path).
+pub fn summary_detail(files: &[&str], forced: Option<Format>) -> (Trace, Value) {
+    let paths: Vec<PathBuf> = files.iter().map(|f| path(f)).collect();
+    let (trace, formats) = trace_ingest::files::load(&paths, forced, &mut |_| {}).expect("load");
+    let json = summary_json_detail(&trace, &formats);
     (trace, json)
 }
 

@@ -60,6 +60,17 @@ pub struct Group {
     pub tokens: Percentiles,
 }
 
+/// Which by-name groups [`Trace::exemplars_with`] builds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameGroups {
+    /// One group per scope name.
+    All,
+    /// Only names held by two or more scopes.
+    Repeated,
+    /// None: `by_name` is empty.
+    None,
+}
+
 /// Exemplars by model (LLM calls), by tool (tool calls by name) and by scope name (all scopes).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Exemplars {
@@ -91,6 +102,12 @@ impl Trace {
     /// Exemplars over every finished scope in the trace. O(n log n). Calls are grouped by
     /// interned symbol (4 bytes a call); samples are built one group at a time.
     pub fn exemplars(&self) -> Exemplars {
+        self.exemplars_with(NameGroups::All)
+    }
+
+    /// [`Self::exemplars`] with the by-name groups chosen: a summary leaves them out, or keeps
+    /// only names that repeat (a one-member group's percentiles are that scope's own figures).
+    pub fn exemplars_with(&self, names: NameGroups) -> Exemplars {
         let mut by_model: FxHashMap<Option<Sym>, Vec<NodeId>> = FxHashMap::default();
         let mut by_tool: FxHashMap<Sym, Vec<NodeId>> = FxHashMap::default();
         let mut by_name: FxHashMap<Sym, Vec<NodeId>> = FxHashMap::default();
@@ -105,7 +122,12 @@ impl Trace {
             if n.is_tool() {
                 by_tool.entry(n.name).or_default().push(id);
             }
-            by_name.entry(n.name).or_default().push(id);
+            if names != NameGroups::None {
+                by_name.entry(n.name).or_default().push(id);
+            }
+        }
+        if names == NameGroups::Repeated {
+            by_name.retain(|_, ids| ids.len() >= 2);
         }
         // Keys by text: a model literally named like the unknown-model label joins that group.
         let done = |groups: Vec<(&str, Vec<NodeId>)>| {

@@ -214,10 +214,31 @@ impl Trace {
         subtree
     }
 
+    /// The first node's subtree usage, as [`Self::subtree_tokens`] gives it at position 0,
+    /// holding only the sums of nodes still waiting for a child (the current node's
+    /// ancestors) rather than two figures for every node of a run.
+    pub fn root_subtree_tokens(&self, order: &[NodeId]) -> Option<Tokens> {
+        let mut pending: rustc_hash::FxHashMap<NodeId, Option<Tokens>> =
+            rustc_hash::FxHashMap::default();
+        let mut root = None;
+        for (i, &id) in order.iter().enumerate().rev() {
+            let n = self.node(id);
+            let kids = pending.remove(&id).flatten();
+            let s = combine_tokens(self.tokens(id).as_ref(), kids, n.is_llm());
+            if i == 0 {
+                root = s;
+            } else if let Some(p) = n.parent() {
+                let e = pending.entry(p).or_default();
+                *e = add_opt(*e, s);
+            }
+        }
+        root
+    }
+
     /// Figures for the run rooted at `root`.
     pub fn run_stats(&self, root: NodeId) -> RunStats {
         let order = self.preorder(root);
-        let subtree = self.subtree_tokens(&order);
+        let root_tokens = self.root_subtree_tokens(&order);
         let mut s = RunStats::default();
         let mut min_t: Option<i64> = None;
         let mut max_t: Option<i64> = None;
@@ -265,7 +286,7 @@ impl Trace {
                 max_t = Some(max_t.map_or(t, |m| m.max(t)));
             }
         }
-        if let Some(t) = subtree.first().copied().flatten() {
+        if let Some(t) = root_tokens {
             s.tokens.add(&t);
         }
         let r = self.node(root);
@@ -312,18 +333,44 @@ impl Totals {
     pub fn of<'a>(runs: impl IntoIterator<Item = &'a RunStats>) -> Self {
         let mut t = Totals::default();
         for r in runs {
-            t.runs += 1;
-            t.llm_calls += r.llm_calls;
-            t.tool_calls += r.tool_calls;
-            t.errors += r.errors;
-            t.tokens.add_sum(&r.tokens);
-            *t.by_status.entry(r.status()).or_default() += 1;
-            for (model, m) in &r.by_model {
-                let e = t.by_model.entry(model.clone()).or_default();
-                e.calls += m.calls;
-                e.tokens.add_sum(&m.tokens);
-            }
+            t.add(r);
         }
         t
+    }
+
+    /// Adds one run's figures.
+    pub fn add(&mut self, r: &RunStats) {
+        self.runs += 1;
+        self.llm_calls += r.llm_calls;
+        self.tool_calls += r.tool_calls;
+        self.errors += r.errors;
+        self.tokens.add_sum(&r.tokens);
+        *self.by_status.entry(r.status()).or_default() += 1;
+        for (model, m) in &r.by_model {
+            // Look up before inserting: no key allocation per run.
+            let e = match self.by_model.get_mut(model) {
+                Some(e) => e,
+                None => self.by_model.entry(model.clone()).or_default(),
+            };
+            e.calls += m.calls;
+            e.tokens.add_sum(&m.tokens);
+        }
+    }
+
+    /// Adds the figures of other runs.
+    pub fn merge(&mut self, o: Totals) {
+        self.runs += o.runs;
+        self.llm_calls += o.llm_calls;
+        self.tool_calls += o.tool_calls;
+        self.errors += o.errors;
+        self.tokens.add_sum(&o.tokens);
+        for (k, v) in o.by_status {
+            *self.by_status.entry(k).or_default() += v;
+        }
+        for (model, m) in o.by_model {
+            let e = self.by_model.entry(model).or_default();
+            e.calls += m.calls;
+            e.tokens.add_sum(&m.tokens);
+        }
     }
 }

@@ -17,7 +17,8 @@ pub fn needs_escape(c: char) -> bool {
 /// `text` (serialized JSON) with those characters escaped. They only ever occur inside JSON
 /// strings, where `\uXXXX` means the same character, so the document is unchanged in meaning.
 pub fn escape_json(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(needs_escape) {
+    // Every escaped character is DEL or non-ASCII: a byte scan rules most text out.
+    if !text.bytes().any(|b| b >= 0x7f) || !text.chars().any(needs_escape) {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 16);
@@ -57,6 +58,11 @@ impl<'a> EscapingWriter<'a> {
 
 impl Write for EscapingWriter<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.carry.is_empty() && !buf.iter().any(|&b| b >= 0x7f) {
+            // ASCII below DEL: nothing to escape, no sequence to hold back.
+            self.inner.write_all(buf)?;
+            return Ok(buf.len());
+        }
         let mut all = std::mem::take(&mut self.carry);
         all.extend_from_slice(buf);
         // Hold back an incomplete trailing UTF-8 sequence (at most 3 bytes).

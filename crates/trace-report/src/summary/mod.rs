@@ -1,0 +1,169 @@
+//! `trace-tui summary`: the headless report, as an aligned table or one JSON document.
+//!
+//! The document is a summary, not a copy of the trace: totals, per-model and per-tool tables
+//! with their exemplars, and one compact row per run (`json`). `--detail` adds each run's
+//! critical path, self time and own tokens, and the exemplars of every scope name that repeats
+//! (`detail`). Both are typed `Serialize` structs streamed to the writer. `text` is the
+//! aligned table, `follow` the per-run lines of `summary --follow`.
+//!
+//! Every run's figures (its statistics, its cost, and with `--detail` its critical path) are
+//! computed once, on both cores, before anything is written ([`figures`]).
+
+mod detail;
+mod exemplars;
+mod follow;
+mod json;
+mod text;
+
+pub use detail::CRITICAL_STEPS;
+pub use follow::{CompletedRuns, run_json_line, run_line};
+pub use json::{summary_json, summary_json_detail, write_summary_json};
+pub use text::{diagnostics_text, warnings_text, write_text};
+
+use rustc_hash::FxHashMap;
+use trace_model::stats::{RunStats, Totals};
+use trace_model::{NodeId, Sym, Trace};
+
+use crate::cost::CostSum;
+
+/// Runs with their figures, ordered by start time (unknown starts last, then arrival). With
+/// many runs, the second half's figures are computed on another thread.
+pub fn runs_by_start(trace: &Trace) -> Vec<(NodeId, RunStats)> {
+    let roots: Vec<NodeId> = trace.runs().collect();
+    let mut runs = on_two_threads(&roots, |&r| (r, trace.run_stats(r)));
+    runs.sort_by_key(|(id, s)| (s.start_us.is_none(), s.start_us, *id));
+    runs
+}
+
+/// One run's figures for the summary (its per-model figures are folded into the totals).
+pub(crate) struct RunFigures<'t> {
+    pub id: NodeId,
+    pub stats: RunStats,
+    pub cost: CostSum,
+    /// With `--detail` only.
+    pub detail: Option<Box<detail::RunDetail<'t>>>,
+}
+
+/// Every run's figures and their sums. The runs are in two parts, each in
+/// [`runs_by_start`] order ([`Figures::ordered`] merges them): one per thread, so they need
+/// not be copied into one list.
+pub(crate) struct Figures<'t> {
+    parts: [Vec<RunFigures<'t>>; 2],
+    pub totals: Totals,
+    pub cost: CostSum,
+    pub cost_by_model: FxHashMap<Sym, CostSum>,
+}
+
+fn start_key(r: &RunFigures<'_>) -> (bool, Option<i64>, NodeId) {
+    (r.stats.start_us.is_none(), r.stats.start_us, r.id)
+}
+
+impl<'t> Figures<'t> {
+    fn of(trace: &'t Trace, roots: &[NodeId], detail: bool) -> Self {
+        let mut runs = Vec::with_capacity(roots.len());
+        let mut totals = Totals::default();
+        let mut cost = CostSum::default();
+        let mut cost_by_model: FxHashMap<Sym, CostSum> = FxHashMap::default();
+        for &id in roots {
+            let mut stats = trace.run_stats(id);
+            let (run_cost, by_model) = crate::cost::run_cost(trace, id);
+            totals.add(&stats);
+            cost.add_sum(&run_cost);
+            for (sym, c) in by_model {
+                cost_by_model.entry(sym).or_default().add_sum(&c);
+            }
+            // Summed above; a gigabyte log's runs need not each keep their model list.
+            stats.by_model = Vec::new();
+            let detail = detail.then(|| Box::new(detail::RunDetail::of(trace, id, &stats)));
+            runs.push(RunFigures {
+                id,
+                stats,
+                cost: run_cost,
+                detail,
+            });
+        }
+        runs.sort_by_key(start_key);
+        Figures {
+            parts: [runs, Vec::new()],
+            totals,
+            cost,
+            cost_by_model,
+        }
+    }
+
+    /// Adds the runs and sums of the other half.
+    fn merge(&mut self, mut o: Figures<'t>) {
+        self.parts[1] = std::mem::take(&mut o.parts[0]);
+        self.totals.merge(o.totals);
+        self.cost.add_sum(&o.cost);
+        for (sym, c) in o.cost_by_model {
+            self.cost_by_model.entry(sym).or_default().add_sum(&c);
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.parts[0].len() + self.parts[1].len()
+    }
+
+    /// The runs in [`runs_by_start`] order.
+    pub fn ordered(&self) -> impl Iterator<Item = &RunFigures<'t>> {
+        let [a, b] = &self.parts;
+        let (mut i, mut j) = (0, 0);
+        std::iter::from_fn(move || {
+            let next = match (a.get(i), b.get(j)) {
+                (Some(x), Some(y)) if start_key(y) < start_key(x) => {
+                    j += 1;
+                    y
+                }
+                (Some(x), _) => {
+                    i += 1;
+                    x
+                }
+                (None, Some(y)) => {
+                    j += 1;
+                    y
+                }
+                (None, None) => return None,
+            };
+            Some(next)
+        })
+    }
+}
+
+/// Every run's figures, computed on two threads when there are many.
+pub(crate) fn figures(trace: &Trace, detail: bool) -> Figures<'_> {
+    const PARALLEL_FROM: usize = 1024;
+    let roots: Vec<NodeId> = trace.runs().collect();
+    if roots.len() < PARALLEL_FROM {
+        return Figures::of(trace, &roots, detail);
+    }
+    let (a, b) = roots.split_at(roots.len() / 2);
+    std::thread::scope(|scope| {
+        let tail = scope.spawn(|| Figures::of(trace, b, detail));
+        let mut head = Figures::of(trace, a, detail);
+        head.merge(
+            tail.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        );
+        head
+    })
+}
+
+/// `f` over `items`, the second half on another thread when there are many.
+fn on_two_threads<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    const PARALLEL_FROM: usize = 1024;
+    if items.len() < PARALLEL_FROM {
+        return items.iter().map(&f).collect();
+    }
+    let (a, b) = items.split_at(items.len() / 2);
+    std::thread::scope(|scope| {
+        let tail = scope.spawn(|| b.iter().map(&f).collect::<Vec<R>>());
+        let mut head: Vec<R> = Vec::with_capacity(items.len());
+        head.extend(a.iter().map(&f));
+        head.extend(
+            tail.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        );
+        head
+    })
+}

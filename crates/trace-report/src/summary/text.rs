@@ -1,0 +1,216 @@
+//! `summary` as text: a header line, a table of runs (the first and the worst when there are
+//! many), a table of models and the token totals; and diagnostics for stderr.
+
+use std::io::{self, Write};
+
+use trace_formats::Format;
+use trace_formats::time::format_us;
+use trace_model::stats::{RunStats, Totals};
+use trace_model::text::{clean, format_duration_us};
+use trace_model::{NodeId, Trace};
+
+use super::runs_by_start;
+
+/// Writes rows as left-aligned columns (numbers right-aligned), two spaces apart.
+fn write_table(
+    out: &mut dyn Write,
+    header: &[&str],
+    rows: &[Vec<String>],
+    right: &[bool],
+) -> io::Result<()> {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            widths[i] = widths[i].max(c.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| -> String {
+        let mut s = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            let pad = widths[i] - c.chars().count();
+            if i > 0 {
+                s.push_str("  ");
+            }
+            if right[i] {
+                s.push_str(&" ".repeat(pad));
+                s.push_str(c);
+            } else {
+                s.push_str(c);
+                if i + 1 < cells.len() {
+                    s.push_str(&" ".repeat(pad));
+                }
+            }
+        }
+        s
+    };
+    writeln!(out, "{}", line(header.to_vec()))?;
+    for r in rows {
+        writeln!(out, "{}", line(r.iter().map(String::as_str).collect()))?;
+    }
+    Ok(())
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_owned()
+    } else {
+        let mut t: String = s.chars().take(max - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// Runs listed in the text report without `--detail`: the first [`TEXT_RUNS`]` / 2` by start
+/// and the worst of the rest; a line says how many more there are.
+pub const TEXT_RUNS: usize = 50;
+
+/// The runs the text table lists, in start order, and how many it leaves out. With many runs
+/// (and no `detail`): the first half of [`TEXT_RUNS`] and the worst of the others (errors,
+/// then incomplete runs, then the longest).
+fn listed(runs: &[(NodeId, RunStats)], detail: bool) -> (Vec<&(NodeId, RunStats)>, usize) {
+    if detail || runs.len() <= TEXT_RUNS {
+        return (runs.iter().collect(), 0);
+    }
+    let first = TEXT_RUNS / 2;
+    let mut rest: Vec<(usize, &(NodeId, RunStats))> = runs.iter().enumerate().skip(first).collect();
+    let badness = |s: &RunStats| {
+        (
+            s.errors > 0,
+            s.status() != trace_model::stats::RunStatus::Ok,
+            s.duration_us().unwrap_or(0),
+        )
+    };
+    rest.sort_by_key(|(i, (_, s))| (std::cmp::Reverse(badness(s)), *i));
+    rest.truncate(TEXT_RUNS - first);
+    rest.sort_by_key(|(i, _)| *i);
+    let mut shown: Vec<&(NodeId, RunStats)> = runs[..first].iter().collect();
+    shown.extend(rest.into_iter().map(|(_, r)| r));
+    (shown, runs.len() - TEXT_RUNS)
+}
+
+/// The human-readable report; with many runs only some are listed unless `detail`.
+pub fn write_text(
+    out: &mut dyn Write,
+    trace: &Trace,
+    formats: &[Format],
+    detail: bool,
+) -> io::Result<()> {
+    let runs = runs_by_start(trace);
+    let totals = Totals::of(runs.iter().map(|(_, s)| s));
+    let fmt = formats
+        .iter()
+        .map(|f| f.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    writeln!(
+        out,
+        "{} events ({}) in {} file(s): {} runs, {} LLM calls, {} tool calls, {} skipped lines",
+        trace.events,
+        if fmt.is_empty() {
+            "unknown format"
+        } else {
+            &fmt
+        },
+        trace.files().len(),
+        totals.runs,
+        totals.llm_calls,
+        totals.tool_calls,
+        trace.skipped
+    )?;
+    writeln!(out)?;
+    let (shown, more) = listed(&runs, detail);
+    let rows: Vec<Vec<String>> = shown
+        .iter()
+        .map(|(id, s)| {
+            vec![
+                truncate(&clean(trace.str(trace.node(*id).name)), 40),
+                s.status().as_str().to_owned(),
+                s.start_us.map_or_else(|| "-".into(), format_us),
+                s.duration_us()
+                    .map_or_else(|| "-".into(), |d| format_duration_us(d.max(0))),
+                s.scopes.to_string(),
+                s.llm_calls.to_string(),
+                s.tool_calls.to_string(),
+                s.tokens.input.to_string(),
+                s.tokens.output.to_string(),
+            ]
+        })
+        .collect();
+    write_table(
+        out,
+        &[
+            "RUN", "STATUS", "START", "DURATION", "SCOPES", "LLM", "TOOLS", "IN TOK", "OUT TOK",
+        ],
+        &rows,
+        &[false, false, false, true, true, true, true, true, true],
+    )?;
+    if more > 0 {
+        writeln!(
+            out,
+            "… {more} more runs (the first {} and the worst {} are listed; use --detail or --json)",
+            TEXT_RUNS / 2,
+            TEXT_RUNS - TEXT_RUNS / 2
+        )?;
+    }
+    writeln!(out)?;
+    let rows: Vec<Vec<String>> = totals
+        .by_model
+        .iter()
+        .map(|(m, s)| {
+            vec![
+                truncate(&clean(m), 40),
+                s.calls.to_string(),
+                s.tokens.input.to_string(),
+                s.tokens.output.to_string(),
+                s.tokens.total.to_string(),
+                s.tokens.cache_read.to_string(),
+                s.tokens.cache_write.to_string(),
+            ]
+        })
+        .collect();
+    write_table(
+        out,
+        &[
+            "MODEL",
+            "CALLS",
+            "IN TOK",
+            "OUT TOK",
+            "TOTAL",
+            "CACHE READ",
+            "CACHE WRITE",
+        ],
+        &rows,
+        &[false, true, true, true, true, true, true],
+    )?;
+    writeln!(
+        out,
+        "\nTOTAL  tokens in {} / out {} / total {}",
+        totals.tokens.input, totals.tokens.output, totals.tokens.total
+    )?;
+    Ok(())
+}
+
+/// Diagnostics for stderr: `file:line: error`, at most `limit`.
+pub fn diagnostics_text(trace: &Trace, limit: usize) -> Vec<String> {
+    diag_lines(trace, trace.diagnostics(), limit)
+}
+
+/// Warnings (records kept despite an oddity, such as an unknown format version) for stderr:
+/// `file:line: message`, at most `limit`.
+pub fn warnings_text(trace: &Trace, limit: usize) -> Vec<String> {
+    diag_lines(trace, trace.warnings(), limit)
+}
+
+fn diag_lines(trace: &Trace, list: &[trace_model::Diagnostic], limit: usize) -> Vec<String> {
+    list.iter()
+        .take(limit)
+        .map(|d| {
+            format!(
+                "{}:{}: {}",
+                clean(trace.file_name(d.file)),
+                d.line,
+                clean(&d.message)
+            )
+        })
+        .collect()
+}
