@@ -136,6 +136,10 @@ pub struct RunsState {
     pub(crate) rows_key: Option<(RunSort, StatusFilter, Option<String>)>,
     /// The longest run name shown, in characters.
     pub longest_name: u16,
+    /// The run shown that started last: (start, seq, id).
+    pub(crate) newest: Option<(Option<i64>, u64, NodeId)>,
+    /// `Trace::demotions` when the rows were last brought up to date.
+    pub(crate) demotions_seen: u64,
 }
 
 /// Derived data for the selected run, rebuilt when the run changes or receives events.

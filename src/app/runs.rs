@@ -154,11 +154,28 @@ impl RunRow {
     }
 }
 
+/// The runs pane's order for `sort`; ties broken by creation order, so keys are unique.
+fn run_order(sort: RunSort, a: &RunRow, b: &RunRow) -> std::cmp::Ordering {
+    match sort {
+        RunSort::Start => (a.start_us.is_none(), a.start_us, a.seq).cmp(&(
+            b.start_us.is_none(),
+            b.start_us,
+            b.seq,
+        )),
+        RunSort::Duration => (std::cmp::Reverse(a.duration_us), a.seq)
+            .cmp(&(std::cmp::Reverse(b.duration_us), b.seq)),
+        RunSort::Tokens => {
+            (std::cmp::Reverse(a.tokens), a.seq).cmp(&(std::cmp::Reverse(b.tokens), b.seq))
+        }
+    }
+}
+
 impl App {
     /// Recomputes dirty run rows, then filters, sorts and re-finds the selection. While only
-    /// runs that received events changed (following), the rows are patched: the others keep
-    /// their place and the changed ones are merged in, so a frame costs O(runs + changed·log)
-    /// rather than a sort of every run.
+    /// runs that received events changed (following), the rows are patched: each changed run
+    /// is found at its old place by binary search and taken out, the changed ones are merged
+    /// back in order, so a frame costs a copy of the row list and O(changed · log runs) work,
+    /// not a sort of every run (an OTLP feed of root spans makes every span a run).
     pub(super) fn rebuild_runs(&mut self) {
         let key = (
             self.runs.sort,
@@ -166,131 +183,31 @@ impl App {
             self.filter.as_ref().map(ToString::to_string),
         );
         let patch = !self.runs_stale && self.runs.rows_key.as_ref() == Some(&key);
-        let changed: Vec<NodeId> = if patch {
-            let mut changed: Vec<NodeId> = self.dirty_runs.iter().copied().collect();
-            changed.sort_unstable();
-            for &id in &changed {
-                if self.trace.is_run(id) {
-                    self.runs.cache.insert(id, RunRow::compute(&self.trace, id));
-                } else {
-                    self.runs.cache.remove(&id);
-                }
-            }
-            changed.retain(|&id| self.trace.is_run(id));
-            changed
+        if patch {
+            self.patch_runs();
         } else {
-            let ids: Vec<NodeId> = self.trace.runs().collect();
-            let live: rustc_hash::FxHashSet<NodeId> = ids.iter().copied().collect();
-            self.runs.cache.retain(|id, _| live.contains(id));
-            for &id in &ids {
-                if self.dirty_runs.contains(&id) || !self.runs.cache.contains_key(&id) {
-                    self.runs.cache.insert(id, RunRow::compute(&self.trace, id));
-                }
-            }
-            ids
-        };
-        // Roots that became children (their parent arrived) without news of their own.
-        let vanished: Vec<NodeId> = if patch {
-            self.runs
-                .rows
-                .iter()
-                .copied()
-                .filter(|&id| !self.trace.is_run(id))
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let filter = self.runs.filter;
-        let expr = self.filter.as_ref();
-        // `text~` reads records from disk: once per run and filter, again for runs with news.
-        let reads = expr.filter(|f| f.reads_records());
-        if let Some(f) = reads {
-            let key = f.to_string();
-            if self.runs.text_memo_for != key {
-                self.runs.text_memo.clear();
-                self.runs.text_memo_for = key;
-            }
-            let memo = &mut self.runs.text_memo;
-            memo.retain(|id, _| !self.dirty_runs.contains(id));
-            for &id in &changed {
-                memo.entry(id).or_insert_with(|| {
-                    f.matches_run_with(&self.trace, id, &super::search::DiskRecords)
-                });
-            }
+            self.rebuild_all_runs();
         }
-        let memo = &self.runs.text_memo;
-        let cache = &self.runs.cache;
-        let trace = &self.trace;
-        let passes = |r: &RunRow| {
-            filter.keeps(r.status)
-                && match (expr, reads) {
-                    (_, Some(_)) => memo.get(&r.id).copied().unwrap_or(false),
-                    (Some(f), None) => f.matches_run(trace, r.id),
-                    (None, None) => true,
-                }
-        };
-        let sort = self.runs.sort;
-        let order = |a: &RunRow, b: &RunRow| match sort {
-            RunSort::Start => (a.start_us.is_none(), a.start_us, a.seq).cmp(&(
-                b.start_us.is_none(),
-                b.start_us,
-                b.seq,
-            )),
-            RunSort::Duration => (std::cmp::Reverse(a.duration_us), a.seq)
-                .cmp(&(std::cmp::Reverse(b.duration_us), b.seq)),
-            RunSort::Tokens => {
-                (std::cmp::Reverse(a.tokens), a.seq).cmp(&(std::cmp::Reverse(b.tokens), b.seq))
-            }
-        };
-        let mut fresh: Vec<&RunRow> = changed
-            .iter()
-            .filter_map(|id| cache.get(id))
-            .filter(|r| passes(r))
-            .collect();
-        fresh.sort_by(|a, b| order(a, b));
-        self.runs.rows = if patch {
-            // The rows that did not change keep their order; merge the changed ones in.
-            let dirty = &self.dirty_runs;
-            let kept = self
-                .runs
-                .rows
-                .iter()
-                .filter(|id| !dirty.contains(id))
-                .filter_map(|id| cache.get(id))
-                .filter(|r| trace.is_run(r.id));
-            let mut out = Vec::with_capacity(self.runs.rows.len() + fresh.len());
-            let mut fresh = fresh.into_iter().peekable();
-            for r in kept {
-                while let Some(f) = fresh.next_if(|f| order(f, r).is_lt()) {
-                    out.push(f.id);
-                }
-                out.push(r.id);
-            }
-            out.extend(fresh.map(|f| f.id));
-            out
-        } else {
-            fresh.iter().map(|r| r.id).collect()
-        };
-        self.runs.longest_name = self
-            .runs
-            .rows
-            .iter()
-            .filter_map(|id| cache.get(id))
-            .map(|r| r.name_chars)
-            .max()
-            .unwrap_or(0);
         self.runs.rows_key = Some(key);
-        for id in vanished {
-            self.runs.cache.remove(&id);
-        }
+        self.runs.demotions_seen = self.trace.demotions;
         if self.feed == Feed::Live && !self.held {
-            // The newest run is the one that started last.
-            let newest = self.runs.rows.iter().copied().max_by_key(|id| {
-                let r = &self.runs.cache[id];
-                (r.start_us, r.seq)
-            });
-            if newest.is_some() {
-                self.runs.selected = newest;
+            // The newest run is the one that started last (among those shown).
+            let shown = self
+                .runs
+                .newest
+                .is_some_and(|(_, _, id)| self.runs.rows.contains(&id));
+            if !shown {
+                let cache = &self.runs.cache;
+                self.runs.newest = self
+                    .runs
+                    .rows
+                    .iter()
+                    .filter_map(|id| cache.get(id))
+                    .map(|r| (r.start_us, r.seq, r.id))
+                    .max();
+            }
+            if let Some((_, _, id)) = self.runs.newest {
+                self.runs.selected = Some(id);
             }
         }
         if let Some(i) = self
@@ -303,5 +220,142 @@ impl App {
             self.runs.cursor = self.runs.cursor.min(self.runs.rows.len().saturating_sub(1));
             self.runs.selected = self.runs.rows.get(self.runs.cursor).copied();
         }
+    }
+
+    /// Whether a run passes the status filter and the filter expression (`text~` from the
+    /// memo `refresh_text_memo` fills).
+    fn run_passes(&self, r: &RunRow) -> bool {
+        self.runs.filter.keeps(r.status)
+            && match self.filter.as_ref() {
+                Some(f) if f.reads_records() => {
+                    self.runs.text_memo.get(&r.id).copied().unwrap_or(false)
+                }
+                Some(f) => f.matches_run(&self.trace, r.id),
+                None => true,
+            }
+    }
+
+    /// `text~` reads records from disk: once per run and filter, again for runs with news.
+    fn refresh_text_memo(&mut self, ids: &[NodeId]) {
+        let Some(f) = self.filter.as_ref().filter(|f| f.reads_records()) else {
+            return;
+        };
+        let key = f.to_string();
+        if self.runs.text_memo_for != key {
+            self.runs.text_memo.clear();
+            self.runs.text_memo_for = key;
+        }
+        let memo = &mut self.runs.text_memo;
+        memo.retain(|id, _| !self.dirty_runs.contains(id));
+        for &id in ids {
+            memo.entry(id).or_insert_with(|| {
+                f.matches_run_with(&self.trace, id, &super::search::DiskRecords)
+            });
+        }
+    }
+
+    /// Every run: rows computed where missing or dirty, filtered, sorted.
+    fn rebuild_all_runs(&mut self) {
+        let ids: Vec<NodeId> = self.trace.runs().collect();
+        let live: rustc_hash::FxHashSet<NodeId> = ids.iter().copied().collect();
+        self.runs.cache.retain(|id, _| live.contains(id));
+        for &id in &ids {
+            if self.dirty_runs.contains(&id) || !self.runs.cache.contains_key(&id) {
+                self.runs.cache.insert(id, RunRow::compute(&self.trace, id));
+            }
+        }
+        self.refresh_text_memo(&ids);
+        let sort = self.runs.sort;
+        let mut rows: Vec<&RunRow> = ids
+            .iter()
+            .filter_map(|id| self.runs.cache.get(id))
+            .filter(|r| self.run_passes(r))
+            .collect();
+        rows.sort_by(|a, b| run_order(sort, a, b));
+        self.runs.longest_name = rows.iter().map(|r| r.name_chars).max().unwrap_or(0);
+        self.runs.newest = rows.iter().map(|r| (r.start_us, r.seq, r.id)).max();
+        self.runs.rows = rows.iter().map(|r| r.id).collect();
+    }
+
+    /// Only the dirty runs changed (and perhaps some runs stopped being runs).
+    fn patch_runs(&mut self) {
+        let sort = self.runs.sort;
+        let mut changed: Vec<NodeId> = self.dirty_runs.iter().copied().collect();
+        changed.sort_unstable();
+        // Where the changed runs sit now, found by their old rows' sort keys.
+        let mut out_at: Vec<usize> = Vec::with_capacity(changed.len());
+        {
+            let (rows, cache) = (&self.runs.rows, &self.runs.cache);
+            for id in &changed {
+                let Some(old) = cache.get(id) else { continue };
+                if let Ok(i) = rows.binary_search_by(|r| {
+                    cache
+                        .get(r)
+                        .map_or(std::cmp::Ordering::Less, |row| run_order(sort, row, old))
+                }) {
+                    out_at.push(i);
+                }
+            }
+        }
+        // Roots that became children (their parent arrived): rare, looked for when counted.
+        if self.trace.demotions != self.runs.demotions_seen {
+            for (i, id) in self.runs.rows.iter().enumerate() {
+                if !self.trace.is_run(*id) {
+                    out_at.push(i);
+                    self.runs.cache.remove(id);
+                }
+            }
+        }
+        out_at.sort_unstable();
+        out_at.dedup();
+        for &id in &changed {
+            if self.trace.is_run(id) {
+                self.runs.cache.insert(id, RunRow::compute(&self.trace, id));
+            } else {
+                self.runs.cache.remove(&id);
+            }
+        }
+        changed.retain(|&id| self.trace.is_run(id));
+        self.refresh_text_memo(&changed);
+        let mut fresh: Vec<&RunRow> = changed
+            .iter()
+            .filter_map(|id| self.runs.cache.get(id))
+            .filter(|r| self.run_passes(r))
+            .collect();
+        fresh.sort_by(|a, b| run_order(sort, a, b));
+        if let Some(l) = fresh.iter().map(|r| r.name_chars).max() {
+            self.runs.longest_name = self.runs.longest_name.max(l);
+        }
+        // The newest only moves forward, unless the newest itself changed: then look again
+        // (in `rebuild_runs`).
+        let key = |r: &RunRow| (r.start_us, r.seq, r.id);
+        let fell_back = self.runs.newest.is_some_and(|old| {
+            self.dirty_runs.contains(&old.2)
+                && fresh
+                    .iter()
+                    .find(|r| r.id == old.2)
+                    .is_none_or(|r| key(r) < old)
+        });
+        if fell_back {
+            self.runs.newest = None;
+        } else if let Some(n) = fresh.iter().map(|r| key(r)).max() {
+            self.runs.newest = self.runs.newest.max(Some(n));
+        }
+        let cache = &self.runs.cache;
+        let mut gone = out_at.into_iter().peekable();
+        let mut fresh = fresh.into_iter().peekable();
+        let mut out = Vec::with_capacity(self.runs.rows.len() + fresh.len());
+        for (i, &id) in self.runs.rows.iter().enumerate() {
+            if gone.next_if_eq(&i).is_some() {
+                continue;
+            }
+            let Some(r) = cache.get(&id) else { continue };
+            while let Some(f) = fresh.next_if(|f| run_order(sort, f, r).is_lt()) {
+                out.push(f.id);
+            }
+            out.push(id);
+        }
+        out.extend(fresh.map(|f| f.id));
+        self.runs.rows = out;
     }
 }

@@ -113,6 +113,9 @@ impl Trace {
         if self.hot[parent as usize].flag(flag::PLACEHOLDER) {
             self.mark_root_if_run(child);
         } else {
+            if self.hot[child as usize].flag(flag::IS_ROOT) {
+                self.demotions += 1;
+            }
             self.hm(child).set(flag::IS_ROOT, false);
             if self.hot[child as usize].kind == NodeKind::Scope {
                 let root = self.run_root_mut(parent);
@@ -126,6 +129,9 @@ impl Trace {
         let mut c = self.cold(id).first_child;
         while c != NONE {
             let child = &mut self.hot[c as usize];
+            if child.flag(flag::IS_ROOT) {
+                self.demotions += 1;
+            }
             child.set(flag::IS_ROOT, false);
             let (next, scope) = (child.next_sibling, child.kind == NodeKind::Scope);
             if scope {

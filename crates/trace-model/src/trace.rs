@@ -62,6 +62,9 @@ pub struct Trace {
     pub(crate) warnings: Vec<Diagnostic>,
     /// Bumped by every change, so views can cache derived data.
     pub generation: u64,
+    /// Runs that stopped being runs (their parent arrived), counted: a view that patches its
+    /// list of runs looks for them only when this moved.
+    pub demotions: u64,
     /// Parents whose children may be out of time order until [`Trace::settle`].
     pub(crate) unsorted: Vec<NodeId>,
 }
