@@ -259,6 +259,8 @@ pub struct App {
     job: Option<offload::Job>,
     /// The trace generation a running job computes for.
     computing: Option<u64>,
+    /// The node whose record the detail pane wanted at the last refresh.
+    payload_wanted: Option<NodeId>,
     /// Ingest messages that arrived while a job held the trace, in order.
     deferred: Vec<trace_ingest::IngestMsg>,
 }
@@ -314,6 +316,7 @@ impl App {
             job: None,
             computing: None,
             deferred: Vec::new(),
+            payload_wanted: None,
         };
         app.refresh();
         app

@@ -58,7 +58,13 @@ impl App {
             _ => self.tree.selected,
         };
         if let Some(id) = shown {
-            if self.payloads.peek(id).is_none() {
+            // While live follow moves the selection to each new run, a record is read from
+            // disk only once the selection stays put for a refresh (the next tick at the
+            // latest): a flood of runs costs no file read per frame.
+            let auto = self.feed == Feed::Live && !self.held;
+            let settled = !auto || self.payload_wanted == Some(id);
+            self.payload_wanted = Some(id);
+            if settled && self.payloads.peek(id).is_none() {
                 self.payloads.get_or_load(&self.trace, id);
             }
         }

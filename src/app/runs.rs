@@ -341,21 +341,32 @@ impl App {
         } else if let Some(n) = fresh.iter().map(|r| key(r)).max() {
             self.runs.newest = self.runs.newest.max(Some(n));
         }
-        let cache = &self.runs.cache;
+        // Take the changed rows out (one pass), then put each fresh one at its place, found by
+        // binary search: no per-row lookups, so a frame costs a copy of the row ids.
         let mut gone = out_at.into_iter().peekable();
-        let mut fresh = fresh.into_iter().peekable();
-        let mut out = Vec::with_capacity(self.runs.rows.len() + fresh.len());
+        let mut kept: Vec<NodeId> = Vec::with_capacity(self.runs.rows.len() + fresh.len());
         for (i, &id) in self.runs.rows.iter().enumerate() {
-            if gone.next_if_eq(&i).is_some() {
-                continue;
+            if gone.next_if_eq(&i).is_none() {
+                kept.push(id);
             }
-            let Some(r) = cache.get(&id) else { continue };
-            while let Some(f) = fresh.next_if(|f| run_order(sort, f, r).is_lt()) {
-                out.push(f.id);
-            }
-            out.push(id);
         }
-        out.extend(fresh.map(|f| f.id));
+        let cache = &self.runs.cache;
+        let at: Vec<usize> = fresh
+            .iter()
+            .map(|f| {
+                kept.partition_point(|id| {
+                    cache.get(id).is_some_and(|r| run_order(sort, r, f).is_lt())
+                })
+            })
+            .collect();
+        let mut out = Vec::with_capacity(kept.len() + fresh.len());
+        let mut from = 0;
+        for (f, i) in fresh.iter().zip(at) {
+            out.extend_from_slice(&kept[from..i]);
+            out.push(f.id);
+            from = i;
+        }
+        out.extend_from_slice(&kept[from..]);
         self.runs.rows = out;
     }
 }
