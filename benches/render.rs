@@ -170,7 +170,7 @@ fn main() {
     let t = Instant::now();
     let done = std::thread::spawn(move || job.run()).join().unwrap();
     let worker = t.elapsed();
-    update(&mut off, Action::StatsDone(Box::new(done)));
+    update(&mut off, Action::WorkDone(Box::new(done)));
     println!("tokens view, offloaded: key {key:.2?}, figures on the worker {worker:.2?}");
     drop(off);
     for (w, h) in [(120u16, 40u16), (200, 50)] {

@@ -55,7 +55,7 @@ enum Msg {
     Input(Event),
     Ingest(IngestMsg),
     /// Figures a worker thread computed.
-    Stats(Box<app::JobDone>),
+    Stats(Box<app::WorkDone>),
     /// Ingest messages are waiting in their own queue.
     Wake,
     Quit,
@@ -219,8 +219,8 @@ pub fn has_terminal() -> bool {
 /// The thread that computes the tokens view's heavy figures; its answers come back through
 /// the merged channel like any other message. `None` when no thread could be started (the
 /// app then computes in place).
-fn spawn_figures_worker(tx: SyncSender<Msg>) -> Option<mpsc::Sender<app::Job>> {
-    let (jobs_tx, jobs_rx) = mpsc::channel::<app::Job>();
+fn spawn_figures_worker(tx: SyncSender<Msg>) -> Option<mpsc::Sender<app::Work>> {
+    let (jobs_tx, jobs_rx) = mpsc::channel::<app::Work>();
     thread::Builder::new()
         .name("figures".into())
         .spawn(move || {
@@ -235,7 +235,7 @@ fn spawn_figures_worker(tx: SyncSender<Msg>) -> Option<mpsc::Sender<app::Job>> {
 }
 
 /// Hands the figures the app asked for to the worker.
-fn start_job(app: &mut App, jobs: Option<&mpsc::Sender<app::Job>>) {
+fn start_job(app: &mut App, jobs: Option<&mpsc::Sender<app::Work>>) {
     if let (Some(job), Some(jobs)) = (app.take_job(), jobs) {
         // The worker lives as long as the loop; a send cannot fail before it ends.
         let _ = jobs.send(job);
@@ -250,7 +250,7 @@ fn handle(app: &mut App, m: Msg) -> bool {
         // The follow thread's idle heartbeat carries nothing: no redraw (no CPU when idle).
         Msg::Ingest(IngestMsg::Batch(b)) if b.is_empty() => None,
         Msg::Ingest(i) => Some(Action::Ingest(i)),
-        Msg::Stats(done) => Some(Action::StatsDone(done)),
+        Msg::Stats(done) => Some(Action::WorkDone(done)),
         Msg::Input(Event::Key(k)) => keymap::action_for(app, k),
         Msg::Input(Event::Resize(w, h)) => Some(Action::Resize(w, h)),
         Msg::Input(Event::Mouse(me)) => match me.kind {

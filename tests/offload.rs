@@ -56,7 +56,7 @@ fn figures_come_from_a_job_and_batches_wait_for_it() {
     assert_eq!(app.trace.events, events, "batches wait while the job runs");
 
     let done = std::thread::spawn(move || job.run()).join().unwrap();
-    update(&mut app, Action::StatsDone(Box::new(done)));
+    update(&mut app, Action::WorkDone(Box::new(done)));
     assert_eq!(app.trace.events, events + 4, "then apply, in order");
     assert!(app.trace.lookup("late-1").is_some() && app.trace.lookup("late-2").is_some());
     let got = app.stats.clone().unwrap();
@@ -67,14 +67,14 @@ fn figures_come_from_a_job_and_batches_wait_for_it() {
     assert_eq!(app.calls.rows, expected_rows);
     // The trace changed meanwhile: the next refresh asks again, for the new generation.
     let again = app.take_job().expect("figures for the new generation");
-    update(&mut app, Action::StatsDone(Box::new(again.run())));
+    update(&mut app, Action::WorkDone(Box::new(again.run())));
     assert_eq!(app.computing(), None);
     assert!(app.take_job().is_none(), "up to date: no more work");
     // A new sort is worker's work too; the rows change once it is in.
     app.focus = Pane::Calls;
     update(&mut app, Action::CycleSort);
     let sort = app.take_job().expect("rows in the new order");
-    update(&mut app, Action::StatsDone(Box::new(sort.run())));
+    update(&mut app, Action::WorkDone(Box::new(sort.run())));
     assert_eq!(app.calls.rows.len(), expected_rows.len());
     assert_ne!(app.calls.rows, expected_rows, "sorted by name now");
 }
@@ -88,10 +88,79 @@ fn a_job_for_a_replaced_trace_is_dropped() {
     update(&mut app, Action::Ingest(IngestMsg::Reset));
     // The reset waited for the job, like every message.
     assert!(app.trace.events > 0);
-    update(&mut app, Action::StatsDone(Box::new(job.run())));
+    update(&mut app, Action::WorkDone(Box::new(job.run())));
     assert_eq!(app.trace.events, 0, "the reset applied once the job was in");
     // Figures for the emptied trace are asked for, not taken from the old one.
     let next = app.take_job().expect("figures for the new trace");
-    update(&mut app, Action::StatsDone(Box::new(next.run())));
+    update(&mut app, Action::WorkDone(Box::new(next.run())));
     assert!(app.stats.as_ref().unwrap().file_by_model.is_empty());
+}
+
+/// A run of `n` tool calls under one root, as one batch.
+fn big_run(n: usize) -> trace_model::Trace {
+    let mut t = trace_model::Trace::new();
+    t.add_file("-");
+    let mut root = Event::new(EventKind::Start, Cow::Borrowed("big"), Cow::Borrowed("big"));
+    root.ts_us = Some(0);
+    t.apply(&root);
+    for i in 0..n {
+        let mut s = Event::new(
+            EventKind::Start,
+            Cow::Owned(format!("c{i}")),
+            Cow::Borrowed("call"),
+        );
+        s.parent = Some(Cow::Borrowed("big"));
+        s.ts_us = Some(i as i64);
+        t.apply(&s);
+        let mut e = s.clone();
+        e.kind = EventKind::End;
+        e.ts_us = Some(i as i64 + 1);
+        t.apply(&e);
+    }
+    let mut end = root.clone();
+    end.kind = EventKind::End;
+    end.ts_us = Some(n as i64 + 1);
+    t.apply(&end);
+    t.settle();
+    t
+}
+
+#[test]
+fn a_big_run_is_built_on_the_worker_while_the_tree_says_so() {
+    let n = trace_tui::app::OFFLOAD_RUN_ABOVE as usize + 10;
+    let inline = App::new(big_run(n), Vec::new(), "big", false);
+    let want = inline.run.as_ref().unwrap().order.len();
+    assert_eq!(want, n + 1);
+
+    let mut app = App::new(trace_model::Trace::new(), Vec::new(), "big", false);
+    app.set_offload(true);
+    update(
+        &mut app,
+        Action::Ingest(IngestMsg::Loaded(Box::new(trace_ingest::Loaded {
+            trace: big_run(n),
+            formats: Vec::new(),
+        }))),
+    );
+    update(&mut app, Action::Refresh);
+    assert!(app.run.is_none() && app.run_is_loading());
+    let s = common::text(&common::draw(&mut app, 120, 40));
+    assert!(s.contains("loading the run (50.0k scopes)…"), "{s}");
+    assert!(s.contains("loading the run…"), "status bar: {s}");
+    let job = app.take_job().expect("the run's cache for the worker");
+    assert!(matches!(job, trace_tui::app::Work::Run { .. }));
+    // Meanwhile arriving batches wait; no second job for the same run.
+    update(&mut app, Action::Ingest(run_batch("late")));
+    update(&mut app, Action::Refresh);
+    assert!(app.take_job().is_none());
+    assert!(app.trace.lookup("late").is_none());
+    let done = std::thread::spawn(move || job.run()).join().unwrap();
+    update(&mut app, Action::WorkDone(Box::new(done)));
+    assert!(app.trace.lookup("late").is_some(), "then the batch applies");
+    // The core was for the trace as it was; the late batch is another run: nothing to redo.
+    update(&mut app, Action::Refresh);
+    assert!(app.take_job().is_none());
+    assert!(!app.run_is_loading());
+    assert_eq!(app.run.as_ref().unwrap().order.len(), want);
+    let s = common::text(&common::draw(&mut app, 120, 40));
+    assert!(s.contains("big") && !s.contains("loading the run"), "{s}");
 }

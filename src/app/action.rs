@@ -67,8 +67,8 @@ pub enum Action {
     Scroll(u16, u16, i8),
     /// Something from the ingest side. Not bound to keys.
     Ingest(IngestMsg),
-    /// Figures a worker thread computed ([`super::Job`]).
-    StatsDone(Box<super::JobDone>),
+    /// Work a worker thread finished ([`super::Work`]).
+    WorkDone(Box<super::WorkDone>),
     /// Rebuild caches after a run of `Ingest` actions (the runtime sends it before drawing).
     Refresh,
     /// Wall-clock time (epoch µs) from the runtime, so open runs show a running duration.

@@ -21,6 +21,7 @@ mod navigate;
 mod offload;
 mod overlays;
 mod refresh;
+mod run_cache;
 mod runs;
 pub mod search;
 mod stats;
@@ -37,7 +38,8 @@ use trace_model::{NodeId, Trace};
 pub use action::Action;
 pub use calls::{CallRow, CallSort};
 pub use detail::{Payload, PayloadCache};
-pub use offload::{Job, JobDone};
+pub use offload::{Job, JobDone, Work, WorkDone};
+pub use run_cache::{OFFLOAD_RUN_ABOVE, RunCore};
 pub use runs::{RunRow, RunSort, StatusFilter};
 pub use stats::{Bar, StatsView};
 pub use update::update;
@@ -259,6 +261,12 @@ pub struct App {
     job: Option<offload::Job>,
     /// The trace generation a running job computes for.
     computing: Option<u64>,
+    /// (run, trace generation) whose cache the worker is building.
+    run_loading: Option<(NodeId, u64)>,
+    /// A run whose cache is waiting for the runtime to hand it to the worker.
+    run_job: Option<NodeId>,
+    /// Run caches being built on the worker (they hold the trace: ingest waits).
+    run_in_flight: u32,
     /// The node whose record the detail pane wanted at the last refresh.
     payload_wanted: Option<NodeId>,
     /// Ingest messages that arrived while a job held the trace, in order.
@@ -317,6 +325,9 @@ impl App {
             computing: None,
             deferred: Vec::new(),
             payload_wanted: None,
+            run_loading: None,
+            run_job: None,
+            run_in_flight: 0,
         };
         app.refresh();
         app

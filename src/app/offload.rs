@@ -11,6 +11,7 @@ use trace_ingest::IngestMsg;
 use trace_model::{NodeId, Trace};
 
 use super::calls::{CallRow, CallSort, CallsKey, call_rows};
+use super::run_cache::RunCore;
 use super::{App, StatsView};
 use trace_model::filter::Filter;
 
@@ -40,6 +41,38 @@ pub struct JobDone {
     sel: Option<NodeId>,
     stats: StatsView,
     calls: Option<(CallsKey, Vec<CallRow>)>,
+}
+
+/// Work for the worker thread: the tokens view's figures, or a big run's cache.
+#[derive(Debug)]
+pub enum Work {
+    Figures(Box<Job>),
+    Run {
+        trace: Arc<Trace>,
+        root: NodeId,
+        generation: u64,
+    },
+}
+
+/// Finished [`Work`].
+#[derive(Debug, Clone)]
+pub enum WorkDone {
+    Figures(Box<JobDone>),
+    Run(Box<RunCore>, u64),
+}
+
+impl Work {
+    /// Does the work (on whichever thread calls it).
+    pub fn run(self) -> WorkDone {
+        match self {
+            Self::Figures(job) => WorkDone::Figures(Box::new(job.run())),
+            Self::Run {
+                trace,
+                root,
+                generation,
+            } => WorkDone::Run(Box::new(RunCore::build(&trace, root)), generation),
+        }
+    }
 }
 
 impl Job {
@@ -74,15 +107,49 @@ impl App {
         self.offload = on;
     }
 
-    /// The work waiting for a worker thread, if any; the runtime runs it and sends back
-    /// [`super::Action::StatsDone`].
-    pub fn take_job(&mut self) -> Option<Job> {
-        self.job.take()
+    /// The work waiting for a worker thread, if any (a run's cache first); the runtime runs
+    /// it and sends back [`super::Action::WorkDone`].
+    pub fn take_job(&mut self) -> Option<Work> {
+        if let Some(root) = self.run_job.take() {
+            self.run_in_flight += 1;
+            return Some(Work::Run {
+                trace: Arc::clone(&self.trace),
+                root,
+                generation: self.trace.generation,
+            });
+        }
+        self.job.take().map(|j| Work::Figures(Box::new(j)))
     }
 
-    /// What the status bar says while a job runs.
+    /// What the status bar says while work runs on the worker.
     pub fn computing(&self) -> Option<&'static str> {
-        self.computing.map(|_| "computing figures…")
+        if self.run_in_flight > 0 || self.run_job.is_some() {
+            Some("loading the run…")
+        } else {
+            self.computing.map(|_| "computing figures…")
+        }
+    }
+
+    /// Takes finished work.
+    pub(super) fn work_done(&mut self, done: WorkDone) {
+        match done {
+            WorkDone::Figures(d) => self.stats_done(*d),
+            WorkDone::Run(core, generation) => {
+                self.run_in_flight = self.run_in_flight.saturating_sub(1);
+                self.run_core_done(*core, generation);
+                self.apply_deferred();
+            }
+        }
+    }
+
+    /// Applies the ingest messages that waited for the worker, once none holds the trace.
+    fn apply_deferred(&mut self) {
+        if self.computing.is_some() || self.run_in_flight > 0 {
+            return;
+        }
+        for m in std::mem::take(&mut self.deferred) {
+            self.ingest(m);
+        }
     }
 
     /// Brings the tokens view's figures up to date: in place, or by queueing a [`Job`] (with
@@ -136,9 +203,7 @@ impl App {
                 self.set_call_rows(key, rows);
             }
         }
-        for m in std::mem::take(&mut self.deferred) {
-            self.ingest(m);
-        }
+        self.apply_deferred();
         self.stats_stale = true;
     }
 
@@ -146,7 +211,7 @@ impl App {
     /// trace the job reads (forcing a copy of it), and what follows a waiting batch waits too,
     /// so everything is applied in arrival order.
     pub(super) fn defer(&mut self, msg: IngestMsg) -> Option<IngestMsg> {
-        if self.computing.is_some() {
+        if self.computing.is_some() || self.run_in_flight > 0 {
             self.deferred.push(msg);
             None
         } else {

@@ -101,6 +101,8 @@ pub struct RunRow {
     pub seq: u64,
     /// Characters in `name` (the runs pane sizes its RUN column from these).
     pub name_chars: u16,
+    /// Scopes in the run.
+    pub scopes: u64,
 }
 
 impl RunRow {
@@ -127,6 +129,7 @@ impl RunRow {
             tool_calls: s.tool_calls,
             errors: s.errors,
             tokens: s.tokens.total,
+            scopes: s.scopes,
             seq: u64::from(id),
         }
     }

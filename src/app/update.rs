@@ -12,7 +12,7 @@ pub fn update(app: &mut App, action: Action) {
     if !matches!(
         action,
         Action::Ingest(_)
-            | Action::StatsDone(_)
+            | Action::WorkDone(_)
             | Action::Refresh
             | Action::Tick(_)
             | Action::Resize(..)
@@ -21,7 +21,7 @@ pub fn update(app: &mut App, action: Action) {
     }
     match action {
         Action::Quit => app.quit = true,
-        Action::StatsDone(done) => app.stats_done(*done),
+        Action::WorkDone(done) => app.work_done(*done),
         Action::ToggleHelp => app.toggle_mode(Mode::Help),
         Action::ToggleDiagnostics => app.toggle_mode(Mode::Diagnostics),
         Action::DiffRun => app.diff_run(),

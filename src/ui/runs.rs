@@ -83,8 +83,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                 Cell::from(fit(&r.name, name_w)),
                 Cell::from(r.start_us.map_or_else(|| "-".to_owned(), clock)),
                 Cell::from(Line::from(dur).right_aligned()),
-                Cell::from(Line::from(r.llm_calls.to_string()).right_aligned()),
-                Cell::from(Line::from(r.tool_calls.to_string()).right_aligned()),
+                Cell::from(Line::from(format_count(r.llm_calls)).right_aligned()),
+                Cell::from(Line::from(format_count(r.tool_calls)).right_aligned()),
                 Cell::from(Line::from(format_count(r.tokens)).right_aligned()),
             ])
             .style(style)

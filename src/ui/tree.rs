@@ -23,6 +23,18 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     };
     frame.render_widget(pane(title, focused), area);
     let body = layout::tree_body(area, app.view);
+    if app.run_is_loading() && app.run.is_none() {
+        let scopes = app
+            .selected_run()
+            .and_then(|r| app.runs.cache.get(&r))
+            .map_or(0, |r| r.scopes);
+        let text = format!(
+            "loading the run ({} scopes)…",
+            trace_model::text::format_count(scopes)
+        );
+        frame.render_widget(Paragraph::new(text).style(theme::DIM), body);
+        return;
+    }
     let lines = visible_lines(app, body, true, focused);
     frame.render_widget(Paragraph::new(lines), body);
 }
