@@ -128,6 +128,17 @@ fn main() {
         trace.node_count(),
         t.elapsed()
     );
+    // What stays on the screen's thread for a run that changes: its row in the runs list.
+    let root = trace.runs().next().expect("a run");
+    let t = Instant::now();
+    let _ = trace_tui::app::RunRow::compute(&trace, root);
+    println!("run row of the first run {:.2?}", t.elapsed());
+    let t = Instant::now();
+    let _ = trace_tui::app::RunCore::build(&trace, root);
+    println!(
+        "run cache core of the first run (on the worker when big) {:.2?}",
+        t.elapsed()
+    );
     let t = Instant::now();
     let mut app = App::new(trace, Vec::new(), "bench", false);
     println!(
