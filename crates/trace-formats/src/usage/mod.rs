@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use trace_model::event::Tokens;
 
+mod cost;
 mod keys;
 mod norm;
 
