@@ -59,15 +59,20 @@ impl Reader for AtofReader {
         // One UTF-8 check for the whole line; the parser then never re-validates substrings.
         // A bad byte costs itself (U+FFFD), not the record: a run whose name has one would
         // otherwise vanish and its children become runs.
-        let lossy;
-        let text = if let Ok(t) = std::str::from_utf8(record) {
-            t
-        } else {
-            lossy = String::from_utf8_lossy(record);
-            &*lossy
-        };
+        match std::str::from_utf8(record) {
+            Ok(text) => self.read_text(text, src, out),
+            Err(_) => self.read_text(&String::from_utf8_lossy(record), src, out),
+        }
+    }
+
+    fn read_text(
+        &mut self,
+        text: &str,
+        src: SourceRef,
+        out: &mut dyn FnMut(Event<'_>),
+    ) -> Result<(), ParseError> {
         let mut line: Line<'_> = serde_json::from_str(text)
-            .map_err(|e| ParseError::from_json(&e, Format::Atof, record))?;
+            .map_err(|e| ParseError::from_json(&e, Format::Atof, text.as_bytes()))?;
         self.check_version(line.atof_version.0.as_deref());
         let kind_str = line
             .kind
