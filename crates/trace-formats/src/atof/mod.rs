@@ -149,7 +149,7 @@ impl Reader for AtofReader {
                     .or(line.annotated_response.0.as_mut());
                 let annotated_usage = annotated
                     .as_ref()
-                    .and_then(|a| Some((a.usage.as_ref()?.0?, a)))
+                    .and_then(|a| Some((*a.usage.as_ref()?.0.as_deref()?, a)))
                     .map(|(u, a)| (u, relay_hint(a, &ev, data.as_deref())));
                 if ev.model.is_none() {
                     ev.model = annotated
@@ -252,7 +252,7 @@ fn raw_usage<'p>(d: &'p DataProbe<'_>) -> Option<&'p Usage> {
     [&d.usage, &d.token_usage, &d.usage_metadata]
         .into_iter()
         .flatten()
-        .find_map(|u| u.0.as_ref())
+        .find_map(|u| u.0.as_deref())
 }
 
 fn data_tokens(d: &DataProbe<'_>, meta: &MetaProbe<'_>) -> Option<Tokens> {
