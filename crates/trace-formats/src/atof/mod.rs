@@ -146,7 +146,7 @@ impl Reader for AtofReader {
                 let mut annotated = profile
                     .as_mut()
                     .and_then(|p| p.annotated_response.0.as_mut())
-                    .or(line.annotated_response.0.as_mut());
+                    .or(line.annotated_response.0.as_deref_mut());
                 let annotated_usage = annotated
                     .as_ref()
                     .and_then(|a| Some((*a.usage.as_ref()?.0.as_deref()?, a)))
@@ -179,7 +179,13 @@ impl Reader for AtofReader {
                     ev.reported_cost_nusd =
                         annotated_usage.and_then(|(u, _)| u.reported_cost_nusd());
                 }
-                ev.failure = failure(line.status.as_ref(), line.error.as_ref(), data, meta, kind);
+                ev.failure = failure(
+                    line.status.as_deref(),
+                    line.error.as_deref(),
+                    data,
+                    meta,
+                    kind,
+                );
                 if kind == EventKind::End {
                     let role = meta.nemo_relay_scope_role.as_ref().and_then(Lv::as_str);
                     let scope = if role == Some("turn") {
