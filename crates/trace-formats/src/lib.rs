@@ -144,6 +144,17 @@ pub trait Reader {
         out: &mut dyn FnMut(Event<'_>),
     ) -> Result<(), ParseError>;
 
+    /// [`Reader::read`] for a record already checked to be UTF-8 (ingest checks each line
+    /// once, replacing bad bytes); readers that parse text override it to skip their own check.
+    fn read_text(
+        &mut self,
+        record: &str,
+        src: SourceRef,
+        out: &mut dyn FnMut(Event<'_>),
+    ) -> Result<(), ParseError> {
+        self.read(record.as_bytes(), src, out)
+    }
+
     /// Whole-document dialects get their file's modification time (epoch µs) as the run's end.
     fn set_document_time(&mut self, _mtime_us: Option<i64>) {}
 

@@ -143,14 +143,21 @@ pub const INVALID_UTF8: &str = "invalid UTF-8 replaced by U+FFFD; the record is 
 /// A line that is not valid UTF-8, with each bad sequence replaced by U+FFFD, so one bad
 /// byte in a name costs that byte, not the record (and its children their parent).
 pub fn utf8_lossy(line: &[u8]) -> std::borrow::Cow<'_, [u8]> {
-    // The common case first: `from_utf8` validates at several GB/s, the lossy decoder's
-    // chunk iterator at a fraction of that (18% of a summary's profile).
-    if std::str::from_utf8(line).is_ok() {
-        return std::borrow::Cow::Borrowed(line);
-    }
-    match String::from_utf8_lossy(line) {
+    match utf8_text(line) {
         std::borrow::Cow::Borrowed(_) => std::borrow::Cow::Borrowed(line),
         std::borrow::Cow::Owned(s) => std::borrow::Cow::Owned(s.into_bytes()),
+    }
+}
+
+/// A line as text: borrowed when it is valid UTF-8 (checked once, here; readers get it through
+/// [`Reader::read_text`] and do not check again), else with each bad sequence replaced by
+/// U+FFFD (`Owned`, worth an [`INVALID_UTF8`] warning).
+pub fn utf8_text(line: &[u8]) -> std::borrow::Cow<'_, str> {
+    // The common case first: `from_utf8` validates at several GB/s, the lossy decoder's
+    // chunk iterator at a fraction of that (18% of a summary's profile).
+    match std::str::from_utf8(line) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => std::borrow::Cow::Owned(String::from_utf8_lossy(line).into_owned()),
     }
 }
 
@@ -313,12 +320,12 @@ impl Decoder {
         let Some(reader) = self.reader.as_mut() else {
             return;
         };
-        let line = utf8_lossy(line);
+        let line = utf8_text(line);
         if matches!(line, std::borrow::Cow::Owned(_)) {
             sink.warn(src.file, src.line, INVALID_UTF8.into());
         }
         let mut emit = |e: Event<'_>| sink.event(e);
-        if let Err(e) = reader.read(&line, src, &mut emit) {
+        if let Err(e) = reader.read_text(&line, src, &mut emit) {
             sink.skip(src.file, src.line, e.to_string());
         }
         if let Some(w) = reader.take_warning() {

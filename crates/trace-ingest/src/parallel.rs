@@ -222,12 +222,12 @@ fn parse_chunk(
             len: line.len() as u32,
             item: 0,
         };
-        let line = crate::utf8_lossy(line);
+        let line = crate::utf8_text(line);
         if matches!(line, std::borrow::Cow::Owned(_)) {
             out.warnings.push((line_no, crate::INVALID_UTF8.into()));
         }
         let line = &*line;
-        if let Err(e) = reader.read(line, src, &mut |e| out.push(&e, line_no)) {
+        if let Err(e) = reader.read_text(line, src, &mut |e| out.push(&e, line_no)) {
             out.skips.push((line_no, e.to_string()));
         }
         if let Some(w) = reader.take_warning() {

@@ -59,15 +59,20 @@ impl Reader for AtofReader {
         // One UTF-8 check for the whole line; the parser then never re-validates substrings.
         // A bad byte costs itself (U+FFFD), not the record: a run whose name has one would
         // otherwise vanish and its children become runs.
-        let lossy;
-        let text = if let Ok(t) = std::str::from_utf8(record) {
-            t
-        } else {
-            lossy = String::from_utf8_lossy(record);
-            &*lossy
-        };
+        match std::str::from_utf8(record) {
+            Ok(text) => self.read_text(text, src, out),
+            Err(_) => self.read_text(&String::from_utf8_lossy(record), src, out),
+        }
+    }
+
+    fn read_text(
+        &mut self,
+        text: &str,
+        src: SourceRef,
+        out: &mut dyn FnMut(Event<'_>),
+    ) -> Result<(), ParseError> {
         let mut line: Line<'_> = serde_json::from_str(text)
-            .map_err(|e| ParseError::from_json(&e, Format::Atof, record))?;
+            .map_err(|e| ParseError::from_json(&e, Format::Atof, text.as_bytes()))?;
         self.check_version(line.atof_version.0.as_deref());
         let kind_str = line
             .kind
@@ -141,10 +146,10 @@ impl Reader for AtofReader {
                 let mut annotated = profile
                     .as_mut()
                     .and_then(|p| p.annotated_response.0.as_mut())
-                    .or(line.annotated_response.0.as_mut());
+                    .or(line.annotated_response.0.as_deref_mut());
                 let annotated_usage = annotated
                     .as_ref()
-                    .and_then(|a| Some((a.usage.as_ref()?.0?, a)))
+                    .and_then(|a| Some((*a.usage.as_ref()?.0.as_deref()?, a)))
                     .map(|(u, a)| (u, relay_hint(a, &ev, data.as_deref())));
                 if ev.model.is_none() {
                     ev.model = annotated
@@ -174,7 +179,13 @@ impl Reader for AtofReader {
                     ev.reported_cost_nusd =
                         annotated_usage.and_then(|(u, _)| u.reported_cost_nusd());
                 }
-                ev.failure = failure(line.status.as_ref(), line.error.as_ref(), data, meta, kind);
+                ev.failure = failure(
+                    line.status.as_deref(),
+                    line.error.as_deref(),
+                    data,
+                    meta,
+                    kind,
+                );
                 if kind == EventKind::End {
                     let role = meta.nemo_relay_scope_role.as_ref().and_then(Lv::as_str);
                     let scope = if role == Some("turn") {
@@ -247,7 +258,7 @@ fn raw_usage<'p>(d: &'p DataProbe<'_>) -> Option<&'p Usage> {
     [&d.usage, &d.token_usage, &d.usage_metadata]
         .into_iter()
         .flatten()
-        .find_map(|u| u.0.as_ref())
+        .find_map(|u| u.0.as_deref())
 }
 
 fn data_tokens(d: &DataProbe<'_>, meta: &MetaProbe<'_>) -> Option<Tokens> {

@@ -38,16 +38,18 @@ pub(crate) struct Line<'a> {
     pub(crate) data: ObjOr<Box<DataProbe<'a>>>,
     #[serde(borrow, default)]
     pub(crate) metadata: ObjOr<Box<MetaProbe<'a>>>,
+    /// The draft's top-level `status`, `error` and `annotated_response` are rare and boxed:
+    /// the header is moved several times per line (416 bytes unboxed, 320 boxed).
     #[serde(borrow)]
-    pub(crate) status: Option<Lv<'a>>,
+    pub(crate) status: Option<Box<Lv<'a>>>,
     #[serde(borrow, default)]
     pub(crate) model_name: LStr<'a>,
     #[serde(borrow, default)]
     pub(crate) tool_call_id: LStr<'a>,
     #[serde(borrow, default)]
-    pub(crate) annotated_response: ObjOr<Annotated<'a>>,
+    pub(crate) annotated_response: ObjOr<Box<Annotated<'a>>>,
     #[serde(borrow)]
-    pub(crate) error: Option<Lv<'a>>,
+    pub(crate) error: Option<Box<Lv<'a>>>,
 }
 
 #[derive(Deserialize, Default)]

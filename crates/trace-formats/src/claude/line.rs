@@ -85,7 +85,22 @@ impl Reader for ClaudeReader {
         src: SourceRef,
         out: &mut dyn FnMut(Event<'_>),
     ) -> Result<(), ParseError> {
-        let e: Entry<'_> = serde_json::from_slice(record)
+        // Ingest checks UTF-8 once and calls `read_text`; bytes given here are checked (and
+        // bad sequences replaced) the same way.
+        match std::str::from_utf8(record) {
+            Ok(text) => self.read_text(text, src, out),
+            Err(_) => self.read_text(&String::from_utf8_lossy(record), src, out),
+        }
+    }
+
+    fn read_text(
+        &mut self,
+        text: &str,
+        src: SourceRef,
+        out: &mut dyn FnMut(Event<'_>),
+    ) -> Result<(), ParseError> {
+        let record = text.as_bytes();
+        let e: Entry<'_> = serde_json::from_str(text)
             .map_err(|err| ParseError::from_json(&err, Format::Claude, record))?;
         let kind = e
             .kind

@@ -82,7 +82,22 @@ impl Reader for CodexReader {
         src: SourceRef,
         out: &mut dyn FnMut(Event<'_>),
     ) -> Result<(), ParseError> {
-        let line: Map<String, Value> = serde_json::from_slice(record)
+        // Ingest checks UTF-8 once and calls `read_text`; bytes given here are checked (and
+        // bad sequences replaced) the same way.
+        match std::str::from_utf8(record) {
+            Ok(text) => self.read_text(text, src, out),
+            Err(_) => self.read_text(&String::from_utf8_lossy(record), src, out),
+        }
+    }
+
+    fn read_text(
+        &mut self,
+        text: &str,
+        src: SourceRef,
+        out: &mut dyn FnMut(Event<'_>),
+    ) -> Result<(), ParseError> {
+        let record = text.as_bytes();
+        let line: Map<String, Value> = serde_json::from_str(text)
             .map_err(|e| ParseError::from_json(&e, Format::Codex, record))?;
         let ts = line
             .get("timestamp")

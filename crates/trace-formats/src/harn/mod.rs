@@ -113,7 +113,22 @@ impl Reader for HarnReader {
         src: SourceRef,
         out: &mut dyn FnMut(Event<'_>),
     ) -> Result<(), ParseError> {
-        let env: Envelope<'_> = serde_json::from_slice(record)
+        // Ingest checks UTF-8 once and calls `read_text`; bytes given here are checked (and
+        // bad sequences replaced) the same way.
+        match std::str::from_utf8(record) {
+            Ok(text) => self.read_text(text, src, out),
+            Err(_) => self.read_text(&String::from_utf8_lossy(record), src, out),
+        }
+    }
+
+    fn read_text(
+        &mut self,
+        text: &str,
+        src: SourceRef,
+        out: &mut dyn FnMut(Event<'_>),
+    ) -> Result<(), ParseError> {
+        let record = text.as_bytes();
+        let env: Envelope<'_> = serde_json::from_str(text)
             .map_err(|e| ParseError::from_json(&e, Format::Harn, record))?;
         if env.kind.is_none() {
             if let (Some(id), Some(event)) = (env.id.as_ref().and_then(Value::as_u64), env.event) {
@@ -128,7 +143,7 @@ impl Reader for HarnReader {
                 .as_deref()
                 .is_some_and(|k| transcript::TYPES.contains(&k))
         {
-            let r: Value = serde_json::from_slice(record)
+            let r: Value = serde_json::from_str(text)
                 .map_err(|e| ParseError::from_json(&e, Format::Harn, record))?;
             self.read_transcript(&r, None, src, out);
             return Ok(());

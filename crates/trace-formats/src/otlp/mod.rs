@@ -40,6 +40,16 @@ impl Reader for OtlpReader {
         out: &mut dyn FnMut(Event<'_>),
     ) -> Result<(), ParseError> {
         let text = std::str::from_utf8(record).map_err(|_| ParseError::Utf8)?;
+        self.read_text(text, src, out)
+    }
+
+    fn read_text(
+        &mut self,
+        text: &str,
+        src: SourceRef,
+        out: &mut dyn FnMut(Event<'_>),
+    ) -> Result<(), ParseError> {
+        let record = text.as_bytes();
         let mut item = 0u32;
         let mut any = false;
         // A document may hold several requests one after another (`jq` output, say).

@@ -325,9 +325,11 @@ impl Lenient for WritesProbe {
     }
 }
 
-/// `usage_of` of a value: the reduced figures of a usage object that reports any.
+/// `usage_of` of a value: the reduced figures of a usage object that reports any. Boxed:
+/// a usage is rare (one per LLM call) and `Usage` is 200 bytes, which every probe holding
+/// one would otherwise move around for every line (serde moves values by copy).
 #[derive(Default)]
-pub(crate) struct UsageProbe(pub(crate) Option<Usage>);
+pub(crate) struct UsageProbe(pub(crate) Option<Box<Usage>>);
 
 impl UsageProbe {
     /// The tokens in trace-tui's meaning, given how the provider counts input.
@@ -363,14 +365,14 @@ impl Lenient for UsageProbe {
         Ok(())
     }
     fn object(obj: Self::Obj) -> Self {
-        Self(obj.reduce().nonempty())
+        Self(obj.reduce().nonempty().map(Box::new))
     }
 }
 
 /// The first usage found under `USAGE_KEYS` of a value (one `USAGE_HOLDERS` level of
 /// `tokens_in`).
 #[derive(Default)]
-pub(crate) struct HolderProbe(pub(crate) Option<Usage>);
+pub(crate) struct HolderProbe(pub(crate) Option<Box<Usage>>);
 
 impl<'de> Deserialize<'de> for HolderProbe {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -379,7 +381,7 @@ impl<'de> Deserialize<'de> for HolderProbe {
 }
 
 impl Lenient for HolderProbe {
-    type Obj = [Option<Usage>; USAGE_KEYS.len()];
+    type Obj = [Option<Box<Usage>>; USAGE_KEYS.len()];
     const FIELDS: &'static [&'static str] = USAGE_KEYS;
     fn field<'de, A: MapAccess<'de>>(
         obj: &mut Self::Obj,
@@ -397,9 +399,9 @@ impl Lenient for HolderProbe {
 pub(crate) const TOKENS_IN_FIELDS: [&str; USAGE_KEYS.len() + USAGE_HOLDERS.len()] =
     concat(&[USAGE_KEYS, USAGE_HOLDERS]);
 
-/// `tokens_in` of a value.
+/// `tokens_in` of a value (boxed as [`UsageProbe`]).
 #[derive(Default)]
-pub(crate) struct TokensInProbe(pub(crate) Option<Usage>);
+pub(crate) struct TokensInProbe(pub(crate) Option<Box<Usage>>);
 
 impl TokensInProbe {
     /// The tokens in trace-tui's meaning, given how the provider counts input.
@@ -415,7 +417,7 @@ impl<'de> Deserialize<'de> for TokensInProbe {
 }
 
 impl Lenient for TokensInProbe {
-    type Obj = [Option<Usage>; TOKENS_IN_FIELDS.len()];
+    type Obj = [Option<Box<Usage>>; TOKENS_IN_FIELDS.len()];
     const FIELDS: &'static [&'static str] = &TOKENS_IN_FIELDS;
     fn field<'de, A: MapAccess<'de>>(
         obj: &mut Self::Obj,

@@ -89,7 +89,7 @@ fn same<T: Lenient, R: PartialEq + std::fmt::Debug>(
 /// The reduced figures through both paths (they must agree), then the tokens, which must
 /// also be `tokens_from_usage`'s.
 fn usage(text: &str) -> Result<Option<Tokens>, String> {
-    let u = same::<UsageProbe, _>(text, usage_of, |p| p.0)?;
+    let u = same::<UsageProbe, _>(text, usage_of, |p| p.0.map(|u| *u))?;
     let t = u.and_then(|u| u.tokens(Semantics::Auto));
     if let Ok(v) = serde_json::from_str::<Value>(text) {
         assert_eq!(tokens_from_usage(&v), t, "{text}");
@@ -98,7 +98,7 @@ fn usage(text: &str) -> Result<Option<Tokens>, String> {
 }
 
 fn tokens_in_both(text: &str) -> Result<Option<Tokens>, String> {
-    let u = same::<TokensInProbe, _>(text, usage_in, |p| p.0)?;
+    let u = same::<TokensInProbe, _>(text, usage_in, |p| p.0.map(|u| *u))?;
     Ok(u.and_then(|u| u.tokens(Semantics::Auto)))
 }
 
@@ -351,7 +351,7 @@ fn reported_cost_reads_alike_on_both_paths() {
         ),
     ];
     for (text, want) in cases {
-        let got = same::<UsageProbe, _>(text, usage_of, |p| p.0).unwrap();
+        let got = same::<UsageProbe, _>(text, usage_of, |p| p.0.map(|u| *u)).unwrap();
         assert_eq!(got.and_then(|u| u.reported_cost_nusd()), *want, "{text}");
     }
 }
