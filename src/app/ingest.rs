@@ -83,7 +83,6 @@ impl App {
                 self.ingest_status = Some(trace_model::text::clean(&s).into_owned());
             }
         }
-        self.stats_stale = true;
     }
 
     /// Drops everything derived from the trace (it is about to be replaced).

@@ -212,7 +212,7 @@ pub struct App {
     /// The active filter expression: runs that do not match are hidden, scopes that match are
     /// marked; applied again to every batch while following.
     pub filter: Option<trace_model::filter::Filter>,
-    /// Exemplars of the trace as of a generation, computed on demand (they scan every node).
+    /// The percentiles of the last group `P` jumped in, as of a trace generation.
     exemplar_cache: Option<(
         u64,
         trace_model::exemplars::GroupKey,
@@ -245,7 +245,6 @@ pub struct App {
     dirty_runs: FxHashSet<NodeId>,
     runs_stale: bool,
     run_stale: bool,
-    stats_stale: bool,
     seen_runs: FxHashSet<NodeId>,
     /// The trace is a load's preview; the full trace will extend it.
     previewing: bool,
@@ -314,7 +313,6 @@ impl App {
             dirty_runs: FxHashSet::default(),
             runs_stale: true,
             run_stale: true,
-            stats_stale: true,
             seen_runs: FxHashSet::default(),
             previewing: false,
             stats_generation: None,

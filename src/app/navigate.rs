@@ -71,7 +71,6 @@ impl App {
             // A failed run opens at its failing event, a picked scope at that scope.
             self.scrub_target = self.timeline_target();
         }
-        self.stats_stale = true;
         self.mark_tree_stale();
     }
 
@@ -120,7 +119,6 @@ impl App {
             self.runs.selected = Some(id);
             self.tree.selected = None;
             self.run_stale = true;
-            self.stats_stale = true;
         }
     }
 

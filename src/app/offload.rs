@@ -204,7 +204,6 @@ impl App {
             }
         }
         self.apply_deferred();
-        self.stats_stale = true;
     }
 
     /// Whether an arriving message must wait for the running job: a batch would change the

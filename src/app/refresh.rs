@@ -19,7 +19,6 @@ impl App {
         let dirty_sel = sel.is_some_and(|s| self.dirty_runs.contains(&s));
         if self.run_stale || dirty_sel || self.run.as_ref().map(|r| r.root) != sel {
             self.rebuild_run_cache();
-            self.stats_stale = true;
         }
         self.dirty_runs.clear();
         self.runs_stale = false;
@@ -45,7 +44,6 @@ impl App {
             // Whole-file figures once per trace generation, a run's once per (generation,
             // run); on a worker thread when the runtime offers one.
             self.refresh_stats();
-            self.stats_stale = false;
         }
         if self.view == View::Timeline {
             self.rebuild_open_stack();

@@ -231,10 +231,7 @@ impl Trace {
     }
 
     pub fn runs(&self) -> impl Iterator<Item = NodeId> + '_ {
-        self.roots
-            .iter()
-            .copied()
-            .filter(|&r| self.hot[r as usize].flag(flag::IS_ROOT))
+        self.roots.iter().copied().filter(|&r| self.is_run(r))
     }
 
     /// Marks outside any seen scope.
