@@ -105,6 +105,7 @@ fn run() -> Result<ExitCode> {
                 trace_ingest::files::load(&files, format, &mut |_| {})?
             };
             phase_report("load", t0);
+            model_report(&trace);
             let stdout = io::stdout();
             let mut out = io::BufWriter::new(stdout.lock());
             if json {
@@ -272,6 +273,26 @@ fn phase_report(phase: &str, since: std::time::Instant) {
         since.elapsed().as_secs_f64(),
         field("VmRSS:"),
         field("VmHWM:")
+    );
+}
+
+/// With `TRACE_TUI_PHASES` set, prints the model's reserved bytes by table to stderr.
+fn model_report(trace: &trace_model::Trace) {
+    if std::env::var_os("TRACE_TUI_PHASES").is_none() {
+        return;
+    }
+    let rows = trace.memory_by_table();
+    let total: usize = rows.iter().map(|r| r.1).sum();
+    let nodes = trace.node_count().max(1);
+    let parts: Vec<String> = rows
+        .iter()
+        .map(|(name, b)| format!("{name} {} KiB", b / 1024))
+        .collect();
+    eprintln!(
+        "model: {} KiB ({} B/node): {}",
+        total / 1024,
+        total / nodes,
+        parts.join(", ")
     );
 }
 

@@ -37,6 +37,7 @@ pub mod tree;
 mod apply;
 mod ids;
 mod link;
+mod memory;
 mod node;
 mod records;
 mod skips;
