@@ -170,17 +170,17 @@ struct Runs<'a> {
 impl Serialize for Runs<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(Some(self.figures.len()))?;
-        for f in self.figures.ordered() {
+        self.figures.rows(self.trace, |f| {
             if let Some(d) = &f.detail {
-                seq.serialize_element(&DetailRow::of(self.trace, f, d))?;
+                seq.serialize_element(&DetailRow::of(self.trace, f, d))
             } else {
                 let mut row = RunRow::of(self.trace, f, false);
                 if self.one_file {
                     row.file = None;
                 }
-                seq.serialize_element(&row)?;
+                seq.serialize_element(&row)
             }
-        }
+        })?;
         seq.end()
     }
 }

@@ -46,45 +46,70 @@ pub(crate) struct RunFigures<'t> {
 
 /// Every run's figures and their sums. The runs are in two parts, each in
 /// [`runs_by_start`] order ([`Figures::ordered`] merges them): one per thread, so they need
-/// not be copied into one list.
+/// not be copied into one list. Without `--detail` only each run's place in that order is
+/// kept (24 bytes, not ~300): its row is computed again as it is written
+/// ([`Figures::rows`]), so a log of 300,000 runs does not hold 90 MB of figures.
 pub(crate) struct Figures<'t> {
     parts: [Vec<RunFigures<'t>>; 2],
+    keys: [Vec<RunKey>; 2],
     pub totals: Totals,
     pub cost: CostSum,
     pub cost_by_model: FxHashMap<Sym, CostSum>,
 }
 
-fn start_key(r: &RunFigures<'_>) -> (bool, Option<i64>, NodeId) {
+/// A run's place in [`runs_by_start`] order: unknown starts last, then arrival.
+type RunKey = (bool, Option<i64>, NodeId);
+
+fn start_key(r: &RunFigures<'_>) -> RunKey {
     (r.stats.start_us.is_none(), r.stats.start_us, r.id)
+}
+
+/// Runs written per batch when rows are computed as they are written.
+const ROW_BATCH: usize = 1024;
+
+impl<'t> RunFigures<'t> {
+    /// One run's figures, and its cost per model.
+    fn compute(trace: &'t Trace, id: NodeId, detail: bool) -> (Self, Vec<(Sym, CostSum)>) {
+        let stats = trace.run_stats(id);
+        let (cost, by_model) = crate::cost::run_cost(trace, id);
+        let detail = detail.then(|| Box::new(detail::RunDetail::of(trace, id, &stats)));
+        let f = RunFigures {
+            id,
+            stats,
+            cost,
+            detail,
+        };
+        (f, by_model)
+    }
 }
 
 impl<'t> Figures<'t> {
     fn of(trace: &'t Trace, roots: &[NodeId], detail: bool) -> Self {
-        let mut runs = Vec::with_capacity(roots.len());
+        let mut runs = Vec::with_capacity(if detail { roots.len() } else { 0 });
+        let mut keys = Vec::with_capacity(if detail { 0 } else { roots.len() });
         let mut totals = Totals::default();
         let mut cost = CostSum::default();
         let mut cost_by_model: FxHashMap<Sym, CostSum> = FxHashMap::default();
         for &id in roots {
-            let mut stats = trace.run_stats(id);
-            let (run_cost, by_model) = crate::cost::run_cost(trace, id);
-            totals.add(&stats);
-            cost.add_sum(&run_cost);
+            let (mut f, by_model) = RunFigures::compute(trace, id, detail);
+            totals.add(&f.stats);
+            // Summed; a gigabyte log's runs need not each keep their model list.
+            f.stats.by_model = Vec::new();
+            cost.add_sum(&f.cost);
             for (sym, c) in by_model {
                 cost_by_model.entry(sym).or_default().add_sum(&c);
             }
-            // Summed above; a gigabyte log's runs need not each keep their model list.
-            stats.by_model = Vec::new();
-            let detail = detail.then(|| Box::new(detail::RunDetail::of(trace, id, &stats)));
-            runs.push(RunFigures {
-                id,
-                stats,
-                cost: run_cost,
-                detail,
-            });
+            if detail {
+                runs.push(f);
+            } else {
+                keys.push(start_key(&f));
+            }
         }
         runs.sort_by_key(start_key);
+        keys.sort_unstable();
         Figures {
             parts: [runs, Vec::new()],
+            keys: [keys, Vec::new()],
             totals,
             cost,
             cost_by_model,
@@ -94,6 +119,7 @@ impl<'t> Figures<'t> {
     /// Adds the runs and sums of the other half.
     fn merge(&mut self, mut o: Figures<'t>) {
         self.parts[1] = std::mem::take(&mut o.parts[0]);
+        self.keys[1] = std::mem::take(&mut o.keys[0]);
         self.totals.merge(o.totals);
         self.cost.add_sum(&o.cost);
         for (sym, c) in o.cost_by_model {
@@ -102,32 +128,59 @@ impl<'t> Figures<'t> {
     }
 
     pub fn len(&self) -> usize {
-        self.parts[0].len() + self.parts[1].len()
+        self.parts[0].len() + self.parts[1].len() + self.keys[0].len() + self.keys[1].len()
     }
 
-    /// The runs in [`runs_by_start`] order.
-    pub fn ordered(&self) -> impl Iterator<Item = &RunFigures<'t>> {
+    /// Hands every run's figures to `each`, in [`runs_by_start`] order: the kept ones, or
+    /// (without `--detail`) ones computed again, a batch at a time on both cores.
+    pub fn rows<E>(
+        &self,
+        trace: &'t Trace,
+        mut each: impl FnMut(&RunFigures<'t>) -> Result<(), E>,
+    ) -> Result<(), E> {
         let [a, b] = &self.parts;
-        let (mut i, mut j) = (0, 0);
-        std::iter::from_fn(move || {
-            let next = match (a.get(i), b.get(j)) {
-                (Some(x), Some(y)) if start_key(y) < start_key(x) => {
-                    j += 1;
-                    y
-                }
-                (Some(x), _) => {
-                    i += 1;
-                    x
-                }
-                (None, Some(y)) => {
-                    j += 1;
-                    y
-                }
-                (None, None) => return None,
-            };
-            Some(next)
-        })
+        for f in merged(a, b, start_key) {
+            each(f)?;
+        }
+        let [a, b] = &self.keys;
+        let mut batch: Vec<NodeId> = Vec::with_capacity(ROW_BATCH);
+        let mut keys = merged(a, b, |k| *k).peekable();
+        while keys.peek().is_some() {
+            batch.clear();
+            batch.extend(keys.by_ref().take(ROW_BATCH).map(|k| k.2));
+            for (f, _) in on_two_threads(&batch, |&id| RunFigures::compute(trace, id, false)) {
+                each(&f)?;
+            }
+        }
+        Ok(())
     }
+}
+
+/// Two lists each sorted by `key`, merged in that order (ties: the first list's first).
+fn merged<'x, T, K: Ord>(
+    a: &'x [T],
+    b: &'x [T],
+    key: impl Fn(&T) -> K,
+) -> impl Iterator<Item = &'x T> {
+    let (mut i, mut j) = (0, 0);
+    std::iter::from_fn(move || {
+        let next = match (a.get(i), b.get(j)) {
+            (Some(x), Some(y)) if key(y) < key(x) => {
+                j += 1;
+                y
+            }
+            (Some(x), _) => {
+                i += 1;
+                x
+            }
+            (None, Some(y)) => {
+                j += 1;
+                y
+            }
+            (None, None) => return None,
+        };
+        Some(next)
+    })
 }
 
 /// Every run's figures, computed on two threads when there are many.
