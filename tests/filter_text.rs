@@ -80,11 +80,16 @@ fn tree_marks_and_calls_follow_the_records() {
     );
     update(&mut app, Action::ShowView(View::Tokens));
     app.focus = Pane::Calls;
-    let calls: Vec<&str> = app.calls.rows.iter().map(|r| r.name.as_str()).collect();
+    let calls: Vec<String> = app
+        .calls
+        .rows
+        .iter()
+        .map(|r| r.name(&app.trace).into_owned())
+        .collect();
     assert_eq!(calls.len(), 4, "{calls:?}");
     assert!(
         calls
             .iter()
-            .all(|c| ["anthropic.messages", "Read", "Grep"].contains(c))
+            .all(|c| ["anthropic.messages", "Read", "Grep"].contains(&c.as_str()))
     );
 }

@@ -122,14 +122,19 @@ fn tokens_view_calls_sorted_by_latency_and_enter_opens_the_call() {
     while app.calls.sort != CallSort::Latency {
         keys(&mut app, [Action::CycleSort]);
     }
-    let lat: Vec<Option<i64>> = app.calls.rows.iter().map(|r| r.latency_us).collect();
+    let lat: Vec<Option<i64>> = app
+        .calls
+        .rows
+        .iter()
+        .map(trace_tui::app::CallRow::latency_us)
+        .collect();
     let mut sorted = lat.clone();
     sorted.sort_by(|a, b| b.cmp(a));
     assert_eq!(lat, sorted);
     let first = &app.calls.rows[0];
     assert_eq!(
-        (first.name.as_str(), first.latency_us),
-        ("web_search", Some(2_900_000))
+        (first.name(&app.trace).into_owned(), first.latency_us()),
+        ("web_search".to_owned(), Some(2_900_000))
     );
     for (w, h) in [(80, 24), (120, 40)] {
         let screen = text(&draw(&mut app, w, h));
@@ -152,7 +157,10 @@ fn tokens_view_calls_sorted_by_latency_and_enter_opens_the_call() {
     keys(&mut app, "model:gpt-4.1".chars().map(Action::SearchChar));
     keys(&mut app, [Action::SearchSubmit]);
     assert!(
-        app.calls.rows.iter().all(|r| r.model == "gpt-4.1"),
+        app.calls
+            .rows
+            .iter()
+            .all(|r| r.model(&app.trace) == "gpt-4.1"),
         "{:?}",
         app.calls.rows
     );

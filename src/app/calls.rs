@@ -3,6 +3,8 @@
 //! column and narrowed by the `F` filter expression; and the cursors of the latency-by-model
 //! and latency-by-tool tables. `Enter` on a row opens that call in the explorer.
 
+use std::borrow::Cow;
+
 use trace_model::text::clean;
 use trace_model::{NodeId, NodeKind, Trace};
 
@@ -61,39 +63,46 @@ impl CallSort {
     }
 }
 
-/// One call as the table shows it (text cleaned).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One call of the per-call table: 64 bytes, no text. Names, models and statuses are read
+/// off the trace for the rows on screen only ([`CallRow::name`], [`CallRow::model`],
+/// [`CallRow::status`]): a run of a million calls kept three strings a row, ~300 bytes each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CallRow {
     pub id: NodeId,
-    pub name: String,
-    /// The model, or `tool` for a tool call.
-    pub model: String,
-    pub input: Option<u64>,
-    pub cached: Option<u64>,
-    pub output: Option<u64>,
-    pub latency_us: Option<i64>,
-    /// Start to the call's first streamed chunk (its first mark), when it has one.
-    pub ttft_us: Option<i64>,
-    /// Cost in nano-dollars (`trace_report::cost`); `None` without usage or price.
-    pub cost_nusd: Option<u64>,
+    /// Input, cached and output tokens, cost in nano-dollars; [`NO_COUNT`] when unknown.
+    counts: [u64; 4],
+    /// Latency, time to first token (start to the first streamed chunk) and start, in µs;
+    /// [`NO_TIME`] when unknown.
+    times: [i64; 3],
+    state: CallState,
     /// The cost leaves out a bucket whose rate the catalogue lacks.
     pub cost_partial: bool,
-    /// `ok`, `open`, or the error text.
-    pub status: String,
-    pub error: bool,
-    pub start_us: Option<i64>,
+}
+
+const NO_COUNT: u64 = u64::MAX;
+const NO_TIME: i64 = i64::MIN;
+
+/// How a call ended, in the order the status sort puts them (errors first, `ok` last).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum CallState {
+    Error,
+    Open,
+    Incomplete,
+    Ok,
+}
+
+fn count_of(v: Option<u64>) -> u64 {
+    v.filter(|&n| n != NO_COUNT).unwrap_or(NO_COUNT)
+}
+
+fn time_of(v: Option<i64>) -> i64 {
+    v.filter(|&t| t != NO_TIME).unwrap_or(NO_TIME)
 }
 
 impl CallRow {
     fn compute(trace: &Trace, id: NodeId) -> Self {
         let n = trace.node(id);
         let tok = trace.tokens(id);
-        let model = if n.is_tool() {
-            "tool".to_owned()
-        } else {
-            n.model()
-                .map_or_else(|| "-".to_owned(), |m| clean(trace.str(m)).into_owned())
-        };
         let ttft_us = trace
             .children(id)
             .filter(|&c| trace.node(c).kind == NodeKind::Mark)
@@ -101,35 +110,121 @@ impl CallRow {
             .min()
             .zip(n.start_us())
             .map(|(f, s)| f - s);
-        let (status, error) = match trace.error(id) {
-            Some(e) => (clean(e).into_owned(), true),
-            None if n.is_open() => ("open".to_owned(), false),
-            None if trace.incomplete(id).is_some() => ("incomplete".to_owned(), false),
-            None => ("ok".to_owned(), false),
+        let state = if trace.error(id).is_some() {
+            CallState::Error
+        } else if n.is_open() {
+            CallState::Open
+        } else if trace.incomplete(id).is_some() {
+            CallState::Incomplete
+        } else {
+            CallState::Ok
         };
         let cost = trace_report::cost::call_cost(trace, id);
         Self {
             id,
-            cost_nusd: cost.as_ref().map(|c| (c.usd * 1e9).round() as u64),
+            counts: [
+                count_of(tok.and_then(|t| t.input)),
+                count_of(tok.and_then(|t| t.cache_read)),
+                count_of(tok.and_then(|t| t.output)),
+                count_of(cost.as_ref().map(|c| (c.usd * 1e9).round() as u64)),
+            ],
+            times: [
+                time_of(n.duration_us()),
+                time_of(ttft_us),
+                time_of(n.start_us()),
+            ],
+            state,
             cost_partial: cost.is_some_and(|c| c.partial),
-            name: clean(trace.str(n.name)).into_owned(),
-            model,
-            input: tok.and_then(|t| t.input),
-            cached: tok.and_then(|t| t.cache_read),
-            output: tok.and_then(|t| t.output),
-            latency_us: n.duration_us(),
-            ttft_us,
-            status,
-            error,
-            start_us: n.start_us(),
         }
     }
+
+    fn count(&self, i: usize) -> Option<u64> {
+        Some(self.counts[i]).filter(|&n| n != NO_COUNT)
+    }
+
+    fn time(&self, i: usize) -> Option<i64> {
+        Some(self.times[i]).filter(|&t| t != NO_TIME)
+    }
+
+    pub fn input(&self) -> Option<u64> {
+        self.count(0)
+    }
+
+    pub fn cached(&self) -> Option<u64> {
+        self.count(1)
+    }
+
+    pub fn output(&self) -> Option<u64> {
+        self.count(2)
+    }
+
+    /// Cost in nano-dollars (`trace_report::cost`); `None` without usage or price.
+    pub fn cost_nusd(&self) -> Option<u64> {
+        self.count(3)
+    }
+
+    pub fn latency_us(&self) -> Option<i64> {
+        self.time(0)
+    }
+
+    /// Start to the call's first streamed chunk (its first mark), when it has one.
+    pub fn ttft_us(&self) -> Option<i64> {
+        self.time(1)
+    }
+
+    pub fn start_us(&self) -> Option<i64> {
+        self.time(2)
+    }
+
+    pub fn error(&self) -> bool {
+        self.state == CallState::Error
+    }
+
+    /// The call's name, cleaned.
+    pub fn name<'t>(&self, trace: &'t Trace) -> Cow<'t, str> {
+        clean(trace.str(trace.node(self.id).name))
+    }
+
+    /// The model, cleaned; `tool` for a tool call, `-` when unknown.
+    pub fn model<'t>(&self, trace: &'t Trace) -> Cow<'t, str> {
+        let n = trace.node(self.id);
+        if n.is_tool() {
+            Cow::Borrowed("tool")
+        } else {
+            n.model()
+                .map_or(Cow::Borrowed("-"), |m| clean(trace.str(m)))
+        }
+    }
+
+    /// `ok`, `open`, `incomplete`, or the error text (cleaned).
+    pub fn status<'t>(&self, trace: &'t Trace) -> Cow<'t, str> {
+        match self.state {
+            CallState::Error => trace.error(self.id).map_or(Cow::Borrowed("error"), clean),
+            CallState::Open => Cow::Borrowed("open"),
+            CallState::Incomplete => Cow::Borrowed("incomplete"),
+            CallState::Ok => Cow::Borrowed("ok"),
+        }
+    }
+}
+
+const _: () = assert!(std::mem::size_of::<CallRow>() == 64);
+
+/// The per-call table's rows, and the widest name and model among them (in characters), so
+/// that drawing sizes its columns without reading every row's text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CallRows {
+    pub rows: Vec<CallRow>,
+    pub name_chars: usize,
+    pub model_chars: usize,
 }
 
 /// Cursors and rows of the tokens view's tables.
 #[derive(Debug, Default)]
 pub struct CallsState {
     pub rows: Vec<CallRow>,
+    /// The widest name and model among `rows`, in characters.
+    pub name_chars: usize,
+    pub model_chars: usize,
     pub sort: CallSort,
     pub cursor: usize,
     pub offset: usize,
@@ -157,7 +252,7 @@ pub fn call_rows(
     order: &[NodeId],
     filter: Option<&trace_model::filter::Filter>,
     sort: CallSort,
-) -> Vec<CallRow> {
+) -> CallRows {
     let mut rows: Vec<CallRow> = order
         .iter()
         .copied()
@@ -167,8 +262,13 @@ pub fn call_rows(
         })
         .map(|i| CallRow::compute(trace, i))
         .collect();
-    sort_rows(&mut rows, sort);
-    rows
+    sort_rows(trace, &mut rows, sort);
+    let widest = |f: &dyn Fn(&CallRow) -> usize| rows.iter().map(f).max().unwrap_or(0);
+    CallRows {
+        name_chars: widest(&|r| r.name(trace).chars().count()),
+        model_chars: widest(&|r| r.model(trace).chars().count()),
+        rows,
+    }
 }
 
 impl App {
@@ -202,7 +302,14 @@ impl App {
 
     /// Takes freshly built rows: a new sort puts the cursor on the top row, new data keeps it on
     /// its call.
-    pub(super) fn set_call_rows(&mut self, key: CallsKey, rows: Vec<CallRow>) {
+    pub(super) fn set_call_rows(&mut self, key: CallsKey, built: CallRows) {
+        let CallRows {
+            rows,
+            name_chars,
+            model_chars,
+        } = built;
+        self.calls.name_chars = name_chars;
+        self.calls.model_chars = model_chars;
         let resorted = self.calls.built.as_ref().is_some_and(|b| b.2 != key.2);
         let kept = self
             .calls
@@ -313,18 +420,25 @@ impl App {
     }
 }
 
-fn sort_rows(rows: &mut [CallRow], sort: CallSort) {
+fn sort_rows(trace: &Trace, rows: &mut [CallRow], sort: CallSort) {
     use std::cmp::Reverse;
     match sort {
-        CallSort::Start => rows.sort_by_key(|r| (r.start_us, r.id)),
-        CallSort::Name => rows.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id))),
-        CallSort::Model => rows.sort_by(|a, b| a.model.cmp(&b.model).then(a.id.cmp(&b.id))),
-        CallSort::Input => rows.sort_by_key(|r| (Reverse(r.input), r.id)),
-        CallSort::Cached => rows.sort_by_key(|r| (Reverse(r.cached), r.id)),
-        CallSort::Output => rows.sort_by_key(|r| (Reverse(r.output), r.id)),
-        CallSort::Latency => rows.sort_by_key(|r| (Reverse(r.latency_us), r.id)),
-        CallSort::Ttft => rows.sort_by_key(|r| (Reverse(r.ttft_us), r.id)),
-        CallSort::Cost => rows.sort_by_key(|r| (Reverse(r.cost_nusd), r.id)),
-        CallSort::Status => rows.sort_by_key(|r| (!r.error, r.status == "ok", r.id)),
+        CallSort::Start => rows.sort_by_key(|r| (r.start_us(), r.id)),
+        CallSort::Name => {
+            rows.sort_by(|a, b| (a.name(trace).cmp(&b.name(trace))).then(a.id.cmp(&b.id)));
+        }
+        CallSort::Model => {
+            rows.sort_by(|a, b| (a.model(trace).cmp(&b.model(trace))).then(a.id.cmp(&b.id)));
+        }
+        CallSort::Input => rows.sort_by_key(|r| (Reverse(r.input()), r.id)),
+        CallSort::Cached => rows.sort_by_key(|r| (Reverse(r.cached()), r.id)),
+        CallSort::Output => rows.sort_by_key(|r| (Reverse(r.output()), r.id)),
+        CallSort::Latency => rows.sort_by_key(|r| (Reverse(r.latency_us()), r.id)),
+        CallSort::Ttft => rows.sort_by_key(|r| (Reverse(r.ttft_us()), r.id)),
+        CallSort::Cost => rows.sort_by_key(|r| (Reverse(r.cost_nusd()), r.id)),
+        // Errors first, then open and incomplete calls, `ok` last.
+        CallSort::Status => {
+            rows.sort_by_key(|r| (r.state != CallState::Error, r.state == CallState::Ok, r.id));
+        }
     }
 }

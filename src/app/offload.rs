@@ -10,7 +10,7 @@ use std::sync::Arc;
 use trace_ingest::IngestMsg;
 use trace_model::{NodeId, Trace};
 
-use super::calls::{CallRow, CallSort, CallsKey, call_rows};
+use super::calls::{CallRows, CallSort, CallsKey, call_rows};
 use super::run_cache::RunCore;
 use super::{App, StatsView};
 use trace_model::filter::Filter;
@@ -40,7 +40,7 @@ pub struct JobDone {
     run: bool,
     sel: Option<NodeId>,
     stats: StatsView,
-    calls: Option<(CallsKey, Vec<CallRow>)>,
+    calls: Option<(CallsKey, CallRows)>,
 }
 
 /// Work for the worker thread: the tokens view's figures, or a big run's cache.

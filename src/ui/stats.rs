@@ -113,9 +113,8 @@ fn calls_table(frame: &mut Frame, area: Rect, app: &App) {
     let fixed: usize = nums.iter().map(|(_, n)| n + 1).sum();
     let status_w = 7 + w.saturating_sub(fixed + 40).min(24);
     let rest = w.saturating_sub(fixed - 7 + status_w + 2);
-    let longest = |f: &dyn Fn(&crate::app::CallRow) -> usize| rows.iter().map(f).max().unwrap_or(0);
-    let model_need = longest(&|r| r.model.chars().count()).max(5);
-    let name_need = longest(&|r| r.name.chars().count()).max(4);
+    let model_need = app.calls.model_chars.max(5);
+    let name_need = app.calls.name_chars.max(4);
     let model_w = model_need
         .min(rest / 2)
         .max(rest.saturating_sub(name_need))
@@ -151,27 +150,33 @@ fn calls_table(frame: &mut Frame, area: Rect, app: &App) {
     }
     let h = usize::from(body.height.saturating_sub(1));
     let start = app.calls.offset.min(rows.len());
+    let t = &app.trace;
     for (i, r) in rows.iter().enumerate().skip(start).take(h) {
+        let status = r.status(t);
         let text = format!(
             "{:<name_w$} {:<model_w$} {:>6} {:>6} {:>6} {:>7} {:>6} {:>7} {}",
-            fit(&r.name, name_w),
-            fit(&r.model, model_w),
-            count(r.input),
-            count(r.cached),
-            count(r.output),
-            r.latency_us.map_or_else(|| "open".to_owned(), dur),
-            r.ttft_us.map_or_else(|| "—".to_owned(), dur),
-            r.cost_nusd.map_or_else(
+            fit(&r.name(t), name_w),
+            fit(&r.model(t), model_w),
+            count(r.input()),
+            count(r.cached()),
+            count(r.output()),
+            r.latency_us().map_or_else(|| "open".to_owned(), dur),
+            r.ttft_us().map_or_else(|| "—".to_owned(), dur),
+            r.cost_nusd().map_or_else(
                 || "—".to_owned(),
                 |n| format_usd(n as f64 / 1e9, r.cost_partial)
             ),
-            if r.status.chars().count() > status_w && r.error {
+            if status.chars().count() > status_w && r.error() {
                 "✗ error".to_owned()
             } else {
-                fit(&r.status, status_w)
+                fit(&status, status_w)
             },
         );
-        let mut style = if r.error { theme::ERROR } else { Style::new() };
+        let mut style = if r.error() {
+            theme::ERROR
+        } else {
+            Style::new()
+        };
         if i == app.calls.cursor {
             style = selected_style(focused);
         }
