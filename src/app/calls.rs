@@ -420,25 +420,31 @@ impl App {
     }
 }
 
+/// Every key ends with the node id, so the order is total and an unstable sort (no scratch
+/// buffer) is as deterministic as a stable one.
 fn sort_rows(trace: &Trace, rows: &mut [CallRow], sort: CallSort) {
     use std::cmp::Reverse;
     match sort {
-        CallSort::Start => rows.sort_by_key(|r| (r.start_us(), r.id)),
+        CallSort::Start => rows.sort_unstable_by_key(|r| (r.start_us(), r.id)),
         CallSort::Name => {
-            rows.sort_by(|a, b| (a.name(trace).cmp(&b.name(trace))).then(a.id.cmp(&b.id)));
+            rows.sort_unstable_by(|a, b| (a.name(trace).cmp(&b.name(trace))).then(a.id.cmp(&b.id)));
         }
         CallSort::Model => {
-            rows.sort_by(|a, b| (a.model(trace).cmp(&b.model(trace))).then(a.id.cmp(&b.id)));
+            rows.sort_unstable_by(|a, b| {
+                (a.model(trace).cmp(&b.model(trace))).then(a.id.cmp(&b.id))
+            });
         }
-        CallSort::Input => rows.sort_by_key(|r| (Reverse(r.input()), r.id)),
-        CallSort::Cached => rows.sort_by_key(|r| (Reverse(r.cached()), r.id)),
-        CallSort::Output => rows.sort_by_key(|r| (Reverse(r.output()), r.id)),
-        CallSort::Latency => rows.sort_by_key(|r| (Reverse(r.latency_us()), r.id)),
-        CallSort::Ttft => rows.sort_by_key(|r| (Reverse(r.ttft_us()), r.id)),
-        CallSort::Cost => rows.sort_by_key(|r| (Reverse(r.cost_nusd()), r.id)),
+        CallSort::Input => rows.sort_unstable_by_key(|r| (Reverse(r.input()), r.id)),
+        CallSort::Cached => rows.sort_unstable_by_key(|r| (Reverse(r.cached()), r.id)),
+        CallSort::Output => rows.sort_unstable_by_key(|r| (Reverse(r.output()), r.id)),
+        CallSort::Latency => rows.sort_unstable_by_key(|r| (Reverse(r.latency_us()), r.id)),
+        CallSort::Ttft => rows.sort_unstable_by_key(|r| (Reverse(r.ttft_us()), r.id)),
+        CallSort::Cost => rows.sort_unstable_by_key(|r| (Reverse(r.cost_nusd()), r.id)),
         // Errors first, then open and incomplete calls, `ok` last.
         CallSort::Status => {
-            rows.sort_by_key(|r| (r.state != CallState::Error, r.state == CallState::Ok, r.id));
+            rows.sort_unstable_by_key(|r| {
+                (r.state != CallState::Error, r.state == CallState::Ok, r.id)
+            });
         }
     }
 }

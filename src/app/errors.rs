@@ -42,7 +42,7 @@ impl App {
         // From the runs pane the run itself is the position: `e` goes to its first error.
         let here = match (self.focus, self.tree.selected, &self.run) {
             (Pane::Runs, _, _) | (_, None, _) | (_, _, None) => None,
-            (_, Some(sel), Some(rc)) => rc.pos.get(&sel).copied(),
+            (_, Some(sel), Some(rc)) => rc.pos.get(&sel).map(|&p| p as usize),
         };
         let key = (run_i, here);
         let idx = if forward {

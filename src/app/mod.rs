@@ -151,7 +151,7 @@ pub struct RunCache {
     /// Pre-order of the run.
     pub order: Vec<NodeId>,
     /// Position of each node in `order`.
-    pub pos: FxHashMap<NodeId, usize>,
+    pub pos: FxHashMap<NodeId, u32>,
     /// Subtree token totals by pre-order position.
     pub tokens: Vec<Option<u64>>,
     /// The scrubber's axis.
@@ -378,6 +378,6 @@ impl App {
     /// Subtree token total of a node in the selected run.
     pub fn subtree_tokens(&self, id: NodeId) -> Option<u64> {
         let rc = self.run.as_ref()?;
-        rc.tokens.get(*rc.pos.get(&id)?).copied().flatten()
+        rc.tokens.get(*rc.pos.get(&id)? as usize).copied().flatten()
     }
 }

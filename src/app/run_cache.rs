@@ -25,7 +25,7 @@ pub const OFFLOAD_RUN_ABOVE: u64 = 50_000;
 pub struct RunCore {
     root: NodeId,
     order: Vec<NodeId>,
-    pos: FxHashMap<NodeId, usize>,
+    pos: FxHashMap<NodeId, u32>,
     tokens: Vec<Option<u64>>,
     timeline: Timeline,
     derived_end: FxHashMap<NodeId, i64>,
@@ -38,8 +38,12 @@ impl RunCore {
     /// Everything about the run `root` that the views derive from the trace.
     pub fn build(trace: &Trace, root: NodeId) -> Self {
         let order = trace.preorder(root);
-        let pos: FxHashMap<NodeId, usize> =
-            order.iter().enumerate().map(|(i, &n)| (n, i)).collect();
+        // Positions as `u32`: a run's nodes are node ids, which are `u32` themselves.
+        let pos: FxHashMap<NodeId, u32> = order
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| (n, i as u32))
+            .collect();
         let tokens = trace
             .subtree_tokens(&order)
             .iter()
@@ -83,7 +87,7 @@ impl RunCore {
 fn derived_ends(
     trace: &Trace,
     order: &[NodeId],
-    pos: &FxHashMap<NodeId, usize>,
+    pos: &FxHashMap<NodeId, u32>,
 ) -> FxHashMap<NodeId, i64> {
     let mut last: Vec<(Option<i64>, bool)> = vec![(None, false); order.len()];
     let mut out = FxHashMap::default();
@@ -101,6 +105,7 @@ fn derived_ends(
                 .max(n.start_us());
         }
         if let Some(&p) = n.parent().and_then(|p| pos.get(&p)) {
+            let p = p as usize;
             last[p].0 = last[p].0.max(end);
             last[p].1 |= open;
         }

@@ -81,7 +81,7 @@ impl App {
         let here = self
             .tree
             .selected
-            .and_then(|s| rc.pos.get(&s).copied())
+            .and_then(|s| rc.pos.get(&s).map(|&p| p as usize))
             .unwrap_or(0);
         (1..=n)
             .map(|k| {

@@ -50,7 +50,7 @@ impl Timeline {
     /// Indexes the run under `root`. Ties sort ends before starts (children's ends first), so
     /// back-to-back calls never overlap; nodes without any time are not on the axis.
     pub fn build(trace: &Trace, root: NodeId) -> Self {
-        let mut keyed: Vec<((i64, u8, u64), TimedEdge)> = Vec::new();
+        let mut edges: Vec<TimedEdge> = Vec::new();
         for id in trace.preorder(root) {
             let n = trace.node(id);
             if n.placeholder() {
@@ -58,40 +58,35 @@ impl Timeline {
             }
             if n.kind == NodeKind::Mark {
                 if let Some(t) = n.start_us() {
-                    keyed.push((
-                        (t, 1, u64::from(id)),
-                        TimedEdge {
-                            t,
-                            node: id,
-                            edge: Edge::Mark,
-                        },
-                    ));
+                    edges.push(TimedEdge {
+                        t,
+                        node: id,
+                        edge: Edge::Mark,
+                    });
                 }
                 continue;
             }
             if let Some(t) = n.start_us() {
-                keyed.push((
-                    (t, 1, u64::from(id)),
-                    TimedEdge {
-                        t,
-                        node: id,
-                        edge: Edge::Start,
-                    },
-                ));
+                edges.push(TimedEdge {
+                    t,
+                    node: id,
+                    edge: Edge::Start,
+                });
             }
             if let Some(t) = n.end_us().filter(|_| n.has_end()) {
-                keyed.push((
-                    (t, 0, u64::MAX - u64::from(id)),
-                    TimedEdge {
-                        t,
-                        node: id,
-                        edge: Edge::End,
-                    },
-                ));
+                edges.push(TimedEdge {
+                    t,
+                    node: id,
+                    edge: Edge::End,
+                });
             }
         }
-        keyed.sort_unstable_by_key(|(k, _)| *k);
-        let edges: Vec<TimedEdge> = keyed.into_iter().map(|(_, e)| e).collect();
+        // In place (a keyed copy was 40 bytes an edge on top of the 16): by time, ends first,
+        // starts and marks by node, ends by node reversed.
+        edges.sort_unstable_by_key(|e| match e.edge {
+            Edge::End => (e.t, 0, u64::MAX - u64::from(e.node)),
+            Edge::Start | Edge::Mark => (e.t, 1, u64::from(e.node)),
+        });
         let mut pos: FxHashMap<NodeId, (u32, u32)> = FxHashMap::default();
         for (i, e) in edges.iter().enumerate() {
             let p = pos.entry(e.node).or_insert((NONE, NONE));
