@@ -15,12 +15,15 @@
 //! each: medians of 3 runs, file in the page cache, of `wc -l` and of the release binary's
 //! `summary --json` under `/usr/bin/time -f %M` (peak RSS), with `TRACE_TUI_PHASES` for the
 //! load / summary split; its counts are checked against the generator's (FAIL, exit 1). The
-//! explorer column is a child copy of this bench that loads the file, builds the app and
-//! draws each view on a 160x45 `TestBackend` (one run). No harness times the explorer's first
-//! frame from a cold start, so there is no column for it. MB is 10^6 bytes, RSS MiB.
+//! explorer RSS column is a child copy of this bench that loads the file, builds the app and
+//! draws each view on a 160x45 `TestBackend` (one run). The last three columns are the real
+//! explorer in a tmux pane (`shapes/screen.rs`, skipped without tmux): when its first frame,
+//! its first run row and the end of indexing were on screen. MB is 10^6 bytes, RSS MiB.
 
 #[path = "shapes/logs.rs"]
 mod logs;
+#[path = "shapes/screen.rs"]
+mod screen;
 
 use std::fs::File;
 use std::io::BufWriter;
@@ -46,6 +49,7 @@ struct Row {
     rss_kib: u64,
     out_bytes: u64,
     tui_kib: Option<u64>,
+    screen: Option<screen::Screen>,
 }
 
 fn main() {
@@ -87,16 +91,16 @@ fn main() {
     }
     println!();
     println!(
-        "| shape | file MB | events | runs | wc -l s | summary --json s | × wc -l | load s | summary phase s | peak RSS MiB | % of file | B/event | output MB | % of file | explorer RSS MiB |"
+        "| shape | file MB | events | runs | wc -l s | summary --json s | × wc -l | load s | summary phase s | peak RSS MiB | % of file | B/event | output MB | % of file | explorer RSS MiB | first frame ms | first run ms | indexed s |"
     );
     println!(
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     );
     for r in &rows {
         let file = r.made.bytes as f64;
         let rss = r.rss_kib as f64 * 1024.0;
         println!(
-            "| {} | {:.0} | {} | {} | {:.3} | {:.3} | {:.1} | {:.3} | {:.3} | {:.0} | {:.1}% | {:.0} | {:.2} | {:.2}% | {} |",
+            "| {} | {:.0} | {} | {} | {:.3} | {:.3} | {:.1} | {:.3} | {:.3} | {:.0} | {:.1}% | {:.0} | {:.2} | {:.2}% | {} | {} | {} | {} |",
             r.shape,
             file / 1e6,
             r.made.lines,
@@ -113,10 +117,22 @@ fn main() {
             r.out_bytes as f64 / file * 100.0,
             r.tui_kib
                 .map_or_else(|| "-".to_owned(), |k| format!("{:.0}", k as f64 / 1024.0)),
+            r.screen.as_ref().map_or_else(
+                || "-".to_owned(),
+                |s| format!("{:.0}", s.first_frame.as_secs_f64() * 1e3)
+            ),
+            r.screen.as_ref().and_then(|s| s.first_run).map_or_else(
+                || "-".to_owned(),
+                |d| format!("{:.0}", d.as_secs_f64() * 1e3)
+            ),
+            r.screen
+                .as_ref()
+                .and_then(|s| s.indexed)
+                .map_or_else(|| "-".to_owned(), |d| format!("{:.2}", d.as_secs_f64())),
         );
     }
     println!(
-        "(medians of {RUNS}; load / summary phase from TRACE_TUI_PHASES; B/event = peak RSS / lines)"
+        "(medians of {RUNS}; load / summary phase from TRACE_TUI_PHASES; B/event = peak RSS / lines;\n the explorer in tmux 120x40, one run, from the spawn: first frame, first run row, indexing done)"
     );
     println!("\n{}", if ok { "PASS" } else { "FAIL" });
     if !ok {
@@ -170,6 +186,7 @@ fn measure(shape: &'static str, mb: u64, ok: &mut bool) -> Row {
     let (summary, load, phase, _, out_bytes) = runs[RUNS / 2];
     let rss_kib = runs.iter().map(|r| r.3).max().unwrap_or(0);
     let tui_kib = tui_run(&path);
+    let screen = screen::first_screens(bin, &path, Duration::from_secs(120));
     if std::env::var_os("SHAPES_KEEP").is_none() {
         let _ = std::fs::remove_file(&path);
     }
@@ -183,6 +200,7 @@ fn measure(shape: &'static str, mb: u64, ok: &mut bool) -> Row {
         rss_kib,
         out_bytes,
         tui_kib,
+        screen,
     }
 }
 
