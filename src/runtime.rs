@@ -84,6 +84,11 @@ pub fn run_explorer(input: ExplorerInput) -> Result<()> {
         anyhow::bail!("the explorer needs a terminal; try `trace-tui summary FILE`");
     }
     let mut app = App::new(trace, formats, title, live);
+    if updates.is_some() && !live {
+        // A load in the background: until its first progress report, the screen says it is
+        // reading rather than that the input is empty.
+        app.progress = Some((0, 0));
+    }
     let (tx, rx) = mpsc::sync_channel::<Msg>(CHANNEL);
     let jobs = spawn_figures_worker(tx.clone());
     app.set_offload(jobs.is_some());

@@ -324,3 +324,24 @@ fn mouse_selects_rows_and_scrubs() {
     keys(&mut app, [Action::Click(bars.x, bars.y)]);
     assert_eq!(app.scrub, 0, "a click at the left edge scrubs to the start");
 }
+
+/// A file still loading in the background is not "empty": before the loader's first report
+/// the runs pane and the status bar say it is being read; a failed load says why and stops.
+#[test]
+fn a_file_being_read_is_not_an_empty_input() {
+    let mut app = App::new(Trace::new(), Vec::new(), "big.jsonl", false);
+    app.progress = Some((0, 0));
+    let screen = text(&draw(&mut app, 80, 24));
+    assert!(screen.contains("reading the file…"), "{screen}");
+    assert!(screen.contains("reading…"), "{screen}");
+    assert!(!screen.contains("empty"), "{screen}");
+    trace_tui::app::update(
+        &mut app,
+        Action::Ingest(trace_ingest::IngestMsg::Status(
+            "cannot read: big.jsonl: permission denied".into(),
+        )),
+    );
+    assert_eq!(app.progress, None);
+    let screen = text(&draw(&mut app, 80, 24));
+    assert!(screen.contains("the input is empty"), "{screen}");
+}

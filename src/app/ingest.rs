@@ -80,6 +80,10 @@ impl App {
                 if s == "stdin closed" && only_stdin {
                     self.ended = true;
                 }
+                if self.feed == super::Feed::Static {
+                    // A file read once reports only why its load failed: it is over.
+                    self.progress = None;
+                }
                 self.ingest_status = Some(trace_model::text::clean(&s).into_owned());
             }
         }

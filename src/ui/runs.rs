@@ -97,6 +97,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     if app.runs.rows.is_empty() {
         let t = &app.trace;
         let msg = match (total, app.feed) {
+            // The file is still being read: what it holds is not known yet.
+            (0, _) if app.progress.is_some() => "reading the file…".to_owned(),
             (0, Feed::Static) if t.events == 0 && t.skipped == 0 => {
                 "the input is empty: no events to show".to_owned()
             }

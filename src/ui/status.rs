@@ -182,9 +182,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     );
 }
 
-/// `indexing ▕████░░░░░░▏ 45% of 1.2GB`.
+/// `indexing ▕████░░░░░░▏ 45% of 1.2GB`; `reading…` before the size is known.
 fn progress_bar(done: u64, total: u64) -> String {
     const CELLS: u64 = 10;
+    if total == 0 && done == 0 {
+        return "reading…".to_owned();
+    }
     let pct = (done.min(total) * 100).checked_div(total).unwrap_or(100);
     let filled = (pct * CELLS / 100) as usize;
     format!(
@@ -199,10 +202,7 @@ fn progress_bar(done: u64, total: u64) -> String {
 mod tests {
     #[test]
     fn progress_bar_text() {
-        assert_eq!(
-            super::progress_bar(0, 0),
-            "indexing ▕██████████▏ 100% of 0B"
-        );
+        assert_eq!(super::progress_bar(0, 0), "reading…");
         assert_eq!(
             super::progress_bar(450, 1000),
             "indexing ▕████░░░░░░▏ 45% of 1.0kB"
