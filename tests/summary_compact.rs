@@ -162,13 +162,14 @@ fn the_default_document_is_under_a_tenth_of_the_input_on_every_shape() {
 #[test]
 fn text_lists_the_first_and_the_worst_of_many_runs() {
     let mut small = Vec::new();
-    logs::many_small(400_000, &mut small).unwrap();
+    // Over 1,024 runs: their figures are summed on two threads and only the listed ones kept.
+    logs::many_small(4_200_000, &mut small).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("small.jsonl");
     std::fs::write(&file, &small).unwrap();
     let (t, formats) = trace_ingest::files::load(&[file], None, &mut |_| {}).unwrap();
     let runs = t.runs().count();
-    assert!(runs > 100, "{runs}");
+    assert!(runs > 1024, "{runs}");
     let text = |detail: bool| {
         let mut out = Vec::new();
         write_text(&mut out, &t, &formats, detail).unwrap();
@@ -184,6 +185,30 @@ fn text_lists_the_first_and_the_worst_of_many_runs() {
     let long = text(true);
     assert_eq!(rows(&long), runs);
     assert!(!long.contains("more runs"));
+    // The short table's rows are rows of the whole one (padding aside), in the same order,
+    // and both tables end with the same totals.
+    let norm = |s: &str| -> Vec<String> {
+        s.lines()
+            .filter(|l| l.starts_with("task "))
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect()
+    };
+    let whole = norm(&long);
+    let mut at = 0;
+    for row in norm(&short) {
+        at += whole[at..]
+            .iter()
+            .position(|w| *w == row)
+            .expect("a listed row is a run's row");
+    }
+    let tail = |s: &str| {
+        s.lines()
+            .skip_while(|l| !l.starts_with("MODEL"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(tail(&short), tail(&long));
+    assert_eq!(short.lines().next(), long.lines().next());
 }
 
 #[test]

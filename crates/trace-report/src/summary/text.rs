@@ -64,28 +64,73 @@ fn truncate(s: &str, max: usize) -> String {
 /// and the worst of the rest; a line says how many more there are.
 pub const TEXT_RUNS: usize = 50;
 
-/// The runs the text table lists, in start order, and how many it leaves out. With many runs
-/// (and no `detail`): the first half of [`TEXT_RUNS`] and the worst of the others (errors,
-/// then incomplete runs, then the longest).
-fn listed(runs: &[(NodeId, RunStats)], detail: bool) -> (Vec<&(NodeId, RunStats)>, usize) {
-    if detail || runs.len() <= TEXT_RUNS {
-        return (runs.iter().collect(), 0);
+/// How bad a run looks, for picking the worst: errors, then not ok, then duration.
+fn badness(s: &RunStats) -> (bool, bool, i64) {
+    (
+        s.errors > 0,
+        s.status() != trace_model::stats::RunStatus::Ok,
+        s.duration_us().unwrap_or(0),
+    )
+}
+
+/// One run's place in start order (unknown starts last, then arrival) and its badness.
+type Brief = ((bool, Option<i64>, NodeId), (bool, bool, i64));
+
+/// The totals of `roots` and a [`Brief`] of each, keeping no run's figures.
+fn briefs(trace: &Trace, roots: &[NodeId]) -> (Totals, Vec<Brief>) {
+    let mut totals = Totals::default();
+    let mut out = Vec::with_capacity(roots.len());
+    for &id in roots {
+        let s = trace.run_stats(id);
+        totals.add(&s);
+        out.push(((s.start_us.is_none(), s.start_us, id), badness(&s)));
     }
-    let first = TEXT_RUNS / 2;
-    let mut rest: Vec<(usize, &(NodeId, RunStats))> = runs.iter().enumerate().skip(first).collect();
-    let badness = |s: &RunStats| {
-        (
-            s.errors > 0,
-            s.status() != trace_model::stats::RunStatus::Ok,
-            s.duration_us().unwrap_or(0),
-        )
+    (totals, out)
+}
+
+/// The totals, the runs the text table lists (in start order) and how many it leaves out.
+/// With `detail` every run is listed. Otherwise, with many runs, the first half of
+/// [`TEXT_RUNS`] and the worst of the others (errors, then incomplete runs, then the
+/// longest): each run's figures are summed and dropped, and only the listed ones are
+/// computed again (a log of 300,000 runs held 400 MB of figures for a 50-row table).
+fn listed(trace: &Trace, detail: bool) -> (Totals, Vec<(NodeId, RunStats)>, usize) {
+    const PARALLEL_FROM: usize = 1024;
+    if detail {
+        let runs = runs_by_start(trace);
+        return (Totals::of(runs.iter().map(|(_, s)| s)), runs, 0);
+    }
+    let roots: Vec<NodeId> = trace.runs().collect();
+    let (totals, mut all) = if roots.len() < PARALLEL_FROM {
+        briefs(trace, &roots)
+    } else {
+        let (a, b) = roots.split_at(roots.len() / 2);
+        std::thread::scope(|scope| {
+            let tail = scope.spawn(|| briefs(trace, b));
+            let (mut totals, mut all) = briefs(trace, a);
+            let (t, rest) = tail
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            totals.merge(t);
+            all.extend(rest);
+            (totals, all)
+        })
     };
-    rest.sort_by_key(|(i, (_, s))| (std::cmp::Reverse(badness(s)), *i));
-    rest.truncate(TEXT_RUNS - first);
-    rest.sort_by_key(|(i, _)| *i);
-    let mut shown: Vec<&(NodeId, RunStats)> = runs[..first].iter().collect();
-    shown.extend(rest.into_iter().map(|(_, r)| r));
-    (shown, runs.len() - TEXT_RUNS)
+    all.sort_unstable_by_key(|b| b.0);
+    let more = all.len().saturating_sub(TEXT_RUNS);
+    if more > 0 {
+        let first = TEXT_RUNS / 2;
+        let mut rest: Vec<(usize, Brief)> = all.iter().copied().enumerate().skip(first).collect();
+        rest.sort_unstable_by_key(|(i, b)| (std::cmp::Reverse(b.1), *i));
+        rest.truncate(TEXT_RUNS - first);
+        rest.sort_unstable_by_key(|(i, _)| *i);
+        all.truncate(first);
+        all.extend(rest.into_iter().map(|(_, b)| b));
+    }
+    let shown = all
+        .iter()
+        .map(|((_, _, id), _)| (*id, trace.run_stats(*id)))
+        .collect();
+    (totals, shown, more)
 }
 
 /// The human-readable report; with many runs only some are listed unless `detail`.
@@ -95,8 +140,7 @@ pub fn write_text(
     formats: &[Format],
     detail: bool,
 ) -> io::Result<()> {
-    let runs = runs_by_start(trace);
-    let totals = Totals::of(runs.iter().map(|(_, s)| s));
+    let (totals, shown, more) = listed(trace, detail);
     let fmt = formats
         .iter()
         .map(|f| f.as_str())
@@ -118,7 +162,6 @@ pub fn write_text(
         trace.skipped
     )?;
     writeln!(out)?;
-    let (shown, more) = listed(&runs, detail);
     let rows: Vec<Vec<String>> = shown
         .iter()
         .map(|(id, s)| {
