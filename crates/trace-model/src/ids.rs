@@ -14,16 +14,33 @@ use crate::{NodeId, NodeKind, Trace};
 /// the table and one entry, never a node.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct UuidEntry {
-    hi: u64,
-    lo: u64,
+    /// The UUID in four 32-bit words, most significant first: 20 bytes an entry with `node`,
+    /// where two `u64` halves would align it to 24.
+    words: [u32; 4],
     node: NodeId,
 }
 
 impl UuidEntry {
+    fn new(u: u128) -> Self {
+        Self {
+            words: [
+                (u >> 96) as u32,
+                (u >> 64) as u32,
+                (u >> 32) as u32,
+                u as u32,
+            ],
+            node: NONE,
+        }
+    }
+
     fn uuid(self) -> u128 {
-        (u128::from(self.hi) << 64) | u128::from(self.lo)
+        self.words
+            .iter()
+            .fold(0u128, |n, &w| (n << 32) | u128::from(w))
     }
 }
+
+const _: () = assert!(std::mem::size_of::<UuidEntry>() == 20);
 
 /// A non-UUID id: its bytes in `Trace::id_text`, and the scope registered under it. One arena
 /// instead of an interned `Arc<str>` per id: harn's synthetic ids are one per scope.
@@ -199,11 +216,7 @@ impl Trace {
             return e;
         }
         let e = self.uuids.len() as u32;
-        self.uuids.push(UuidEntry {
-            hi: (u >> 64) as u64,
-            lo: u as u64,
-            node: NONE,
-        });
+        self.uuids.push(UuidEntry::new(u));
         let uuids = &self.uuids;
         self.uuid_ids
             .insert_unique(hash_uuid(u), e, |&e| hash_uuid(uuids[e as usize].uuid()));
