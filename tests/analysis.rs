@@ -187,3 +187,41 @@ fn summary_json_carries_critical_path_self_and_subtree_figures() {
         (Some(WS2), Some(2900.0))
     );
 }
+
+/// The explorer's per-node token column (`Trace::subtree_totals`, which holds only pending
+/// ancestors' sums) equals the whole figures' totals (`Trace::subtree_tokens`) for every node
+/// of every run, over producers that nest calls in calls, tools under calls and sub-agents.
+#[test]
+fn subtree_totals_are_the_subtree_tokens_totals() {
+    let files = [
+        ATOF,
+        common::HARN_A,
+        common::ANALYSIS,
+        common::ATOF_ODD,
+        "tests/fixtures/claude/258c7280-trimmed.jsonl",
+        "tests/fixtures/claude/kvsankar-session-01.jsonl",
+        "tests/fixtures/relay/gw-claude-session.atof.jsonl",
+        "tests/fixtures/relay/relay.atof.jsonl",
+        "tests/fixtures/otlp/sdk.otlp.jsonl",
+    ];
+    let mut nodes = 0;
+    let mut with_tokens = 0;
+    for f in files {
+        let t = common::trace(&[f]);
+        for root in t.runs() {
+            let order = t.preorder(root);
+            let whole: Vec<Option<u64>> = t
+                .subtree_tokens(&order)
+                .iter()
+                .map(|s| s.map(|s| s.total_or_sum()))
+                .collect();
+            assert_eq!(t.subtree_totals(&order), whole, "{f}");
+            nodes += order.len();
+            with_tokens += whole.iter().filter(|w| w.is_some()).count();
+        }
+    }
+    assert!(
+        nodes > 100 && with_tokens > 50,
+        "{nodes} nodes, {with_tokens} with tokens"
+    );
+}

@@ -44,11 +44,7 @@ impl RunCore {
             .enumerate()
             .map(|(i, &n)| (n, i as u32))
             .collect();
-        let tokens = trace
-            .subtree_tokens(&order)
-            .iter()
-            .map(|t| t.map(|t| t.total_or_sum()))
-            .collect();
+        let tokens = trace.subtree_totals(&order);
         let timeline = Timeline::build(trace, root);
         let derived_end = derived_ends(trace, &order, &pos);
         // Bottom-up: a scope has an error below it when a child has one, or one below it.
