@@ -29,7 +29,7 @@ use serde_json::{Map, Value};
 use crate::{Claim, Format};
 use trace_model::event::{SourceRef, Tokens};
 
-pub use line::ClaudeReader;
+pub use line::{ClaudeLine, ClaudeReader};
 
 /// An LLM call whose last line may still be to come.
 #[derive(Debug)]

@@ -30,7 +30,7 @@ use crate::usage::count;
 use crate::{Claim, Format};
 use trace_model::event::Tokens;
 
-pub use read::CodexReader;
+pub use read::{CodexLine, CodexReader};
 
 /// OpenAI-style usage (`TokenUsage`) as normalized tokens.
 fn tokens(u: &Value) -> Option<Tokens> {
