@@ -19,6 +19,7 @@
 //! ends the turn in error. The legacy pre-envelope format (bare items after an
 //! `{id, timestamp, instructions}` header, `record_type` separators) is read best effort.
 
+mod prune;
 mod read;
 #[cfg(test)]
 mod tests;

@@ -119,7 +119,7 @@ impl Staged for CodexReader {
     type Pre = CodexLine;
 
     fn pre(text: &str) -> Result<CodexLine, ParseError> {
-        let line: Map<String, Value> = serde_json::from_str(text)
+        let super::prune::Pruned(line) = serde_json::from_str(text)
             .map_err(|e| ParseError::from_json(&e, Format::Codex, text.as_bytes()))?;
         let ts = line
             .get("timestamp")
