@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::{Held, State, tokens};
 use crate::time::parse_rfc3339_us;
 use crate::{Format, ParseError, Reader, Staged, Str};
+use trace_model::event::Tokens;
 use trace_model::event::{Category, Event, EventKind, Failure, SourceRef};
 
 /// The fields of a transcript entry the reader uses; everything else is skipped unparsed.
@@ -114,6 +115,9 @@ impl Reader for ClaudeReader {
 pub struct ClaudeLine {
     e: Entry<'static>,
     ts: Option<i64>,
+    /// `message.usage` as tokens (worked out here: it is the costly part of an assistant
+    /// line's step).
+    usage: Option<Tokens>,
 }
 
 fn owned(s: Option<Str<'_>>) -> Option<Str<'static>> {
@@ -130,6 +134,11 @@ impl Staged for ClaudeReader {
             return Err(ParseError::shape(Format::Claude, "missing `type`"));
         }
         let ts = e.timestamp.as_deref().and_then(parse_rfc3339_us);
+        let usage = e
+            .message
+            .as_ref()
+            .and_then(|m| m.get("usage"))
+            .and_then(tokens);
         let e = Entry {
             kind: owned(e.kind),
             session_id: owned(e.session_id),
@@ -138,7 +147,7 @@ impl Staged for ClaudeReader {
             subtype: owned(e.subtype),
             ..e
         };
-        Ok(ClaudeLine { e, ts })
+        Ok(ClaudeLine { e, ts, usage })
     }
 
     fn step(
@@ -158,7 +167,7 @@ impl Staged for ClaudeReader {
         }
         match kind {
             "user" => s.user(e, ts, src, out),
-            "assistant" => s.assistant(e, ts, src, out),
+            "assistant" => s.assistant(e, ts, line.usage, src, out),
             "system" => s.system(e, ts, src, out),
             // Bookkeeping (`summary`, `progress`, `file-history-snapshot`, `queue-operation`,
             // `last-prompt`, ...) and types from later versions: nothing to draw.
@@ -377,6 +386,7 @@ impl State {
         &mut self,
         e: &Entry<'_>,
         ts: Option<i64>,
+        usage: Option<Tokens>,
         src: SourceRef,
         out: &mut dyn FnMut(Event<'_>),
     ) {
@@ -398,7 +408,6 @@ impl State {
         if self.held.as_ref().is_some_and(|h| h.key != key) {
             self.close_held(out);
         }
-        let usage = msg.and_then(|m| m.get("usage")).and_then(tokens);
         match &mut self.held {
             Some(h) => {
                 h.end_us = ts.or(h.end_us);
