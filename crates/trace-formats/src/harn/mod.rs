@@ -128,11 +128,10 @@ impl HarnReader {
             .iteration
             .as_ref()
             .map_or_else(|| root.clone(), |(n, ..)| iteration_id(*n));
-        let mark_id = || {
-            format!(
-                "{root}:ev:{}",
-                index.map_or_else(|| format!("l{}", src.line), |i| i.to_string())
-            )
+        // One `format!` (a mark per line makes this a hot spot of the applying thread).
+        let mark_id = || match index {
+            Some(i) => format!("{root}:ev:{i}"),
+            None => format!("{root}:ev:l{}", src.line),
         };
 
         match kind {
