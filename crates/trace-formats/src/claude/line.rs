@@ -27,8 +27,13 @@ struct Entry<'a> {
     timestamp: Option<Str<'a>>,
     #[serde(borrow)]
     subtype: Option<Str<'a>>,
+    #[serde(default, deserialize_with = "super::prune::message")]
     message: Option<Value>,
-    #[serde(rename = "toolUseResult")]
+    #[serde(
+        rename = "toolUseResult",
+        default,
+        deserialize_with = "super::prune::tool_use_result"
+    )]
     tool_use_result: Option<Value>,
     #[serde(rename = "isMeta")]
     is_meta: Option<Value>,

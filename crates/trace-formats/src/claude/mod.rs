@@ -20,6 +20,7 @@
 //! are loaded. Loaded alone, a sub-agent file is a run of its own.
 
 mod line;
+mod prune;
 #[cfg(test)]
 mod tests;
 
