@@ -169,6 +169,27 @@ pub trait Reader {
     }
 }
 
+/// A [`Reader`] split in two stages, so a file can be read on several threads with one reader:
+/// [`Staged::pre`] does the stateless work of a line (JSON parsing, timestamps) anywhere, and
+/// [`Staged::step`] applies its result to the reader's state, in file order. The reader's own
+/// [`Reader::read_text`] is `step(&pre(text)?)`, so both ways run the same code.
+pub trait Staged: Reader {
+    /// One line, parsed and owned.
+    type Pre: Send + 'static;
+
+    /// Parses one line; needs no reader.
+    fn pre(text: &str) -> Result<Self::Pre, ParseError>;
+
+    /// Applies a parsed line. It is borrowed, so the caller decides where it is freed (the
+    /// parallel loader frees lines on the worker threads, where they were made).
+    fn step(
+        &mut self,
+        pre: &Self::Pre,
+        src: SourceRef,
+        out: &mut dyn FnMut(Event<'_>),
+    ) -> Result<(), ParseError>;
+}
+
 /// A string, borrowed when unescaped; anything else is an error, as for `Cow<str>`.
 /// (`Option<Cow<str>>` would always copy: serde borrows only for a bare `Cow` field.)
 pub(crate) struct Str<'a>(pub(crate) std::borrow::Cow<'a, str>);
@@ -190,6 +211,13 @@ impl<'de: 'a, 'a> serde::Deserialize<'de> for Str<'a> {
             }
         }
         d.deserialize_string(V)
+    }
+}
+
+impl Str<'_> {
+    /// The same string, owned (what a [`Staged::Pre`] keeps).
+    pub(crate) fn into_owned(self) -> Str<'static> {
+        Str(std::borrow::Cow::Owned(self.0.into_owned()))
     }
 }
 

@@ -271,7 +271,8 @@ pub fn load(
     Ok((trace, formats))
 }
 
-/// Loads a big single-file ATOF or OTLP line set on several threads; `None` when the set does not qualify.
+/// Loads a big single-file line set on several threads (ATOF and OTLP chunk by chunk, Claude
+/// Code, Codex and harn staged through one reader); `None` when the set does not qualify.
 fn try_parallel(
     set: &InputSet,
     forced: Option<Format>,
@@ -279,6 +280,8 @@ fn try_parallel(
     trace: &mut Trace,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Option<Format>> {
+    use super::{parallel, staged};
+    use trace_formats::{claude::ClaudeReader, codex::CodexReader, harn::HarnReader};
     let [path] = set.parts.as_slice() else {
         return Ok(None);
     };
@@ -291,32 +294,42 @@ fn try_parallel(
         .metadata()
         .with_context(|| format!("cannot stat {name}"))?
         .len();
-    if size < super::parallel::MIN_PARALLEL_BYTES {
+    if size < parallel::MIN_PARALLEL_BYTES {
         return Ok(None);
     }
+    // The head and the sniff `read_set` would use, so the dialect is the one it would pick.
     let mut head = vec![0u8; 64 * 1024];
     let n = read_full(&mut f, &mut head).with_context(|| format!("cannot read {name}"))?;
     let format = forced.or_else(|| sniff(&head[..n], Some(&name)));
-    // Dialects whose readers keep no state between lines, read as lines.
-    let Some(format) =
-        format.filter(|f| matches!(f, Format::Atof | Format::Otlp) && !is_document(&head[..n], *f))
-    else {
+    let Some(format) = format.filter(|f| !is_document(&head[..n], *f)) else {
         return Ok(None);
+    };
+    // Readers that keep state between lines are staged through one reader; the others get a
+    // reader per chunk.
+    let staged: Option<staged::Load> = match format {
+        Format::Claude => Some(staged::load_file::<ClaudeReader>),
+        Format::Codex => Some(staged::load_file::<CodexReader>),
+        Format::Harn => Some(staged::load_file::<HarnReader>),
+        Format::Atof | Format::Otlp => None,
+        Format::Greentic | Format::Atif => return Ok(None),
     };
     std::io::Seek::rewind(&mut f).with_context(|| format!("cannot read {name}"))?;
     let idx = trace.add_file(name.clone());
-    // NeMo-Relay-shaped logs run about 2 kB of file per scope.
-    trace.reserve_scopes(usize::try_from(size / 2048).unwrap_or(usize::MAX));
-    super::parallel::load_file(
-        &mut f,
-        format,
-        idx,
-        workers,
-        super::parallel::CHUNK_BYTES,
-        trace,
-        progress,
-    )
-    .with_context(|| format!("cannot read {name}"))?;
+    let read = if let Some(load) = staged {
+        // The reader sees the set-local file index, as in `read_set` (a Claude transcript
+        // without a session id is named after it).
+        let mut sink = Renumber {
+            inner: trace,
+            base: idx,
+        };
+        load(&mut f, 0, workers, staged::CHUNK_BYTES, &mut sink, progress)
+    } else {
+        // NeMo-Relay-shaped logs run about 2 kB of file per scope.
+        trace.reserve_scopes(usize::try_from(size / 2048).unwrap_or(usize::MAX));
+        let chunk = parallel::CHUNK_BYTES;
+        parallel::load_file(&mut f, format, idx, workers, chunk, trace, progress)
+    };
+    read.with_context(|| format!("cannot read {name}"))?;
     Ok(Some(format))
 }
 

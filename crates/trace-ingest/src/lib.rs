@@ -10,11 +10,13 @@
 //! read-only. Must not touch the terminal or async runtimes, nor decide what a record means
 //! (that is `trace-formats`).
 
+mod chunks;
 pub mod files;
 pub mod follow;
 pub mod parallel;
 pub mod payload;
 pub mod split;
+pub mod staged;
 
 use split::LineSplitter;
 use trace_formats::{Format, Reader, sniff};

@@ -3,12 +3,8 @@
 //! arena per chunk (no allocation per event), and the caller applies chunks in file order, so
 //! the model sees exactly the sequence a single-threaded read would produce.
 
-use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::Read;
 use std::ops::Range;
-use std::sync::mpsc::{Receiver, sync_channel};
-use std::sync::{Arc, Mutex};
 
 use super::Sink;
 use trace_formats::Format;
@@ -154,31 +150,15 @@ impl Parsed {
     }
 }
 
-/// Spare buffers handed back for reuse. Chunk buffers and parsed chunks are recycled rather
-/// than freed: freeing multi-megabyte blocks raises glibc's mmap threshold, after which they
-/// come from the heap and the model's small allocations fragment it (measured: 1 GB file,
-/// 141 MiB resident with recycling-equivalent settings vs 231 MiB without).
-struct Pool<T>(Mutex<Vec<T>>);
-
-impl<T: Default> Pool<T> {
-    fn get(&self) -> T {
-        self.0
-            .lock()
-            .ok()
-            .and_then(|mut v| v.pop())
-            .unwrap_or_default()
+impl crate::chunks::Chunk for Parsed {
+    fn lines(&self) -> u64 {
+        self.lines
     }
 
-    fn put(&self, t: T) {
-        if let Ok(mut v) = self.0.lock() {
-            v.push(t);
-        }
+    fn bytes(&self) -> u64 {
+        self.bytes
     }
 }
-
-/// A chunk to parse: its order, its bytes (whole lines), their file offset, and an overlong
-/// line skipped just before them: (its length, the bytes it and its newline took).
-type Job = (usize, Vec<u8>, u64, Option<(u64, u64)>);
 
 /// Parses one chunk of whole lines starting at file offset `base` into `out` (cleared first).
 fn parse_chunk(
@@ -188,6 +168,7 @@ fn parse_chunk(
     lead: Option<(u64, u64)>,
     out: &mut Parsed,
 ) {
+    use crate::chunks::Line;
     let mut reader = format.reader();
     let max = crate::max_line_bytes();
     out.arena.clear();
@@ -195,55 +176,29 @@ fn parse_chunk(
     out.skips.clear();
     out.warnings.clear();
     out.bytes = bytes.len() as u64 + lead.map_or(0, |(_, used)| used);
-    let mut start = 0usize;
-    let mut line_no = 0u64;
-    if let Some((len, _)) = lead {
-        line_no += 1;
-        out.skips
-            .push((line_no, crate::split::too_long_message(len, max)));
-    }
-    let mut emit_line = |out: &mut Parsed, line: &[u8], at: usize, line_no: u64| {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.len() > max {
-            out.skips.push((
-                line_no,
-                crate::split::too_long_message(line.len() as u64, max),
-            ));
-            return;
+    out.lines = crate::chunks::each_line(bytes, base, lead, &mut |line_no, line| match line {
+        Line::TooLong(len) => out
+            .skips
+            .push((line_no, crate::split::too_long_message(len, max))),
+        Line::Text { text, offset, len } => {
+            let src = SourceRef {
+                file: 0,
+                line: line_no,
+                offset,
+                len,
+                item: 0,
+            };
+            if matches!(text, std::borrow::Cow::Owned(_)) {
+                out.warnings.push((line_no, crate::INVALID_UTF8.into()));
+            }
+            if let Err(e) = reader.read_text(&text, src, &mut |e| out.push(&e, line_no)) {
+                out.skips.push((line_no, e.to_string()));
+            }
+            if let Some(w) = reader.take_warning() {
+                out.warnings.push((line_no, w));
+            }
         }
-        if line.iter().all(u8::is_ascii_whitespace) {
-            return;
-        }
-        // The record's place in the file is the raw line's, whatever the decoding.
-        let src = SourceRef {
-            file: 0,
-            line: line_no,
-            offset: base + at as u64,
-            len: line.len() as u32,
-            item: 0,
-        };
-        let line = crate::utf8_text(line);
-        if matches!(line, std::borrow::Cow::Owned(_)) {
-            out.warnings.push((line_no, crate::INVALID_UTF8.into()));
-        }
-        let line = &*line;
-        if let Err(e) = reader.read_text(line, src, &mut |e| out.push(&e, line_no)) {
-            out.skips.push((line_no, e.to_string()));
-        }
-        if let Some(w) = reader.take_warning() {
-            out.warnings.push((line_no, w));
-        }
-    };
-    for nl in memchr::memchr_iter(b'\n', bytes) {
-        line_no += 1;
-        emit_line(out, &bytes[start..nl], start, line_no);
-        start = nl + 1;
-    }
-    if start < bytes.len() {
-        line_no += 1;
-        emit_line(out, &bytes[start..], start, line_no);
-    }
-    out.lines = line_no;
+    });
 }
 
 /// Reads `file` (already positioned at 0) on `workers` threads and hands its events to `sink`
@@ -281,172 +236,17 @@ pub fn load(
     sink: &mut dyn Sink,
     progress: &mut dyn FnMut(u64),
 ) -> std::io::Result<u64> {
-    let mut file = Read::take(file, limit);
-    let file = &mut file;
-    let max = crate::max_line_bytes();
-    let (job_tx, job_rx) = sync_channel::<Job>(workers);
-    let job_rx = Arc::new(Mutex::new(job_rx));
-    let (done_tx, done_rx) = sync_channel::<(usize, Parsed)>(workers);
-    let buffers: Pool<Vec<u8>> = Pool(Mutex::new(Vec::new()));
-    let parsed: Pool<Parsed> = Pool(Mutex::new(Vec::new()));
-    std::thread::scope(|scope| -> std::io::Result<u64> {
-        for _ in 0..workers {
-            let job_rx = Arc::clone(&job_rx);
-            let done_tx = done_tx.clone();
-            let (buffers, parsed) = (&buffers, &parsed);
-            scope.spawn(move || {
-                loop {
-                    let job = job_rx.lock().map_or(None, |rx| rx.recv().ok());
-                    let Some((idx, bytes, base, lead)) = job else {
-                        return;
-                    };
-                    let mut out = parsed.get();
-                    parse_chunk(format, &bytes, base, lead, &mut out);
-                    buffers.put(bytes);
-                    if done_tx.send((idx, out)).is_err() {
-                        return;
-                    }
-                }
-            });
-        }
-        drop(done_tx);
-        let mut applier = Applier {
-            next: 0,
-            pending: BTreeMap::new(),
-            line_base: 0,
-            spare: &parsed,
-            warned: Vec::new(),
-        };
-        let mut carry: Vec<u8> = Vec::new();
-        let mut offset = 0u64;
-        let mut idx = 0usize;
-        loop {
-            // A partial line carried over is continued in place (no copy, even for a line
-            // longer than many chunks); otherwise a recycled buffer.
-            let mut buf = if carry.is_empty() {
-                let mut b = buffers.get();
-                b.clear();
-                b
-            } else {
-                std::mem::take(&mut carry)
-            };
-            // Read into spare capacity: no zeroing of a buffer about to be overwritten.
-            buf.reserve(chunk_bytes);
-            let n = Read::by_ref(file)
-                .take(chunk_bytes as u64)
-                .read_to_end(&mut buf)?;
-            if buf.is_empty() {
-                break;
-            }
-            // Cut after the last newline; the rest starts the next chunk.
-            let mut eof = n == 0;
-            let mut lead = None;
-            if !eof && buf.len() > max && memchr::memchr(b'\n', &buf).is_none() {
-                // A line over the limit: count its bytes up to its newline without keeping
-                // them; the chunk then starts after it, so memory stays bounded.
-                let (len, used, rest, at_eof) = skip_line(file, buf, chunk_bytes)?;
-                lead = Some((len, used));
-                offset += used;
-                buf = rest;
-                eof = at_eof;
-            }
-            if !eof {
-                if let Some(last_nl) = memchr::memrchr(b'\n', &buf) {
-                    carry = buffers.get();
-                    carry.clear();
-                    carry.extend_from_slice(&buf[last_nl + 1..]);
-                    buf.truncate(last_nl + 1);
-                } else if lead.is_none() {
-                    carry = std::mem::take(&mut buf);
-                    continue;
-                } else {
-                    // Only the skipped line to report; the rest waits for its newline.
-                    carry = std::mem::take(&mut buf);
-                }
-            }
-            let len = buf.len() as u64;
-            // Apply whatever is ready while the queue is full, so memory stays bounded.
-            let mut job = (idx, buf, offset, lead);
-            loop {
-                match job_tx.try_send(job) {
-                    Ok(()) => break,
-                    Err(std::sync::mpsc::TrySendError::Full(j)) => {
-                        job = j;
-                        applier.take_one(&done_rx, sink, file_idx, progress);
-                    }
-                    Err(std::sync::mpsc::TrySendError::Disconnected(_)) => {
-                        return Ok(applier.line_base);
-                    }
-                }
-            }
-            idx += 1;
-            offset += len;
-            if eof {
-                break;
-            }
-        }
-        drop(job_tx);
-        while applier.next < idx {
-            applier.take_one(&done_rx, sink, file_idx, progress);
-        }
-        Ok(applier.line_base)
-    })
-}
-
-/// Reads on past a line over the limit whose first `held` bytes (no newline) are in `buf`.
-/// Returns the line's length, the bytes it used (with its newline), what follows its newline
-/// in the last read, and whether the file ended first.
-fn skip_line(
-    file: &mut impl Read,
-    mut buf: Vec<u8>,
-    chunk_bytes: usize,
-) -> std::io::Result<(u64, u64, Vec<u8>, bool)> {
-    let mut len = buf.len() as u64;
-    loop {
-        buf.clear();
-        let n = Read::by_ref(file)
-            .take(chunk_bytes as u64)
-            .read_to_end(&mut buf)?;
-        if n == 0 {
-            return Ok((len, len, buf, true));
-        }
-        if let Some(nl) = memchr::memchr(b'\n', &buf) {
-            let rest = buf[nl + 1..].to_vec();
-            len += nl as u64;
-            return Ok((len, len + 1, rest, false));
-        }
-        len += n as u64;
-    }
-}
-
-struct Applier<'p> {
-    next: usize,
-    pending: BTreeMap<usize, Parsed>,
-    line_base: u64,
-    spare: &'p Pool<Parsed>,
-    warned: Vec<String>,
-}
-
-impl Applier<'_> {
-    /// Waits for one finished chunk, then applies every chunk that is next in order.
-    fn take_one(
-        &mut self,
-        rx: &Receiver<(usize, Parsed)>,
-        sink: &mut dyn Sink,
-        file: u16,
-        progress: &mut dyn FnMut(u64),
-    ) {
-        if let Ok((i, p)) = rx.recv() {
-            self.pending.insert(i, p);
-        }
-        while let Some(p) = self.pending.remove(&self.next) {
-            p.apply(sink, file, self.line_base, &mut self.warned);
-            self.line_base += p.lines;
-            progress(p.bytes);
-            self.spare.put(p);
-            self.next += 1;
-        }
-    }
+    // Each chunk has its own reader, but a reader's warning is said once per file.
+    let mut warned = Vec::new();
+    crate::chunks::run(
+        file,
+        limit,
+        workers,
+        chunk_bytes,
+        &|bytes, base, lead, out: &mut Parsed| parse_chunk(format, bytes, base, lead, out),
+        &mut |p: &Parsed, line_base| p.apply(sink, file_idx, line_base, &mut warned),
+        progress,
+    )
 }
 
 #[cfg(test)]

@@ -8,7 +8,8 @@ use serde_json::Value;
 
 use super::{Held, State, tokens};
 use crate::time::parse_rfc3339_us;
-use crate::{Format, ParseError, Reader, Str};
+use crate::{Format, ParseError, Reader, Staged, Str};
+use trace_model::event::Tokens;
 use trace_model::event::{Category, Event, EventKind, Failure, SourceRef};
 
 /// The fields of a transcript entry the reader uses; everything else is skipped unparsed.
@@ -26,8 +27,13 @@ struct Entry<'a> {
     timestamp: Option<Str<'a>>,
     #[serde(borrow)]
     subtype: Option<Str<'a>>,
+    #[serde(default, deserialize_with = "super::prune::message")]
     message: Option<Value>,
-    #[serde(rename = "toolUseResult")]
+    #[serde(
+        rename = "toolUseResult",
+        default,
+        deserialize_with = "super::prune::tool_use_result"
+    )]
     tool_use_result: Option<Value>,
     #[serde(rename = "isMeta")]
     is_meta: Option<Value>,
@@ -99,22 +105,75 @@ impl Reader for ClaudeReader {
         src: SourceRef,
         out: &mut dyn FnMut(Event<'_>),
     ) -> Result<(), ParseError> {
-        let record = text.as_bytes();
+        self.step(&Self::pre(text)?, src, out)
+    }
+
+    fn finish(&mut self, out: &mut dyn FnMut(Event<'_>)) {
+        let s = &mut self.s;
+        s.close_held(out);
+        let last = s.last_us;
+        s.end_turn(last, SourceRef::default(), out);
+    }
+}
+
+/// A transcript line parsed on its own ([`Staged::pre`]): the entry and its time.
+pub struct ClaudeLine {
+    e: Entry<'static>,
+    ts: Option<i64>,
+    /// `message.usage` as tokens (worked out here: it is the costly part of an assistant
+    /// line's step).
+    usage: Option<Tokens>,
+}
+
+fn owned(s: Option<Str<'_>>) -> Option<Str<'static>> {
+    s.map(Str::into_owned)
+}
+
+impl Staged for ClaudeReader {
+    type Pre = ClaudeLine;
+
+    fn pre(text: &str) -> Result<ClaudeLine, ParseError> {
         let e: Entry<'_> = serde_json::from_str(text)
-            .map_err(|err| ParseError::from_json(&err, Format::Claude, record))?;
+            .map_err(|err| ParseError::from_json(&err, Format::Claude, text.as_bytes()))?;
+        if e.kind.is_none() {
+            return Err(ParseError::shape(Format::Claude, "missing `type`"));
+        }
+        let ts = e.timestamp.as_deref().and_then(parse_rfc3339_us);
+        let usage = e
+            .message
+            .as_ref()
+            .and_then(|m| m.get("usage"))
+            .and_then(tokens);
+        let e = Entry {
+            kind: owned(e.kind),
+            session_id: owned(e.session_id),
+            agent_id: owned(e.agent_id),
+            timestamp: None,
+            subtype: owned(e.subtype),
+            ..e
+        };
+        Ok(ClaudeLine { e, ts, usage })
+    }
+
+    fn step(
+        &mut self,
+        line: &ClaudeLine,
+        src: SourceRef,
+        out: &mut dyn FnMut(Event<'_>),
+    ) -> Result<(), ParseError> {
+        let (e, ts) = (&line.e, line.ts);
         let kind = e
             .kind
             .as_deref()
             .ok_or_else(|| ParseError::shape(Format::Claude, "missing `type`"))?;
-        let ts = e.timestamp.as_deref().and_then(parse_rfc3339_us);
         let s = &mut self.s;
         if s.root.is_none() && (e.session_id.is_some() || matches!(kind, "user" | "assistant")) {
-            s.open_root(&e, ts, src, out);
+            s.open_root(e, ts, src, out);
         }
         match kind {
-            "user" => s.user(&e, ts, src, out),
-            "assistant" => s.assistant(&e, ts, src, out),
-            "system" => s.system(&e, ts, src, out),
+            "user" => s.user(e, ts, src, out),
+            "assistant" => s.assistant(e, ts, line.usage, src, out),
+            "system" => s.system(e, ts, src, out),
             // Bookkeeping (`summary`, `progress`, `file-history-snapshot`, `queue-operation`,
             // `last-prompt`, ...) and types from later versions: nothing to draw.
             _ => {}
@@ -123,13 +182,6 @@ impl Reader for ClaudeReader {
             s.last_us = Some(s.last_us.map_or(t, |l| l.max(t)));
         }
         Ok(())
-    }
-
-    fn finish(&mut self, out: &mut dyn FnMut(Event<'_>)) {
-        let s = &mut self.s;
-        s.close_held(out);
-        let last = s.last_us;
-        s.end_turn(last, SourceRef::default(), out);
     }
 }
 
@@ -339,6 +391,7 @@ impl State {
         &mut self,
         e: &Entry<'_>,
         ts: Option<i64>,
+        usage: Option<Tokens>,
         src: SourceRef,
         out: &mut dyn FnMut(Event<'_>),
     ) {
@@ -360,7 +413,6 @@ impl State {
         if self.held.as_ref().is_some_and(|h| h.key != key) {
             self.close_held(out);
         }
-        let usage = msg.and_then(|m| m.get("usage")).and_then(tokens);
         match &mut self.held {
             Some(h) => {
                 h.end_us = ts.or(h.end_us);

@@ -20,6 +20,7 @@
 //! are loaded. Loaded alone, a sub-agent file is a run of its own.
 
 mod line;
+mod prune;
 #[cfg(test)]
 mod tests;
 
@@ -29,7 +30,7 @@ use serde_json::{Map, Value};
 use crate::{Claim, Format};
 use trace_model::event::{SourceRef, Tokens};
 
-pub use line::ClaudeReader;
+pub use line::{ClaudeLine, ClaudeReader};
 
 /// An LLM call whose last line may still be to come.
 #[derive(Debug)]

@@ -19,6 +19,7 @@
 //! ends the turn in error. The legacy pre-envelope format (bare items after an
 //! `{id, timestamp, instructions}` header, `record_type` separators) is read best effort.
 
+mod prune;
 mod read;
 #[cfg(test)]
 mod tests;
@@ -30,7 +31,7 @@ use crate::usage::count;
 use crate::{Claim, Format};
 use trace_model::event::Tokens;
 
-pub use read::CodexReader;
+pub use read::{CodexLine, CodexReader};
 
 /// OpenAI-style usage (`TokenUsage`) as normalized tokens.
 fn tokens(u: &Value) -> Option<Tokens> {

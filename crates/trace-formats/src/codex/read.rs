@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use super::{diff, tokens};
 use crate::time::parse_rfc3339_us;
-use crate::{Format, ParseError, Reader};
+use crate::{Format, ParseError, Reader, Staged};
 use trace_model::event::{Category, Event, EventKind, Failure, SourceRef};
 
 #[derive(Debug)]
@@ -96,13 +96,45 @@ impl Reader for CodexReader {
         src: SourceRef,
         out: &mut dyn FnMut(Event<'_>),
     ) -> Result<(), ParseError> {
-        let record = text.as_bytes();
-        let line: Map<String, Value> = serde_json::from_str(text)
-            .map_err(|e| ParseError::from_json(&e, Format::Codex, record))?;
+        self.step(&Self::pre(text)?, src, out)
+    }
+
+    fn finish(&mut self, out: &mut dyn FnMut(Event<'_>)) {
+        // A turn delimited only by `turn_context` records ends with the input; one opened by
+        // `task_started` waits for its `task_complete` (its absence means it was cut off).
+        if self.turn.as_ref().is_some_and(|t| !t.tasked) {
+            let last = self.last_us;
+            self.end_turn(last, Failure::None, SourceRef::default(), out);
+        }
+    }
+}
+
+/// A rollout line parsed on its own ([`Staged::pre`]): the object and its time.
+pub struct CodexLine {
+    line: Map<String, Value>,
+    ts: Option<i64>,
+}
+
+impl Staged for CodexReader {
+    type Pre = CodexLine;
+
+    fn pre(text: &str) -> Result<CodexLine, ParseError> {
+        let super::prune::Pruned(line) = serde_json::from_str(text)
+            .map_err(|e| ParseError::from_json(&e, Format::Codex, text.as_bytes()))?;
         let ts = line
             .get("timestamp")
             .and_then(Value::as_str)
             .and_then(parse_rfc3339_us);
+        Ok(CodexLine { line, ts })
+    }
+
+    fn step(
+        &mut self,
+        pre: &CodexLine,
+        src: SourceRef,
+        out: &mut dyn FnMut(Event<'_>),
+    ) -> Result<(), ParseError> {
+        let (line, ts) = (&pre.line, pre.ts);
         let kind = line.get("type").and_then(Value::as_str);
         let payload = line.get("payload").filter(|p| p.is_object());
         match (kind, payload) {
@@ -139,15 +171,6 @@ impl Reader for CodexReader {
             self.last_us = Some(self.last_us.map_or(t, |l| l.max(t)));
         }
         Ok(())
-    }
-
-    fn finish(&mut self, out: &mut dyn FnMut(Event<'_>)) {
-        // A turn delimited only by `turn_context` records ends with the input; one opened by
-        // `task_started` waits for its `task_complete` (its absence means it was cut off).
-        if self.turn.as_ref().is_some_and(|t| !t.tasked) {
-            let last = self.last_us;
-            self.end_turn(last, Failure::None, SourceRef::default(), out);
-        }
     }
 }
 

@@ -11,66 +11,18 @@
 use std::borrow::Cow;
 
 use rustc_hash::{FxHashMap, FxHashSet};
-use serde::Deserialize;
 use serde_json::Value;
-use serde_json::value::RawValue;
 
 mod failure;
+mod line;
 mod transcript;
 
 use super::usage::{Semantics, count, error_text, tokens_from_usage, tokens_from_usage_as};
-use super::{Format, ParseError, Reader, Str};
+use super::{Format, ParseError, Reader, Staged};
 use failure::terminal_failure;
+use line::Envelope;
+pub use line::HarnLine;
 use trace_model::event::{Category, Event, EventKind, Failure, SourceRef};
-
-#[derive(Deserialize)]
-struct Envelope<'a> {
-    index: Option<Value>,
-    emitted_at_ms: Option<Value>,
-    #[serde(rename = "type", borrow)]
-    kind: Option<Str<'a>>,
-    #[serde(borrow)]
-    session_id: Option<Str<'a>>,
-    iteration: Option<Value>,
-    model: Option<Value>,
-    iteration_info: Option<Value>,
-    turn_info: Option<Value>,
-    #[serde(borrow)]
-    tool_call_id: Option<Str<'a>>,
-    #[serde(borrow)]
-    tool_name: Option<Str<'a>>,
-    status: Option<Value>,
-    error: Option<Value>,
-    error_category: Option<Value>,
-    duration_ms: Option<Value>,
-    judge_duration_ms: Option<Value>,
-    input_tokens: Option<Value>,
-    output_tokens: Option<Value>,
-    phase: Option<Value>,
-    outcome: Option<Value>,
-    reason: Option<Value>,
-    final_status: Option<Value>,
-    terminal_status: Option<Value>,
-    ok: Option<Value>,
-    detail: Option<Value>,
-    // Topic-record variant.
-    id: Option<Value>,
-    #[serde(borrow)]
-    event: Option<&'a RawValue>,
-}
-
-#[derive(Deserialize)]
-struct TopicEvent<'a> {
-    #[serde(borrow)]
-    payload: Option<&'a RawValue>,
-    occurred_at_ms: Option<Value>,
-}
-
-#[derive(Deserialize)]
-struct TopicPayload<'a> {
-    #[serde(borrow)]
-    event: Option<&'a RawValue>,
-}
 
 #[derive(Debug, Default)]
 struct Session {
@@ -127,98 +79,11 @@ impl Reader for HarnReader {
         src: SourceRef,
         out: &mut dyn FnMut(Event<'_>),
     ) -> Result<(), ParseError> {
-        let record = text.as_bytes();
-        let env: Envelope<'_> = serde_json::from_str(text)
-            .map_err(|e| ParseError::from_json(&e, Format::Harn, record))?;
-        if env.kind.is_none() {
-            if let (Some(id), Some(event)) = (env.id.as_ref().and_then(Value::as_u64), env.event) {
-                return self.read_topic(id, event, src, out);
-            }
-        }
-        if env.index.is_none()
-            && env.emitted_at_ms.is_none()
-            && env.session_id.is_none()
-            && env
-                .kind
-                .as_deref()
-                .is_some_and(|k| transcript::TYPES.contains(&k))
-        {
-            let r: Value = serde_json::from_str(text)
-                .map_err(|e| ParseError::from_json(&e, Format::Harn, record))?;
-            self.read_transcript(&r, None, src, out);
-            return Ok(());
-        }
-        if env.index.is_none() && env.emitted_at_ms.is_none() && env.session_id.is_none() {
-            // A `type` alone is not harn's (a Codex rollout line has one too).
-            return Err(ParseError::shape(
-                Format::Harn,
-                "no `index`, `emitted_at_ms` or `session_id` envelope",
-            ));
-        }
-        let index = env.index.as_ref().and_then(Value::as_u64);
-        let ts = env
-            .emitted_at_ms
-            .as_ref()
-            .and_then(Value::as_i64)
-            .map(|ms| ms.saturating_mul(1000));
-        self.read_event(&env, index, ts, src, out)
+        self.step(&Self::pre(text)?, src, out)
     }
 }
 
 impl HarnReader {
-    fn read_topic(
-        &mut self,
-        id: u64,
-        event: &RawValue,
-        src: SourceRef,
-        out: &mut dyn FnMut(Event<'_>),
-    ) -> Result<(), ParseError> {
-        let topic: TopicEvent<'_> = serde_json::from_str(event.get())
-            .map_err(|e| ParseError::shape(Format::Harn, format!("topic record: {e}")))?;
-        let ts = topic
-            .occurred_at_ms
-            .as_ref()
-            .and_then(Value::as_i64)
-            .map(|ms| ms.saturating_mul(1000));
-        let payload = topic
-            .payload
-            .map(|p| serde_json::from_str::<TopicPayload<'_>>(p.get()).map(|tp| (p, tp.event)));
-        let inner = match payload {
-            Some(Ok((_, Some(inner)))) => inner,
-            Some(Ok((p, None))) => {
-                // The `agent.transcript.llm` topic: the payload is the transcript record.
-                let r: Value = serde_json::from_str(p.get())
-                    .map_err(|e| ParseError::shape(Format::Harn, format!("topic payload: {e}")))?;
-                if r.get("type")
-                    .and_then(Value::as_str)
-                    .is_some_and(|t| transcript::TYPES.contains(&t))
-                {
-                    self.read_transcript(&r, ts, src, out);
-                    return Ok(());
-                }
-                return Err(ParseError::shape(
-                    Format::Harn,
-                    "topic record without payload.event",
-                ));
-            }
-            Some(Err(e)) => {
-                return Err(ParseError::shape(
-                    Format::Harn,
-                    format!("topic record: {e}"),
-                ));
-            }
-            None => {
-                return Err(ParseError::shape(
-                    Format::Harn,
-                    "topic record without payload.event",
-                ));
-            }
-        };
-        let env: Envelope<'_> = serde_json::from_str(inner.get())
-            .map_err(|e| ParseError::shape(Format::Harn, format!("topic payload: {e}")))?;
-        self.read_event(&env, Some(id), ts, src, out)
-    }
-
     fn read_event(
         &mut self,
         env: &Envelope<'_>,
@@ -263,11 +128,10 @@ impl HarnReader {
             .iteration
             .as_ref()
             .map_or_else(|| root.clone(), |(n, ..)| iteration_id(*n));
-        let mark_id = || {
-            format!(
-                "{root}:ev:{}",
-                index.map_or_else(|| format!("l{}", src.line), |i| i.to_string())
-            )
+        // One `format!` (a mark per line makes this a hot spot of the applying thread).
+        let mark_id = || match index {
+            Some(i) => format!("{root}:ev:{i}"),
+            None => format!("{root}:ev:l{}", src.line),
         };
 
         match kind {

@@ -1,0 +1,199 @@
+//! The stateless half of the harn reader ([`Staged::pre`]): a line parsed into an owned
+//! envelope (a topic record's inner event included) or a transcript record, with its time.
+
+use serde::Deserialize;
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use super::{HarnReader, transcript};
+use crate::{Format, ParseError, Staged, Str};
+use trace_model::event::{Event, SourceRef};
+
+#[derive(Deserialize)]
+pub(super) struct Envelope<'a> {
+    pub(super) index: Option<Value>,
+    pub(super) emitted_at_ms: Option<Value>,
+    #[serde(rename = "type", borrow)]
+    pub(super) kind: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(super) session_id: Option<Str<'a>>,
+    pub(super) iteration: Option<Value>,
+    pub(super) model: Option<Value>,
+    pub(super) iteration_info: Option<Value>,
+    pub(super) turn_info: Option<Value>,
+    #[serde(borrow)]
+    pub(super) tool_call_id: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(super) tool_name: Option<Str<'a>>,
+    pub(super) status: Option<Value>,
+    pub(super) error: Option<Value>,
+    pub(super) error_category: Option<Value>,
+    pub(super) duration_ms: Option<Value>,
+    pub(super) judge_duration_ms: Option<Value>,
+    pub(super) input_tokens: Option<Value>,
+    pub(super) output_tokens: Option<Value>,
+    pub(super) phase: Option<Value>,
+    pub(super) outcome: Option<Value>,
+    pub(super) reason: Option<Value>,
+    pub(super) final_status: Option<Value>,
+    pub(super) terminal_status: Option<Value>,
+    pub(super) ok: Option<Value>,
+    pub(super) detail: Option<Value>,
+    // Topic-record variant.
+    pub(super) id: Option<Value>,
+    #[serde(borrow)]
+    pub(super) event: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct TopicEvent<'a> {
+    #[serde(borrow)]
+    payload: Option<&'a RawValue>,
+    occurred_at_ms: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct TopicPayload<'a> {
+    #[serde(borrow)]
+    event: Option<&'a RawValue>,
+}
+
+/// A harn line parsed on its own.
+pub struct HarnLine(Kind);
+
+enum Kind {
+    /// A persisted agent event (`index`: the envelope's, or a topic record's `id`).
+    Event {
+        env: Box<Envelope<'static>>,
+        index: Option<u64>,
+        ts: Option<i64>,
+    },
+    /// An LLM transcript record (`ts`: a topic record's `occurred_at_ms`).
+    Transcript { r: Value, ts: Option<i64> },
+}
+
+fn owned(s: Option<Str<'_>>) -> Option<Str<'static>> {
+    s.map(Str::into_owned)
+}
+
+impl Envelope<'_> {
+    /// The same envelope with its strings owned; the topic record's raw `event` is dropped.
+    fn into_owned(self) -> Envelope<'static> {
+        Envelope {
+            kind: owned(self.kind),
+            session_id: owned(self.session_id),
+            tool_call_id: owned(self.tool_call_id),
+            tool_name: owned(self.tool_name),
+            event: None,
+            ..self
+        }
+    }
+}
+
+impl Staged for HarnReader {
+    type Pre = HarnLine;
+
+    fn pre(text: &str) -> Result<HarnLine, ParseError> {
+        let record = text.as_bytes();
+        let env: Envelope<'_> = serde_json::from_str(text)
+            .map_err(|e| ParseError::from_json(&e, Format::Harn, record))?;
+        if env.kind.is_none() {
+            if let (Some(id), Some(event)) = (env.id.as_ref().and_then(Value::as_u64), env.event) {
+                return topic(id, event).map(HarnLine);
+            }
+        }
+        if env.index.is_none()
+            && env.emitted_at_ms.is_none()
+            && env.session_id.is_none()
+            && env
+                .kind
+                .as_deref()
+                .is_some_and(|k| transcript::TYPES.contains(&k))
+        {
+            let r: Value = serde_json::from_str(text)
+                .map_err(|e| ParseError::from_json(&e, Format::Harn, record))?;
+            return Ok(HarnLine(Kind::Transcript { r, ts: None }));
+        }
+        if env.index.is_none() && env.emitted_at_ms.is_none() && env.session_id.is_none() {
+            // A `type` alone is not harn's (a Codex rollout line has one too).
+            return Err(ParseError::shape(
+                Format::Harn,
+                "no `index`, `emitted_at_ms` or `session_id` envelope",
+            ));
+        }
+        let index = env.index.as_ref().and_then(Value::as_u64);
+        let ts = env
+            .emitted_at_ms
+            .as_ref()
+            .and_then(Value::as_i64)
+            .map(|ms| ms.saturating_mul(1000));
+        let env = Box::new(env.into_owned());
+        Ok(HarnLine(Kind::Event { env, index, ts }))
+    }
+
+    fn step(
+        &mut self,
+        line: &HarnLine,
+        src: SourceRef,
+        out: &mut dyn FnMut(Event<'_>),
+    ) -> Result<(), ParseError> {
+        match &line.0 {
+            Kind::Event { env, index, ts } => self.read_event(env, *index, *ts, src, out),
+            Kind::Transcript { r, ts } => {
+                self.read_transcript(r, *ts, src, out);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// A generalized topic record `{"id", "event": {"payload": {"event"}, "occurred_at_ms"}}`.
+fn topic(id: u64, event: &RawValue) -> Result<Kind, ParseError> {
+    let topic: TopicEvent<'_> = serde_json::from_str(event.get())
+        .map_err(|e| ParseError::shape(Format::Harn, format!("topic record: {e}")))?;
+    let ts = topic
+        .occurred_at_ms
+        .as_ref()
+        .and_then(Value::as_i64)
+        .map(|ms| ms.saturating_mul(1000));
+    let payload = topic
+        .payload
+        .map(|p| serde_json::from_str::<TopicPayload<'_>>(p.get()).map(|tp| (p, tp.event)));
+    let inner = match payload {
+        Some(Ok((_, Some(inner)))) => inner,
+        Some(Ok((p, None))) => {
+            // The `agent.transcript.llm` topic: the payload is the transcript record.
+            let r: Value = serde_json::from_str(p.get())
+                .map_err(|e| ParseError::shape(Format::Harn, format!("topic payload: {e}")))?;
+            if r.get("type")
+                .and_then(Value::as_str)
+                .is_some_and(|t| transcript::TYPES.contains(&t))
+            {
+                return Ok(Kind::Transcript { r, ts });
+            }
+            return Err(ParseError::shape(
+                Format::Harn,
+                "topic record without payload.event",
+            ));
+        }
+        Some(Err(e)) => {
+            return Err(ParseError::shape(
+                Format::Harn,
+                format!("topic record: {e}"),
+            ));
+        }
+        None => {
+            return Err(ParseError::shape(
+                Format::Harn,
+                "topic record without payload.event",
+            ));
+        }
+    };
+    let env: Envelope<'_> = serde_json::from_str(inner.get())
+        .map_err(|e| ParseError::shape(Format::Harn, format!("topic payload: {e}")))?;
+    Ok(Kind::Event {
+        env: Box::new(env.into_owned()),
+        index: Some(id),
+        ts,
+    })
+}
