@@ -59,12 +59,13 @@ struct TopicPayload<'a> {
 }
 
 /// A harn line parsed on its own.
-pub struct HarnLine(Kind);
+pub struct HarnLine(Kind<'static>);
 
-enum Kind {
+/// A parsed line, borrowing its strings from the text (`'static`: owned, for another thread).
+pub(super) enum Kind<'a> {
     /// A persisted agent event (`index`: the envelope's, or a topic record's `id`).
     Event {
-        env: Box<Envelope<'static>>,
+        env: Box<Envelope<'a>>,
         index: Option<u64>,
         ts: Option<i64>,
     },
@@ -90,16 +91,63 @@ impl Envelope<'_> {
     }
 }
 
+impl Kind<'_> {
+    fn into_owned(self) -> Kind<'static> {
+        match self {
+            Kind::Event { env, index, ts } => Kind::Event {
+                env: Box::new(env.into_owned()),
+                index,
+                ts,
+            },
+            Kind::Transcript { r, ts } => Kind::Transcript { r, ts },
+        }
+    }
+}
+
+impl HarnReader {
+    /// Steps one parsed line (borrowed on the one-thread path, owned when staged).
+    pub(super) fn step_kind(
+        &mut self,
+        kind: &Kind<'_>,
+        src: SourceRef,
+        out: &mut dyn FnMut(Event<'_>),
+    ) -> Result<(), ParseError> {
+        match kind {
+            Kind::Event { env, index, ts } => self.read_event(env, *index, *ts, src, out),
+            Kind::Transcript { r, ts } => {
+                self.read_transcript(r, *ts, src, out);
+                Ok(())
+            }
+        }
+    }
+}
+
 impl Staged for HarnReader {
     type Pre = HarnLine;
 
     fn pre(text: &str) -> Result<HarnLine, ParseError> {
+        parse(text).map(|k| HarnLine(k.into_owned()))
+    }
+
+    fn step(
+        &mut self,
+        line: &HarnLine,
+        src: SourceRef,
+        out: &mut dyn FnMut(Event<'_>),
+    ) -> Result<(), ParseError> {
+        self.step_kind(&line.0, src, out)
+    }
+}
+
+/// Parses one line; its strings stay borrowed from `text`.
+pub(super) fn parse(text: &str) -> Result<Kind<'_>, ParseError> {
+    {
         let record = text.as_bytes();
         let env: Envelope<'_> = serde_json::from_str(text)
             .map_err(|e| ParseError::from_json(&e, Format::Harn, record))?;
         if env.kind.is_none() {
             if let (Some(id), Some(event)) = (env.id.as_ref().and_then(Value::as_u64), env.event) {
-                return topic(id, event).map(HarnLine);
+                return topic(id, event);
             }
         }
         if env.index.is_none()
@@ -112,7 +160,7 @@ impl Staged for HarnReader {
         {
             let r: Value = serde_json::from_str(text)
                 .map_err(|e| ParseError::from_json(&e, Format::Harn, record))?;
-            return Ok(HarnLine(Kind::Transcript { r, ts: None }));
+            return Ok(Kind::Transcript { r, ts: None });
         }
         if env.index.is_none() && env.emitted_at_ms.is_none() && env.session_id.is_none() {
             // A `type` alone is not harn's (a Codex rollout line has one too).
@@ -127,28 +175,16 @@ impl Staged for HarnReader {
             .as_ref()
             .and_then(Value::as_i64)
             .map(|ms| ms.saturating_mul(1000));
-        let env = Box::new(env.into_owned());
-        Ok(HarnLine(Kind::Event { env, index, ts }))
-    }
-
-    fn step(
-        &mut self,
-        line: &HarnLine,
-        src: SourceRef,
-        out: &mut dyn FnMut(Event<'_>),
-    ) -> Result<(), ParseError> {
-        match &line.0 {
-            Kind::Event { env, index, ts } => self.read_event(env, *index, *ts, src, out),
-            Kind::Transcript { r, ts } => {
-                self.read_transcript(r, *ts, src, out);
-                Ok(())
-            }
-        }
+        Ok(Kind::Event {
+            env: Box::new(env),
+            index,
+            ts,
+        })
     }
 }
 
 /// A generalized topic record `{"id", "event": {"payload": {"event"}, "occurred_at_ms"}}`.
-fn topic(id: u64, event: &RawValue) -> Result<Kind, ParseError> {
+fn topic(id: u64, event: &RawValue) -> Result<Kind<'_>, ParseError> {
     let topic: TopicEvent<'_> = serde_json::from_str(event.get())
         .map_err(|e| ParseError::shape(Format::Harn, format!("topic record: {e}")))?;
     let ts = topic
@@ -192,7 +228,7 @@ fn topic(id: u64, event: &RawValue) -> Result<Kind, ParseError> {
     let env: Envelope<'_> = serde_json::from_str(inner.get())
         .map_err(|e| ParseError::shape(Format::Harn, format!("topic payload: {e}")))?;
     Ok(Kind::Event {
-        env: Box::new(env.into_owned()),
+        env: Box::new(env),
         index: Some(id),
         ts,
     })
