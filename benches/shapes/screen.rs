@@ -59,11 +59,12 @@ pub fn first_screens(bin: &str, path: &Path, limit: Duration) -> Option<Screen> 
         }
         if screen.contains("indexing") {
             indexing = true;
-        } else if first_frame.is_some()
-            && (indexing || first_run.is_some())
-            && screen.contains("events")
-        {
+        } else if indexing && screen.contains("events") {
             indexed = Some(now);
+            break;
+        } else if !indexing && first_run.is_some() && now > Duration::from_secs(1) {
+            // A small file is indexed before any progress is shown: its first rows are all.
+            indexed = first_run;
             break;
         }
         std::thread::sleep(Duration::from_millis(3));
