@@ -190,6 +190,21 @@ pub trait Staged: Reader {
     ) -> Result<(), ParseError>;
 }
 
+/// [`Reader::read`] for readers that parse text: the record is checked as UTF-8 once (bad
+/// sequences become U+FFFD, so a bad byte costs itself, not the record) and handed to
+/// [`Reader::read_text`].
+pub(crate) fn read_utf8(
+    reader: &mut (impl Reader + ?Sized),
+    record: &[u8],
+    src: SourceRef,
+    out: &mut dyn FnMut(Event<'_>),
+) -> Result<(), ParseError> {
+    match std::str::from_utf8(record) {
+        Ok(text) => reader.read_text(text, src, out),
+        Err(_) => reader.read_text(&String::from_utf8_lossy(record), src, out),
+    }
+}
+
 /// A string, borrowed when unescaped; anything else is an error, as for `Cow<str>`.
 /// (`Option<Cow<str>>` would always copy: serde borrows only for a bare `Cow` field.)
 pub(crate) struct Str<'a>(pub(crate) std::borrow::Cow<'a, str>);

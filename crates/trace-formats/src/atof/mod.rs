@@ -56,13 +56,7 @@ impl Reader for AtofReader {
         src: SourceRef,
         out: &mut dyn FnMut(Event<'_>),
     ) -> Result<(), ParseError> {
-        // One UTF-8 check for the whole line; the parser then never re-validates substrings.
-        // A bad byte costs itself (U+FFFD), not the record: a run whose name has one would
-        // otherwise vanish and its children become runs.
-        match std::str::from_utf8(record) {
-            Ok(text) => self.read_text(text, src, out),
-            Err(_) => self.read_text(&String::from_utf8_lossy(record), src, out),
-        }
+        crate::read_utf8(self, record, src, out)
     }
 
     fn read_text(

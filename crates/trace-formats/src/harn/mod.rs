@@ -65,12 +65,7 @@ impl Reader for HarnReader {
         src: SourceRef,
         out: &mut dyn FnMut(Event<'_>),
     ) -> Result<(), ParseError> {
-        // Ingest checks UTF-8 once and calls `read_text`; bytes given here are checked (and
-        // bad sequences replaced) the same way.
-        match std::str::from_utf8(record) {
-            Ok(text) => self.read_text(text, src, out),
-            Err(_) => self.read_text(&String::from_utf8_lossy(record), src, out),
-        }
+        crate::read_utf8(self, record, src, out)
     }
 
     fn read_text(
