@@ -9,6 +9,7 @@
 //! (`llm_transcript.jsonl`, topic `agent.transcript.llm`) is read too: see [`transcript`].
 
 use std::borrow::Cow;
+use std::fmt::Write as _;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde_json::Value;
@@ -47,6 +48,11 @@ pub struct HarnReader {
     requests: FxHashMap<String, i64>,
     /// A transcript read with no session has its own root; emitted once.
     transcript_root: bool,
+    /// The line's session id, `harn:<session id>`, and the id its tool calls and marks sit
+    /// under (the open iteration's, else the session's): written again for each line into
+    /// buffers kept here, so no line allocates them and no session keeps them.
+    root: String,
+    scope: String,
 }
 
 /// Milliseconds (a JSON count) to microseconds, saturating instead of wrapping.
@@ -80,6 +86,20 @@ impl Reader for HarnReader {
     }
 }
 
+/// An event at the line's time and place.
+fn stamped<'e>(
+    kind: EventKind,
+    id: impl Into<Cow<'e, str>>,
+    name: impl Into<Cow<'e, str>>,
+    ts: Option<i64>,
+    src: SourceRef,
+) -> Event<'e> {
+    let mut e = Event::new(kind, id, name);
+    e.ts_us = ts;
+    e.src = src;
+    e
+}
+
 impl HarnReader {
     fn read_event(
         &mut self,
@@ -94,53 +114,40 @@ impl HarnReader {
             .as_deref()
             .ok_or_else(|| ParseError::shape(Format::Harn, "missing `type`"))?;
         let sid = env.session_id.as_deref().unwrap_or("");
-        let root = format!("harn:{sid}");
-        let base = |k: EventKind, id: String, name: Cow<'static, str>| {
-            let mut e = Event::new(k, id, name);
-            e.ts_us = ts;
-            e.src = src;
-            e
-        };
-
-        let session = if let Some(s) = self.sessions.get_mut(sid) {
-            s
-        } else {
-            let mut start = base(
-                EventKind::Start,
-                root.clone(),
-                Cow::Owned(if sid.is_empty() {
-                    "harn session".into()
-                } else {
-                    sid.to_owned()
-                }),
-            );
+        let session_name = if sid.is_empty() { "harn session" } else { sid };
+        self.root.clear();
+        let _ = write!(self.root, "harn:{sid}");
+        let root = self.root.as_str();
+        if !self.sessions.contains_key(sid) {
+            let mut start = stamped(EventKind::Start, root, session_name, ts, src);
             // Not a container: a session is over only when a terminal event says so (an
             // open session of a file read once is incomplete; while following, running).
             start.category = Some(Category::Agent);
             out(start);
-            self.sessions.entry(sid.to_owned()).or_default()
-        };
+            self.sessions.insert(sid.to_owned(), Session::default());
+        }
+        let session = self.sessions.get_mut(sid).expect("inserted above");
         let iteration_id = |n: u64| format!("{root}:it:{n}");
-        let scope_parent = session
-            .iteration
-            .as_ref()
-            .map_or_else(|| root.clone(), |(n, ..)| iteration_id(*n));
-        // One `format!` (a mark per line makes this a hot spot of the applying thread).
-        let mark_id = || match index {
-            Some(i) => format!("{root}:ev:{i}"),
-            None => format!("{root}:ev:l{}", src.line),
-        };
+        self.scope.clear();
+        self.scope.push_str(root);
+        if let Some((n, ..)) = &session.iteration {
+            let _ = write!(self.scope, ":it:{n}");
+        }
+        let scope = self.scope.as_str();
 
         match kind {
             "iteration_start" | "turn_start" => {
                 let n = env.iteration.as_ref().and_then(count).unwrap_or(0);
                 let model = as_str(env.model.as_ref()).map(str::to_owned);
-                let mut e = base(
+                let id = iteration_id(n);
+                let mut e = stamped(
                     EventKind::Start,
-                    iteration_id(n),
-                    Cow::Owned(format!("iteration {n}")),
+                    id.as_str(),
+                    format!("iteration {n}"),
+                    ts,
+                    src,
                 );
-                e.parent = Some(Cow::Owned(root.clone()));
+                e.parent = Some(Cow::Borrowed(root));
                 e.category = Some(Category::Other("iteration".into()));
                 out(e);
                 session.iteration = Some((n, ts, model));
@@ -154,41 +161,16 @@ impl HarnReader {
                 let id = iteration_id(n);
                 if let Some(info) = env.iteration_info.as_ref().filter(|i| i.is_object()) {
                     session.counted.insert(n);
-                    let response_us = info.get("response_ms").and_then(count).map(ms_to_us);
-                    let model = as_str(info.get("model"))
-                        .map(str::to_owned)
-                        .or(start_model)
-                        .or_else(|| as_str(info.get("provider")).map(str::to_owned));
-                    let llm_start = start_ts.or_else(|| Some(ts?.saturating_sub(response_us?)));
-                    let llm_end = match (llm_start, response_us) {
-                        (Some(s), Some(r)) => Some(s.saturating_add(r)),
-                        _ => ts,
-                    };
-                    let llm_id = format!("{root}:llm:{n}");
-                    let name = model.clone().unwrap_or_else(|| "model call".to_owned());
-                    let mut s = base(EventKind::Start, llm_id.clone(), Cow::Owned(name.clone()));
-                    s.parent = Some(Cow::Owned(id.clone()));
-                    s.ts_us = llm_start;
-                    s.category = Some(Category::Llm);
-                    s.model = model.clone().map(Cow::Owned);
-                    out(s);
-                    let mut e = base(EventKind::End, llm_id, Cow::Owned(name));
-                    e.parent = Some(Cow::Owned(id.clone()));
-                    e.ts_us = llm_end;
-                    e.category = Some(Category::Llm);
-                    e.model = model.map(Cow::Owned);
-                    // harn copies the provider's raw figures: its `provider` says
-                    // whether `input_tokens` includes the cache parts (TOKENS.md §1.3).
-                    let sem = as_str(info.get("provider"))
-                        .map_or(Semantics::Auto, Semantics::of_provider);
-                    e.tokens = tokens_from_usage_as(info, sem);
-                    e.reported_cost_nusd =
-                        info.get("cost_usd").and_then(super::usage::reported_cost);
-                    e.duration_us = response_us;
-                    out(e);
+                    iteration_call(root, &id, n, info, (start_ts, start_model), ts, src, out);
                 }
-                let mut e = base(EventKind::End, id, Cow::Owned(format!("iteration {n}")));
-                e.parent = Some(Cow::Owned(root.clone()));
+                let mut e = stamped(
+                    EventKind::End,
+                    id.as_str(),
+                    format!("iteration {n}"),
+                    ts,
+                    src,
+                );
+                e.parent = Some(Cow::Borrowed(root));
                 e.category = Some(Category::Other("iteration".into()));
                 if info.and_then(|i| i.get("failed")).and_then(Value::as_bool) == Some(true) {
                     e.failure = Failure::Error(Cow::Borrowed("turn failed"));
@@ -199,8 +181,7 @@ impl HarnReader {
                 let call = env.tool_call_id.as_deref().unwrap_or("");
                 let status = as_str(env.status.as_ref()).unwrap_or("");
                 let terminal = matches!(status, "completed" | "failed");
-                let name: Cow<'static, str> =
-                    Cow::Owned(env.tool_name.as_deref().unwrap_or("tool").to_owned());
+                let name = env.tool_name.as_deref().unwrap_or("tool");
                 let is_new = kind == "tool_call" && !session.open_tools.contains(call);
                 if is_new {
                     *session.tool_uses.entry(call.to_owned()).or_default() += 1;
@@ -209,20 +190,21 @@ impl HarnReader {
                     0 | 1 => format!("{root}:tool:{call}"),
                     n => format!("{root}:tool:{call}#{n}"),
                 };
+                let parent = scope;
                 if is_new {
-                    let mut e = base(EventKind::Start, tool_id.clone(), name.clone());
-                    e.parent = Some(Cow::Owned(scope_parent.clone()));
+                    let mut e = stamped(EventKind::Start, tool_id.as_str(), name, ts, src);
+                    e.parent = Some(Cow::Borrowed(parent));
                     e.category = Some(Category::Tool);
-                    e.tool_call_id = Some(Cow::Owned(call.to_owned()));
+                    e.tool_call_id = Some(Cow::Borrowed(call));
                     out(e);
                     session.open_tools.insert(call.to_owned());
                 }
                 if terminal {
                     session.open_tools.remove(call);
-                    let mut e = base(EventKind::End, tool_id, name);
-                    e.parent = Some(Cow::Owned(scope_parent));
+                    let mut e = stamped(EventKind::End, tool_id.as_str(), name, ts, src);
+                    e.parent = Some(Cow::Borrowed(parent));
                     e.category = Some(Category::Tool);
-                    e.tool_call_id = Some(Cow::Owned(call.to_owned()));
+                    e.tool_call_id = Some(Cow::Borrowed(call));
                     e.duration_us = env.duration_ms.as_ref().and_then(count).map(ms_to_us);
                     if status == "failed" {
                         let text = env
@@ -235,27 +217,25 @@ impl HarnReader {
                     }
                     out(e);
                 } else if !is_new {
-                    let mut e = base(
-                        EventKind::Mark,
-                        mark_id(),
-                        Cow::Owned(format!("{kind}: {status}")),
-                    );
-                    e.parent = Some(Cow::Owned(tool_id));
+                    // Marks are never looked up by id (the model keeps none): theirs is empty.
+                    let mut e = stamped(EventKind::Mark, "", format!("{kind}: {status}"), ts, src);
+                    e.parent = Some(Cow::Borrowed(tool_id.as_str()));
                     out(e);
                 }
             }
             "step_judge_decision" => {
                 let id = format!("{root}:judge:{}", index.unwrap_or(src.line));
+                let parent = scope;
                 let dur = env.judge_duration_ms.as_ref().and_then(count).map(ms_to_us);
-                let model = as_str(env.model.as_ref()).map(|m| Cow::Owned(m.to_owned()));
-                let mut s = base(EventKind::Start, id.clone(), Cow::Borrowed("step judge"));
-                s.parent = Some(Cow::Owned(scope_parent.clone()));
+                let model = as_str(env.model.as_ref()).map(Cow::Borrowed);
+                let judge_ts = ts.map(|t| t.saturating_sub(dur.unwrap_or(0)));
+                let mut s = stamped(EventKind::Start, id.as_str(), "step judge", judge_ts, src);
+                s.parent = Some(Cow::Borrowed(parent));
                 s.category = Some(Category::Llm);
-                s.ts_us = ts.map(|t| t.saturating_sub(dur.unwrap_or(0)));
                 s.model.clone_from(&model);
                 out(s);
-                let mut e = base(EventKind::End, id, Cow::Borrowed("step judge"));
-                e.parent = Some(Cow::Owned(scope_parent));
+                let mut e = stamped(EventKind::End, id.as_str(), "step judge", ts, src);
+                e.parent = Some(Cow::Borrowed(parent));
                 e.category = Some(Category::Llm);
                 e.model = model;
                 let usage = serde_json::json!({"input_tokens": env.input_tokens, "output_tokens": env.output_tokens});
@@ -263,15 +243,14 @@ impl HarnReader {
                 out(e);
             }
             other => {
-                let mut e = base(EventKind::Mark, mark_id(), Cow::Owned(other.to_owned()));
-                e.parent = Some(Cow::Owned(scope_parent));
+                let mut e = stamped(EventKind::Mark, "", other, ts, src);
+                e.parent = Some(Cow::Borrowed(scope));
                 e.failure = terminal_failure(other, env);
                 let ok = matches!(e.failure, Failure::None);
                 out(e);
                 if failure::ends_session(other, env) {
                     // The session's end, settled again by each later terminal event.
-                    let name = if sid.is_empty() { "harn session" } else { sid };
-                    let mut end = base(EventKind::End, root, Cow::Owned(name.to_owned()));
+                    let mut end = stamped(EventKind::End, root, session_name, ts, src);
                     end.category = Some(Category::Agent);
                     end.settles = Some(ok);
                     out(end);
@@ -280,6 +259,49 @@ impl HarnReader {
         }
         Ok(())
     }
+}
+
+/// The model round-trip inside an ended iteration, timed by `response_ms` and carrying its
+/// `iteration_info` tokens: a start and an end under the iteration `id`.
+#[allow(clippy::too_many_arguments)]
+fn iteration_call(
+    root: &str,
+    id: &str,
+    n: u64,
+    info: &Value,
+    (start_ts, start_model): (Option<i64>, Option<String>),
+    ts: Option<i64>,
+    src: SourceRef,
+    out: &mut dyn FnMut(Event<'_>),
+) {
+    let response_us = info.get("response_ms").and_then(count).map(ms_to_us);
+    let model = as_str(info.get("model"))
+        .map(str::to_owned)
+        .or(start_model)
+        .or_else(|| as_str(info.get("provider")).map(str::to_owned));
+    let llm_start = start_ts.or_else(|| Some(ts?.saturating_sub(response_us?)));
+    let llm_end = match (llm_start, response_us) {
+        (Some(s), Some(r)) => Some(s.saturating_add(r)),
+        _ => ts,
+    };
+    let llm_id = format!("{root}:llm:{n}");
+    let name = model.as_deref().unwrap_or("model call");
+    let mut s = stamped(EventKind::Start, llm_id.as_str(), name, llm_start, src);
+    s.parent = Some(Cow::Borrowed(id));
+    s.category = Some(Category::Llm);
+    s.model = model.as_deref().map(Cow::Borrowed);
+    out(s);
+    let mut e = stamped(EventKind::End, llm_id.as_str(), name, llm_end, src);
+    e.parent = Some(Cow::Borrowed(id));
+    e.category = Some(Category::Llm);
+    e.model = model.as_deref().map(Cow::Borrowed);
+    // harn copies the provider's raw figures: its `provider` says whether `input_tokens`
+    // includes the cache parts (TOKENS.md §1.3).
+    let sem = as_str(info.get("provider")).map_or(Semantics::Auto, Semantics::of_provider);
+    e.tokens = tokens_from_usage_as(info, sem);
+    e.reported_cost_nusd = info.get("cost_usd").and_then(super::usage::reported_cost);
+    e.duration_us = response_us;
+    out(e);
 }
 
 /// harn in the registry: the `PersistedAgentEvent` envelope (`index`, `emitted_at_ms`,

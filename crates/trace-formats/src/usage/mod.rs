@@ -52,8 +52,12 @@ pub(crate) fn count_str(s: &str) -> Option<u64> {
 /// read them from the text.
 pub(crate) fn raw_of(obj: &serde_json::Map<String, Value>) -> Raw {
     let mut r = Raw::default();
-    for (i, key) in USAGE_FIELDS.iter().enumerate() {
-        let Some(v) = obj.get(*key) else { continue };
+    // The object's few entries against the table, not each of the table's keys looked up
+    // in the map: a map's keys are distinct, so the answer is the same.
+    for (key, v) in obj {
+        let Some(i) = USAGE_FIELDS.iter().position(|k| *k == key) else {
+            continue;
+        };
         r.seen |= 1 << i;
         if i < AT_DETAILS {
             r.counts[i] = count(v);

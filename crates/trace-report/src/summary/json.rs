@@ -170,16 +170,21 @@ struct Runs<'a> {
 impl Serialize for Runs<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(Some(self.figures.len()))?;
-        self.figures.rows(self.trace, |f| {
+        // Each row is serialized where it is computed (both cores), then written whole.
+        let row = |f: &RunFigures<'_>| {
             if let Some(d) = &f.detail {
-                seq.serialize_element(&DetailRow::of(self.trace, f, d))
+                serde_json::value::to_raw_value(&DetailRow::of(self.trace, f, d))
             } else {
                 let mut row = RunRow::of(self.trace, f, false);
                 if self.one_file {
                     row.file = None;
                 }
-                seq.serialize_element(&row)
+                serde_json::value::to_raw_value(&row)
             }
+        };
+        self.figures.rows(self.trace, row, |raw| {
+            let raw = raw.map_err(serde::ser::Error::custom)?;
+            seq.serialize_element(&raw)
         })?;
         seq.end()
     }

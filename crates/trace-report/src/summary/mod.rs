@@ -131,16 +131,18 @@ impl<'t> Figures<'t> {
         self.parts[0].len() + self.parts[1].len() + self.keys[0].len() + self.keys[1].len()
     }
 
-    /// Hands every run's figures to `each`, in [`runs_by_start`] order: the kept ones, or
-    /// (without `--detail`) ones computed again, a batch at a time on both cores.
-    pub fn rows<E>(
+    /// Hands what `map` makes of every run's figures to `each`, in [`runs_by_start`] order:
+    /// the kept ones, or (without `--detail`) ones computed again, a batch at a time on both
+    /// cores, where `map` runs too (the JSON writer serializes each row there).
+    pub fn rows<R: Send, E>(
         &self,
         trace: &'t Trace,
-        mut each: impl FnMut(&RunFigures<'t>) -> Result<(), E>,
+        map: impl Fn(&RunFigures<'t>) -> R + Sync,
+        mut each: impl FnMut(R) -> Result<(), E>,
     ) -> Result<(), E> {
         let [a, b] = &self.parts;
         for f in merged(a, b, start_key) {
-            each(f)?;
+            each(map(f))?;
         }
         let [a, b] = &self.keys;
         let mut batch: Vec<NodeId> = Vec::with_capacity(ROW_BATCH);
@@ -148,8 +150,8 @@ impl<'t> Figures<'t> {
         while keys.peek().is_some() {
             batch.clear();
             batch.extend(keys.by_ref().take(ROW_BATCH).map(|k| k.2));
-            for (f, _) in on_two_threads(&batch, |&id| RunFigures::compute(trace, id, false)) {
-                each(&f)?;
+            for r in on_two_threads(&batch, |&id| map(&RunFigures::compute(trace, id, false).0)) {
+                each(r)?;
             }
         }
         Ok(())
