@@ -305,16 +305,15 @@ fn try_parallel(
         return Ok(None);
     };
     // Readers that keep state between lines are staged through one reader; the others get a
-    // reader per chunk.
+    // reader per chunk. harn was read on one thread while its step (per-line id strings)
+    // was most of its cost; with those gone, staging on 200 MB takes 1.60-1.94 s wall
+    // against 1.79-2.09 s on one thread, for ~20% more CPU (3 interleaved runs each).
     let staged: Option<staged::Load> = match format {
         Format::Claude => Some(staged::load_file::<ClaudeReader>),
         Format::Codex => Some(staged::load_file::<CodexReader>),
+        Format::Harn => Some(staged::load_file::<trace_formats::harn::HarnReader>),
         Format::Atof | Format::Otlp => None,
-        // harn's step (its per-session state, synthetic ids, usage) is most of its cost, so
-        // staging only adds the hand-over: on 200 MB, 1.56 s wall and 2.1 s CPU staged vs
-        // 1.60 s and 1.7 s on one thread (medians of 5). It reads on one thread; the staged
-        // loader still has its tests.
-        Format::Harn | Format::Greentic | Format::Atif => return Ok(None),
+        Format::Greentic | Format::Atif => return Ok(None),
     };
     std::io::Seek::rewind(&mut f).with_context(|| format!("cannot read {name}"))?;
     let idx = trace.add_file(name.clone());
