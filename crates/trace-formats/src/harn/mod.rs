@@ -161,7 +161,8 @@ impl HarnReader {
                 let id = iteration_id(n);
                 if let Some(info) = env.iteration_info.as_ref().filter(|i| i.is_object()) {
                     session.counted.insert(n);
-                    iteration_call(root, &id, n, info, (start_ts, start_model), ts, src, out);
+                    let llm_id = format!("{root}:llm:{n}");
+                    iteration_call(&llm_id, &id, info, (start_ts, start_model), ts, src, out);
                 }
                 let mut e = stamped(
                     EventKind::End,
@@ -190,10 +191,9 @@ impl HarnReader {
                     0 | 1 => format!("{root}:tool:{call}"),
                     n => format!("{root}:tool:{call}#{n}"),
                 };
-                let parent = scope;
                 if is_new {
                     let mut e = stamped(EventKind::Start, tool_id.as_str(), name, ts, src);
-                    e.parent = Some(Cow::Borrowed(parent));
+                    e.parent = Some(Cow::Borrowed(scope));
                     e.category = Some(Category::Tool);
                     e.tool_call_id = Some(Cow::Borrowed(call));
                     out(e);
@@ -202,7 +202,7 @@ impl HarnReader {
                 if terminal {
                     session.open_tools.remove(call);
                     let mut e = stamped(EventKind::End, tool_id.as_str(), name, ts, src);
-                    e.parent = Some(Cow::Borrowed(parent));
+                    e.parent = Some(Cow::Borrowed(scope));
                     e.category = Some(Category::Tool);
                     e.tool_call_id = Some(Cow::Borrowed(call));
                     e.duration_us = env.duration_ms.as_ref().and_then(count).map(ms_to_us);
@@ -225,17 +225,16 @@ impl HarnReader {
             }
             "step_judge_decision" => {
                 let id = format!("{root}:judge:{}", index.unwrap_or(src.line));
-                let parent = scope;
                 let dur = env.judge_duration_ms.as_ref().and_then(count).map(ms_to_us);
                 let model = as_str(env.model.as_ref()).map(Cow::Borrowed);
                 let judge_ts = ts.map(|t| t.saturating_sub(dur.unwrap_or(0)));
                 let mut s = stamped(EventKind::Start, id.as_str(), "step judge", judge_ts, src);
-                s.parent = Some(Cow::Borrowed(parent));
+                s.parent = Some(Cow::Borrowed(scope));
                 s.category = Some(Category::Llm);
                 s.model.clone_from(&model);
                 out(s);
                 let mut e = stamped(EventKind::End, id.as_str(), "step judge", ts, src);
-                e.parent = Some(Cow::Borrowed(parent));
+                e.parent = Some(Cow::Borrowed(scope));
                 e.category = Some(Category::Llm);
                 e.model = model;
                 let usage = serde_json::json!({"input_tokens": env.input_tokens, "output_tokens": env.output_tokens});
@@ -262,12 +261,10 @@ impl HarnReader {
 }
 
 /// The model round-trip inside an ended iteration, timed by `response_ms` and carrying its
-/// `iteration_info` tokens: a start and an end under the iteration `id`.
-#[allow(clippy::too_many_arguments)]
+/// `iteration_info` tokens: a start and an end of `llm_id` under the iteration `id`.
 fn iteration_call(
-    root: &str,
+    llm_id: &str,
     id: &str,
-    n: u64,
     info: &Value,
     (start_ts, start_model): (Option<i64>, Option<String>),
     ts: Option<i64>,
@@ -284,14 +281,13 @@ fn iteration_call(
         (Some(s), Some(r)) => Some(s.saturating_add(r)),
         _ => ts,
     };
-    let llm_id = format!("{root}:llm:{n}");
     let name = model.as_deref().unwrap_or("model call");
-    let mut s = stamped(EventKind::Start, llm_id.as_str(), name, llm_start, src);
+    let mut s = stamped(EventKind::Start, llm_id, name, llm_start, src);
     s.parent = Some(Cow::Borrowed(id));
     s.category = Some(Category::Llm);
     s.model = model.as_deref().map(Cow::Borrowed);
     out(s);
-    let mut e = stamped(EventKind::End, llm_id.as_str(), name, llm_end, src);
+    let mut e = stamped(EventKind::End, llm_id, name, llm_end, src);
     e.parent = Some(Cow::Borrowed(id));
     e.category = Some(Category::Llm);
     e.model = model.as_deref().map(Cow::Borrowed);
