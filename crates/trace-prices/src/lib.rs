@@ -40,10 +40,27 @@ const BUNDLED_JSON: &str = include_str!("../data/genai-prices-v2.json");
 const BUNDLED_AS_OF: &str = include_str!("../data/as-of.txt");
 
 static BUNDLED: LazyLock<Catalogue> = LazyLock::new(|| {
-    let mut c = Catalogue::from_json(BUNDLED_JSON).expect("the bundled catalogue parses");
-    c.as_of = bundled_as_of();
-    c
+    let providers = data::parse(BUNDLED_JSON).expect("the bundled catalogue parses");
+    Catalogue {
+        providers,
+        as_of: BUNDLED_AS_OF_TEXT.clone(),
+    }
 });
+
+/// Every regex of the bundled catalogue compiles (they are compiled when first matched).
+#[test]
+fn the_bundled_regexes_compile() {
+    let providers = data::parse(BUNDLED_JSON).unwrap();
+    data::compile(&providers).unwrap();
+}
+
+static BUNDLED_AS_OF_TEXT: LazyLock<String> = LazyLock::new(bundled_as_of);
+
+/// What [`Catalogue::bundled`]'s [`as_of`](Catalogue::as_of) says, without parsing the
+/// catalogue (`--version` and `--help` need only this).
+pub fn bundled_as_of_text() -> &'static str {
+    &BUNDLED_AS_OF_TEXT
+}
 
 fn bundled_as_of() -> String {
     let mut parts = BUNDLED_AS_OF.split_whitespace();
@@ -89,6 +106,7 @@ impl Catalogue {
     /// Parses a genai-prices v2 `data.json` (the caller reads the file).
     pub fn from_json(json: &str) -> Result<Catalogue, Error> {
         let providers = data::parse(json)?;
+        data::compile(&providers)?;
         Ok(Catalogue {
             providers,
             as_of: "custom catalogue".to_string(),

@@ -103,7 +103,7 @@ pub fn set_catalogue(c: Catalogue) -> bool {
 
 /// The bundled catalogue's date and commit, for `--version`.
 pub fn catalogue_as_of_bundled() -> &'static str {
-    Catalogue::bundled().as_of()
+    trace_prices::bundled_as_of_text()
 }
 
 /// The catalogue prices come from.
