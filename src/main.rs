@@ -303,6 +303,8 @@ const FOLLOW_QUEUE: usize = 64;
 
 /// The explorer over the named files.
 fn explore(args: &ExploreArgs) -> Result<ExitCode> {
+    // The price catalogue is parsed off the screen's thread, before the first cost is drawn.
+    std::thread::spawn(trace_report::cost::catalogue);
     // `--serve`: the receiver records every acknowledged request, and the explorer follows the
     // recording like any OTLP file; the handle keeps the server up until the explorer quits.
     let mut _server = None;
