@@ -292,22 +292,16 @@ impl Trace {
         if let Some(t) = &ev.tool_call_id {
             let start = self.tool_ids.len() as u64;
             let more = self.more_mut(id);
-            if more.tool_call_id.is_none() {
-                // Ids are short; a longer one is cut at a character boundary.
-                let mut end = t.len().min(u32::MAX as usize);
-                while !t.is_char_boundary(end) {
-                    end -= 1;
-                }
-                more.tool_call_id = Some((start, end as u32));
-                self.tool_ids.push_str(&t[..end]);
+            if !more.has_tool() && more.set_tool(start, t) {
+                self.tool_ids.push_str(t);
             }
         }
         if let Failure::Error(text) = &ev.failure {
-            self.more_mut(id).error = Some(text.as_ref().into());
+            self.more_mut(id).set_error(text);
             self.hm(id).set(flag::HAS_ERROR, true);
         }
         if let Failure::Incomplete(reason) = &ev.failure {
-            self.more_mut(id).incomplete = Some(reason.as_ref().into());
+            self.more_mut(id).set_incomplete(reason);
         }
         if was_placeholder {
             // A parent that arrived after its children: they stop being runs of their own.

@@ -209,19 +209,82 @@ const _: () = assert!(std::mem::size_of::<Hot>() == 48);
 const _: () = assert!(std::mem::size_of::<Cold>() == 48);
 const _: () = assert!(std::mem::size_of::<PackedTokens>() == 24);
 
-/// Rare per-node data, out of line.
+/// Rare per-node data, out of line: 24 bytes. Every tool call has one (its id), so the
+/// texts rarer still are boxed together: the record was 64 bytes, 19 B per event of a
+/// Relay-like log.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct More {
-    pub(crate) error: Option<Box<str>>,
-    /// The scope ended without finishing its work, for this reason (see
-    /// [`crate::event::Failure::Incomplete`]).
-    pub(crate) incomplete: Option<Box<str>>,
+    texts: Option<Box<Texts>>,
+    /// The tool-call id's byte range in `Trace::tool_ids` (one arena: ids are unique per
+    /// call, so interning them would only add a table): [`TOOL_SET`], start, 24-bit length.
+    tool: u64,
     /// The verdict of the scope's latest settling end ([`crate::event::Event::settles`]).
     pub(crate) settled: Option<bool>,
-    /// Byte range of the tool-call id in `Trace::tool_ids` (one arena: ids are unique per
-    /// call, so interning them would only add a table).
-    pub(crate) tool_call_id: Option<(u64, u32)>,
 }
+
+#[derive(Debug, Clone, Default)]
+struct Texts {
+    error: Option<Box<str>>,
+    /// The scope ended without finishing its work, for this reason (see
+    /// [`crate::event::Failure::Incomplete`]).
+    incomplete: Option<Box<str>>,
+    /// A tool-call id too long for the packed range (16 MiB or more), kept whole.
+    long_tool: Option<Box<str>>,
+}
+
+const TOOL_SET: u64 = 1 << 63;
+const TOOL_LEN_BITS: u32 = 24;
+const TOOL_LEN_MASK: u64 = (1 << TOOL_LEN_BITS) - 1;
+
+impl More {
+    fn texts_mut(&mut self) -> &mut Texts {
+        self.texts.get_or_insert_with(Box::default)
+    }
+
+    pub(crate) fn error(&self) -> Option<&str> {
+        self.texts.as_ref()?.error.as_deref()
+    }
+
+    pub(crate) fn set_error(&mut self, text: &str) {
+        self.texts_mut().error = Some(text.into());
+    }
+
+    pub(crate) fn incomplete(&self) -> Option<&str> {
+        self.texts.as_ref()?.incomplete.as_deref()
+    }
+
+    pub(crate) fn set_incomplete(&mut self, reason: &str) {
+        self.texts_mut().incomplete = Some(reason.into());
+    }
+
+    pub(crate) fn has_tool(&self) -> bool {
+        self.tool & TOOL_SET != 0 || self.texts.as_ref().is_some_and(|t| t.long_tool.is_some())
+    }
+
+    /// Records the tool-call id `id`; `true` when the caller must append it to the arena,
+    /// whose length is `start` (a long id is kept here instead).
+    pub(crate) fn set_tool(&mut self, start: u64, id: &str) -> bool {
+        let len = id.len() as u64;
+        if len <= TOOL_LEN_MASK && start < 1 << (63 - TOOL_LEN_BITS) {
+            self.tool = TOOL_SET | (start << TOOL_LEN_BITS) | len;
+            true
+        } else {
+            self.texts_mut().long_tool = Some(id.into());
+            false
+        }
+    }
+
+    /// The tool-call id, found in `arena` (`Trace::tool_ids`).
+    pub(crate) fn tool<'a>(&'a self, arena: &'a str) -> Option<&'a str> {
+        if self.tool & TOOL_SET == 0 {
+            return self.texts.as_ref()?.long_tool.as_deref();
+        }
+        let start = ((self.tool & !TOOL_SET) >> TOOL_LEN_BITS) as usize;
+        arena.get(start..start + (self.tool & TOOL_LEN_MASK) as usize)
+    }
+}
+
+const _: () = assert!(std::mem::size_of::<More>() == 24);
 
 pub(crate) fn opt(v: u32) -> Option<u32> {
     (v != NONE).then_some(v)
@@ -254,5 +317,40 @@ impl Hot {
         } else {
             opt_time(cold.end)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Trace;
+    use crate::event::{Event, EventKind, Failure};
+
+    /// Tool-call ids come back whole from the packed range, a 16 MiB one from its box; the
+    /// first id a call names stays; errors and incomplete reasons share one box.
+    #[test]
+    fn rare_data_reads_back_whole() {
+        let long = "x".repeat(1 << 24);
+        let mut tr = Trace::new();
+        for (id, tool) in [("a", "call_1"), ("b", long.as_str()), ("c", "é-3")] {
+            let mut e = Event::new(EventKind::Start, id, id);
+            e.tool_call_id = Some(tool.into());
+            tr.apply(&e);
+        }
+        let mut end = Event::new(EventKind::End, "a", "a");
+        end.tool_call_id = Some("ignored".into());
+        end.failure = Failure::Error("boom".into());
+        tr.apply(&end);
+        let mut end = Event::new(EventKind::End, "c", "c");
+        end.failure = Failure::Incomplete("interrupted".into());
+        tr.apply(&end);
+        let node = |id| tr.lookup(id).unwrap();
+        assert_eq!(tr.tool_call_id(node("a")), Some("call_1"));
+        assert_eq!(tr.tool_call_id(node("b")).map(str::len), Some(1 << 24));
+        assert_eq!(tr.tool_call_id(node("c")), Some("é-3"));
+        assert_eq!(tr.error(node("a")), Some("boom"));
+        assert_eq!(tr.incomplete(node("a")), None);
+        assert_eq!(tr.incomplete(node("c")), Some("interrupted"));
+        assert_eq!(tr.error(node("c")), None);
+        assert_eq!(tr.tool_ids.len(), "call_1".len() + "é-3".len());
     }
 }

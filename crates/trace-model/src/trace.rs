@@ -173,7 +173,7 @@ impl Trace {
         }
         Some(
             opt(n.more)
-                .and_then(|m| self.more[m as usize].error.as_deref())
+                .and_then(|m| self.more[m as usize].error())
                 .unwrap_or(""),
         )
     }
@@ -181,9 +181,7 @@ impl Trace {
     /// Why the scope ended without finishing its work, when its producer said so (an ended
     /// scope that is nevertheless incomplete: a tool interrupted by the agent's end).
     pub fn incomplete(&self, id: NodeId) -> Option<&str> {
-        self.more[opt(self.hot[id as usize].more)? as usize]
-            .incomplete
-            .as_deref()
+        self.more[opt(self.hot[id as usize].more)? as usize].incomplete()
     }
 
     /// The verdict of the scope's latest settling end ([`crate::event::Event::settles`]):
@@ -198,9 +196,7 @@ impl Trace {
     }
 
     pub fn tool_call_id(&self, id: NodeId) -> Option<&str> {
-        let (start, len) = self.more[opt(self.hot[id as usize].more)? as usize].tool_call_id?;
-        let start = start as usize;
-        self.tool_ids.get(start..start + len as usize)
+        self.more[opt(self.hot[id as usize].more)? as usize].tool(&self.tool_ids)
     }
 
     /// Where the node's start record is.
