@@ -40,6 +40,7 @@ pub fn follow_summary(files: &[PathBuf], format: Option<Format>, json: bool) -> 
     let stdout = io::stdout();
     let mut out = stdout.lock();
     let mut finished = false;
+    let mut notes = Notes::default();
     let print = |out: &mut io::StdoutLock<'_>,
                  trace: &trace_model::Trace,
                  runs: Vec<(trace_model::NodeId, trace_model::stats::RunStats)>,
@@ -73,7 +74,12 @@ pub fn follow_summary(files: &[PathBuf], format: Option<Format>, json: bool) -> 
         // Drain what is queued, then report once.
         while let Some(msg) = pending.take().or_else(|| rx.try_recv().ok()) {
             match msg {
-                IngestMsg::Batch(b) => b.apply_to(&mut trace),
+                IngestMsg::Batch(b) => {
+                    let (skips, warnings) = (b.skips.clone(), b.warnings.clone());
+                    b.apply_to(&mut trace);
+                    notes.report(&trace, &skips, "skipped");
+                    notes.report(&trace, &warnings, "warning");
+                }
                 IngestMsg::Reset => {
                     trace = trace_model::Trace::new();
                     done.reset();
@@ -101,6 +107,38 @@ pub fn follow_summary(files: &[PathBuf], format: Option<Format>, json: bool) -> 
     let orphans = done.take_orphans(&trace);
     print(&mut out, &trace, orphans, true)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Skipped lines and warnings, on stderr as they arrive (`file:line: reason`, as a one-shot
+/// `summary` lists them), up to [`Notes::LIMIT`]; the rest are counted in one last line.
+#[derive(Default)]
+struct Notes {
+    shown: usize,
+    said_more: bool,
+}
+
+impl Notes {
+    const LIMIT: usize = 100;
+
+    fn report(&mut self, trace: &trace_model::Trace, list: &[(u16, u64, String)], what: &str) {
+        use trace_model::text::clean;
+        for (file, line, message) in list {
+            if self.shown < Self::LIMIT {
+                self.shown += 1;
+                eprintln!(
+                    "{what} {}:{line}: {}",
+                    clean(trace.file_name(*file)),
+                    clean(message)
+                );
+            } else if !self.said_more {
+                self.said_more = true;
+                eprintln!(
+                    "trace-tui: more than {} skipped lines and warnings; the rest are not listed",
+                    Self::LIMIT
+                );
+            }
+        }
+    }
 }
 
 /// A flag raised by SIGINT, SIGTERM or SIGHUP, so `summary --follow` ends by reporting what

@@ -214,3 +214,53 @@ fn truncate_and_refill_between_polls_in_poll_only_mode() {
     s.quiet();
     assert_eq!(s.names(), ["old", "new1", "new2"]);
 }
+
+#[test]
+fn a_producer_that_restarts_with_the_same_ids_is_reported_again() {
+    // Found by a fault sweep: after a truncation, runs whose ids had been printed were
+    // taken for the old ones and never reported.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("log.jsonl");
+    append(&p, &(run("r1", 0) + &run("r2", 10)));
+    let mut s = Summary::start(&[&p], false, false);
+    s.until(2);
+    std::fs::write(&p, run("r1", 100_000_000)).unwrap();
+    s.until(3);
+    s.quiet();
+    assert_eq!(s.names(), ["r1", "r2", "r1"]);
+    assert_ne!(s.seen[0]["start"], s.seen[2]["start"], "the new r1");
+}
+
+#[test]
+fn skipped_lines_are_listed_on_stderr_as_they_arrive() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("sk.jsonl");
+    append(&p, &(run("ok", 0) + "{\"kind\":\"scope\" oops\n"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_trace-tui"))
+        .args(["summary", "--follow"])
+        .arg(&p)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let err = child.stderr.take().unwrap();
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        for l in BufReader::new(err).lines().map_while(Result::ok) {
+            if tx.send(l).is_err() {
+                return;
+            }
+        }
+    });
+    let got = rx.recv_timeout(TIMEOUT);
+    append(&p, "not json either\n");
+    let later = rx.recv_timeout(TIMEOUT);
+    let _ = child.kill();
+    let _ = child.wait();
+    let name = p.display().to_string();
+    let got = got.expect("a line on stderr");
+    assert!(got.starts_with(&format!("skipped {name}:3: ")), "{got}");
+    let later = later.expect("the appended bad line too");
+    assert!(later.starts_with(&format!("skipped {name}:4: ")), "{later}");
+}

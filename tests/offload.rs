@@ -164,3 +164,29 @@ fn a_big_run_is_built_on_the_worker_while_the_tree_says_so() {
     let s = common::text(&common::draw(&mut app, 120, 40));
     assert!(s.contains("big") && !s.contains("loading the run"), "{s}");
 }
+
+#[test]
+fn a_reset_while_the_tokens_view_shows_draws_none_of_the_old_rows() {
+    // Found by following a file that was truncated with the tokens view open: the rows of
+    // the old trace were drawn against the new, empty one (index out of bounds).
+    let mut app = common::open(FILE);
+    app.set_offload(true);
+    update(&mut app, Action::ShowView(View::Tokens));
+    let job = app.take_job().unwrap();
+    update(&mut app, Action::WorkDone(Box::new(job.run())));
+    assert!(!app.calls.rows.is_empty());
+    update(&mut app, Action::Ingest(IngestMsg::Reset));
+    assert_eq!(app.trace.events, 0);
+    assert!(
+        app.calls.rows.is_empty(),
+        "no row of the replaced trace is kept"
+    );
+    assert!(app.stats.is_none(), "nor its figures");
+    // As the runtime does: a refresh (which hands the new figures out as a job), then a frame.
+    update(&mut app, Action::Refresh);
+    common::render(&app, 80, 24);
+    update(&mut app, Action::Ingest(run_batch("after")));
+    update(&mut app, Action::Refresh);
+    let screen = common::text(&common::render(&app, 80, 24));
+    assert!(screen.contains("computing figures…"), "{screen}");
+}

@@ -237,6 +237,14 @@ pub struct CallsState {
 }
 
 impl CallsState {
+    /// Drops the rows, the cursors and what they were built for; the chosen sort stays.
+    pub fn forget(&mut self) {
+        *self = Self {
+            sort: self.sort,
+            ..Self::default()
+        };
+    }
+
     /// The order the rows on screen are in (the chosen one once a worker has sorted them).
     pub fn shown_sort(&self) -> CallSort {
         self.built.as_ref().map_or(self.sort, |b| b.2)

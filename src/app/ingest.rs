@@ -98,6 +98,10 @@ impl App {
         self.seen_runs.clear();
         self.payloads.clear();
         self.diff_mark = None;
+        // The tokens view's rows and figures name nodes of the trace being replaced: drawn
+        // against the new one (a followed file truncated) they would index past its end.
+        self.calls.forget();
+        self.stats = None;
         self.forget_derived();
     }
 

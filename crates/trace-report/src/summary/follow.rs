@@ -12,8 +12,8 @@ use super::detail::{DetailRow, RunDetail};
 /// Reports each run once, when it completes (`summary --follow`).
 #[derive(Debug, Default)]
 pub struct CompletedRuns {
-    /// Runs reported, by (file, root id): a run is reported once, whatever starts over.
-    printed: rustc_hash::FxHashSet<(String, String)>,
+    /// Runs reported, by [`RunKey`]: a run is reported once, whatever starts over.
+    printed: rustc_hash::FxHashSet<RunKey>,
     checked_generation: u64,
 }
 
@@ -55,13 +55,23 @@ impl CompletedRuns {
     }
 }
 
-/// A run's identity across resets: its file and its producer id.
-fn run_key(trace: &Trace, id: NodeId) -> (String, String) {
+/// A run's identity across resets: its file, its producer id, and its root's times. A reset
+/// sends every file again: a run read again is the same key; a run that reuses an id in a
+/// file that was truncated or rotated (a producer restarted) has other times, and is new.
+type RunKey = (String, String, Option<i64>, Option<i64>);
+
+fn run_key(trace: &Trace, id: NodeId) -> RunKey {
     let file = trace
         .any_src(id)
         .map(|src| trace.file_name(src.file).to_owned())
         .unwrap_or_default();
-    (file, trace.ext_id(id).into_owned())
+    let n = trace.node(id);
+    (
+        file,
+        trace.ext_id(id).into_owned(),
+        n.start_us(),
+        n.end_us(),
+    )
 }
 
 /// A root whose named parent has not appeared (yet).
