@@ -75,6 +75,9 @@ pub fn follow_summary(files: &[PathBuf], format: Option<Format>, json: bool) -> 
         while let Some(msg) = pending.take().or_else(|| rx.try_recv().ok()) {
             match msg {
                 IngestMsg::Batch(b) => {
+                    for (file, new) in &b.renamed {
+                        done.rename_file(trace.file_name(*file), new);
+                    }
                     let (skips, warnings) = (b.skips.clone(), b.warnings.clone());
                     b.apply_to(&mut trace);
                     notes.report(&trace, &skips, "skipped");

@@ -33,7 +33,8 @@ fn main() -> ExitCode {
             }) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("trace-tui: {e:#}");
+            // File names and messages from the input are untrusted text.
+            eprintln!("trace-tui: {}", trace_model::text::clean(&format!("{e:#}")));
             ExitCode::from(2)
         }
     }

@@ -62,6 +62,17 @@ fn missing_file_and_directory_exit_2_with_a_message() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+    // A file name is untrusted text too (found by a sweep: it reached stderr raw).
+    let out = bin()
+        .args(["summary", "a\u{1b}[31mb/x.jsonl"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("trace-tui: cannot open a\\e[31mb/x.jsonl"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -370,3 +370,62 @@ fn big_file_is_caught_up_in_parallel_then_followed() {
     assert_eq!(tail2.line, lines + 2);
     assert_eq!(feed.resets, 0);
 }
+
+#[test]
+fn a_file_renamed_away_is_read_under_its_new_name() {
+    // Found by a fault sweep: after `mv log log.1` and a new `log`, the detail pane read the
+    // old scopes' records at their offsets in the new file.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log.jsonl");
+    let old_start = scope("old", None, 1, "start");
+    append(
+        &log,
+        &format!("{old_start}\n{}\n", scope("old", None, 2, "end")),
+    );
+    let mut feed = Feed::new(vec![Target::File(log.clone())]);
+    feed.until("the old run", |t| t.events == 2);
+    let rotated = dir.path().join("log.jsonl.1");
+    std::fs::rename(&log, &rotated).unwrap();
+    append(
+        &log,
+        &format!("{}\n", scope("new-run-with-a-longer-id", None, 3, "start")),
+    );
+    feed.until("the new file", |t| t.events == 3);
+    feed.settle();
+    assert_eq!(feed.resets, 0);
+    let old = feed.trace.lookup("old").unwrap();
+    let src = feed.trace.start_src(old).unwrap();
+    let name = feed.trace.file_name(src.file).to_owned();
+    assert_eq!(name, rotated.display().to_string());
+    let bytes = trace_ingest::payload::read_record(&name, &src).unwrap();
+    assert_eq!(String::from_utf8(bytes).unwrap().trim_end(), old_start);
+    let new = feed.trace.lookup("new-run-with-a-longer-id").unwrap();
+    let src = feed.trace.start_src(new).unwrap();
+    assert_eq!(feed.trace.file_name(src.file), log.display().to_string());
+}
+
+#[test]
+fn a_writer_that_keeps_its_renamed_file_is_still_read_after_a_pause() {
+    // logrotate's `create` without a signal: the path gets a new, empty file while the
+    // writer goes on appending to the renamed one. Found by a sweep: after 2 s of quiet the
+    // renamed file was let go and later lines were lost.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("app.jsonl");
+    let mut w = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log)
+        .unwrap();
+    writeln!(w, "{}", scope("a", None, 1, "start")).unwrap();
+    let mut feed = Feed::new(vec![Target::File(log.clone())]);
+    feed.until("the first line", |t| t.events == 1);
+    std::fs::rename(&log, dir.path().join("app.jsonl.1")).unwrap();
+    std::fs::File::create(&log).unwrap();
+    feed.settle();
+    // Longer than the 2 s after which a quiet renamed file used to be let go.
+    std::thread::sleep(Duration::from_secs(3));
+    writeln!(w, "{}", scope("a", None, 2, "end")).unwrap();
+    feed.until("the line written after the pause", |t| t.events == 2);
+    let a = feed.trace.lookup("a").unwrap();
+    assert!(feed.trace.node(a).has_end());
+}

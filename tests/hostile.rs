@@ -146,13 +146,17 @@ fn overflowing_numbers_saturate_or_are_ignored() {
 fn escape_sequences_never_reach_summary_output() {
     let name = "\u{1b}]0;owned\u{7}\u{1b}[2J\u{9b}1m";
     let line = format!(
-        r#"{{"kind":"scope","atof_version":"0.1","uuid":"e","timestamp":0,"name":{},"scope_category":"start","category":"tool"}}"#,
+        r#"{{"kind":"scope","atof_version":"0.1","uuid":"e","timestamp":0,"name":{0},"scope_category":"start","category":{0}}}"#,
         serde_json::to_string(name).unwrap()
     );
     let t = load_bytes(line.as_bytes());
     let mut out = Vec::new();
-    trace_report::summary::write_text(&mut out, &t, &[], false).unwrap();
+    trace_report::summary::write_text(&mut out, &t, &[], true).unwrap();
     out.extend_from_slice(t.dump().as_bytes());
+    // `summary --tree`: an unknown category is the producer's text (found by a sweep).
+    for id in t.runs() {
+        out.extend_from_slice(t.dump_run(id).as_bytes());
+    }
     assert!(
         !out.iter().any(|&b| b == 0x1b || b == 0x07),
         "raw control bytes in output"
@@ -297,5 +301,34 @@ fn ids_read_back_exactly_whatever_their_form() {
     for id in ids {
         let n = t.lookup(id).unwrap_or_else(|| panic!("{id} not found"));
         assert_eq!(t.ext_id(n), id);
+    }
+}
+
+/// Found by a sweep: a UTF-8 byte-order mark cost a JSONL file its first record and made a
+/// document unreadable. The dialect is sniffed, not forced.
+#[test]
+fn a_byte_order_mark_is_not_part_of_the_first_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (name, fixture) in [
+        ("bom.jsonl", "assets/atof/agent-session.jsonl"),
+        ("bom.json", "assets/greentic/trace.json"),
+        ("atif.json", "tests/fixtures/atif/exmp04_atif.json"),
+    ] {
+        let plain = std::fs::read(root.join(fixture)).unwrap();
+        let p = dir.path().join(name);
+        let q = dir.path().join(format!("plain-{name}"));
+        std::fs::write(&p, [b"\xEF\xBB\xBF".as_slice(), &plain].concat()).unwrap();
+        std::fs::write(&q, &plain).unwrap();
+        let (with, f1) = load(&[p], None, &mut |_| {}).unwrap();
+        let (without, f2) = load(&[q], None, &mut |_| {}).unwrap();
+        assert_eq!(f1, f2, "{fixture}");
+        assert!(without.events > 0, "{fixture}");
+        assert_eq!(
+            (with.events, with.skipped),
+            (without.events, without.skipped),
+            "{fixture}"
+        );
+        assert_eq!(with.runs().count(), without.runs().count(), "{fixture}");
     }
 }

@@ -18,6 +18,10 @@ impl App {
                 for f in batch.files {
                     trace.add_file(f);
                 }
+                // A file rotated away: its records are read under its new name.
+                for (f, name) in batch.renamed {
+                    trace.rename_file(f, name);
+                }
                 for f in batch.formats {
                     if !self.formats.contains(&f) {
                         self.formats.push(f);

@@ -21,7 +21,7 @@ pub mod time;
 pub mod usage;
 
 pub use dialect::{Claim, DIALECTS, Dialect};
-pub use sniff::{is_document, sniff};
+pub use sniff::{is_document, sniff, strip_bom};
 
 use std::fmt;
 

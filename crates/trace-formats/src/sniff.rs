@@ -12,7 +12,7 @@ const LINES: usize = 32;
 
 /// Guesses the dialect from the start of an input (up to 32 non-empty lines) and a file name.
 pub fn sniff(head: &[u8], file_name: Option<&str>) -> Option<Format> {
-    let text = String::from_utf8_lossy(head);
+    let text = String::from_utf8_lossy(strip_bom(head));
     let first = text.lines().map(str::trim).find(|l| !l.is_empty())?;
     if first == "{" || first == "[" {
         return sniff_document(&text).or_else(|| name_hint(file_name));
@@ -57,10 +57,17 @@ fn best(rule: impl Fn(&crate::Dialect) -> Claim) -> Option<(Format, Claim)> {
 /// Whether an input in `format` is read as one document rather than line by line: always for
 /// a document dialect, and for a line dialect whose input starts pretty-printed (an OTLP
 /// request written with indentation, say).
+/// `bytes` without a leading UTF-8 byte-order mark (some Windows tools write one; JSON
+/// parsers refuse it).
+pub fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+}
+
 pub fn is_document(head: &[u8], format: Format) -> bool {
     if !format.is_line_based() {
         return true;
     }
+    let head = strip_bom(head);
     let text = String::from_utf8_lossy(&head[..head.len().min(4096)]);
     let first = text.lines().map(str::trim).find(|l| !l.is_empty());
     matches!(first, Some("{" | "["))

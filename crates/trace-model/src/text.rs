@@ -37,8 +37,24 @@ pub fn clean_multiline(s: &str) -> String {
 }
 
 fn is_unsafe(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    c.is_control() || is_invisible(c)
+}
+
+/// Format characters that draw nothing yet change what is shown: bidi controls (ALM,
+/// LRM/RLM, embeddings, overrides, isolates), zero-width and joiner characters, the line and
+/// paragraph separators, word joiners and invisible operators, the BOM, the soft hyphen, the
+/// Mongolian vowel separator, interlinear annotation marks and tag characters.
+pub fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{ad}'
+        | '\u{61c}'
+        | '\u{180e}'
+        | '\u{200b}'..='\u{200f}'
+        | '\u{2028}'..='\u{202e}'
+        | '\u{2060}'..='\u{206f}'
+        | '\u{feff}'
+        | '\u{fff9}'..='\u{fffb}'
+        | '\u{e0000}'..='\u{e007f}')
 }
 
 /// `1.234s`, `12ms`, `3m04s`, `1h02m`; negative values keep their sign.
@@ -85,6 +101,17 @@ mod tests {
         assert_eq!(clean("a\u{1b}]0;pwned\u{7}b"), "a\\e]0;pwned\\u{7}b");
         assert_eq!(clean("\u{1b}[2J\u{9b}31m"), "\\e[2J\\u{9b}31m");
         assert_eq!(clean("x\u{202e}y"), "x\\u{202e}y");
+        for c in [
+            '\u{61c}',
+            '\u{feff}',
+            '\u{2060}',
+            '\u{180e}',
+            '\u{ad}',
+            '\u{fff9}',
+            '\u{e0041}',
+        ] {
+            assert_eq!(clean(&format!("a{c}b")), format!("a\\u{{{:x}}}b", c as u32));
+        }
         assert_eq!(clean_multiline("a\nb\u{1b}"), "a\nb\\e");
     }
 

@@ -80,6 +80,15 @@ impl Trace {
         (self.files.len() - 1) as u16
     }
 
+    /// Names file `file` anew (a followed file renamed away by a rotation: its records
+    /// are now read under the new name). An unknown index is ignored.
+    pub fn rename_file(&mut self, file: u16, name: String) {
+        if let Some(f) = self.files.get_mut(file as usize) {
+            *f = name;
+            self.generation += 1;
+        }
+    }
+
     pub fn files(&self) -> &[String] {
         &self.files
     }

@@ -40,7 +40,8 @@ impl Trace {
                 NodeKind::Mark => out.push_str("mark"),
                 NodeKind::Scope if n.placeholder() => out.push_str("missing"),
                 NodeKind::Scope => {
-                    out.push_str(self.category(id).map_or("scope", Category::as_str));
+                    // An unknown category is the producer's text (OTLP's operation name).
+                    out.push_str(&clean(self.category(id).map_or("scope", Category::as_str)));
                 }
             }
             let _ = write!(out, " {:?}", clean(self.str(n.name)));

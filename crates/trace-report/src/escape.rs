@@ -4,14 +4,11 @@
 
 use std::io::{self, Write};
 
-/// The characters escaped besides serde_json's: DEL, C1, ALM, LRM/RLM, LRE..RLO, LRI..PDI.
+/// The characters escaped besides serde_json's: DEL, C1, and the invisible format
+/// characters [`clean`](trace_model::text::clean) escapes too (bidi controls, zero-width
+/// characters, separators, the BOM, tag characters).
 pub fn needs_escape(c: char) -> bool {
-    matches!(c,
-        '\u{7f}'..='\u{9f}'
-        | '\u{61c}'
-        | '\u{200e}' | '\u{200f}'
-        | '\u{202a}'..='\u{202e}'
-        | '\u{2066}'..='\u{2069}')
+    matches!(c, '\u{7f}'..='\u{9f}') || trace_model::text::is_invisible(c)
 }
 
 /// `text` (serialized JSON) with those characters escaped. They only ever occur inside JSON
@@ -24,7 +21,11 @@ pub fn escape_json(text: &str) -> std::borrow::Cow<'_, str> {
     let mut out = String::with_capacity(text.len() + 16);
     for c in text.chars() {
         if needs_escape(c) {
-            let _ = std::fmt::Write::write_fmt(&mut out, format_args!("\\u{:04x}", c as u32));
+            // Outside the BMP (tag characters), as JSON spells it: a surrogate pair.
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                let _ = std::fmt::Write::write_fmt(&mut out, format_args!("\\u{u:04x}"));
+            }
         } else {
             out.push(c);
         }
@@ -116,6 +117,15 @@ mod tests {
             got,
             r#"{"name":"a\u202eb\u2066c\u009bd\u009de\u007ff\u00e9"}"#.replace("\\u00e9", "\u{e9}")
         );
+        let back: serde_json::Value = serde_json::from_str(&got).unwrap();
+        assert_eq!(back, doc);
+    }
+
+    #[test]
+    fn invisible_characters_are_escaped_a_tag_character_as_a_pair() {
+        let doc = serde_json::json!({"n": "a\u{feff}b\u{2028}c\u{e0041}d"});
+        let got = escape_json(&serde_json::to_string(&doc).unwrap()).into_owned();
+        assert_eq!(got, r#"{"n":"a\ufeffb\u2028c\udb40\udc41d"}"#);
         let back: serde_json::Value = serde_json::from_str(&got).unwrap();
         assert_eq!(back, doc);
     }

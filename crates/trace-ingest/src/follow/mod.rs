@@ -113,8 +113,11 @@ struct Retired {
     quiet_since: std::time::Instant,
 }
 
-/// How long a renamed-away file is still read after its last growth.
+/// How long a renamed-away file is still read after its last growth, once the file now at
+/// its path has data.
 const RETIRE_AFTER: Duration = Duration::from_secs(2);
+/// How long it is read while the file at its path stays empty (its writer kept the old one).
+const RETIRE_IDLE: Duration = Duration::from_secs(600);
 
 /// Why a tail asks for everything to start over.
 struct Restart;

@@ -7,10 +7,38 @@ use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-use super::{Flushing, Follower, READ_CHUNK, RETIRE_AFTER, Restart, Retired, identity};
+use super::{
+    Flushing, Follower, READ_CHUNK, RETIRE_AFTER, RETIRE_IDLE, Restart, Retired, identity,
+};
 use crate::Decoder;
 use crate::files::mtime_us;
 use trace_formats::{Format, is_document, sniff};
+
+/// Where an open file is linked now (Linux: `/proc/self/fd`), named as `was` is: beside it
+/// when it stayed in its directory (`events.jsonl` → `events.jsonl.1`).
+fn current_name(f: &File, was: &Path) -> Option<String> {
+    use std::os::fd::AsRawFd;
+    let now = std::fs::read_link(format!("/proc/self/fd/{}", f.as_raw_fd())).ok()?;
+    if !now.exists() {
+        return None;
+    }
+    let dir = |p: &Path| {
+        p.parent().and_then(|d| {
+            let d = if d.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                d
+            };
+            d.canonicalize().ok()
+        })
+    };
+    let beside = dir(&now).is_some() && dir(&now) == dir(was);
+    let name = match now.file_name() {
+        Some(n) if beside => was.with_file_name(n),
+        _ => now,
+    };
+    Some(name.display().to_string())
+}
 
 impl Follower {
     /// The path now names another file. The old one renamed away (still linked) is retired
@@ -27,15 +55,25 @@ impl Follower {
             let format = t.decoder.as_ref().and_then(Decoder::format).or(self.format);
             let idx = self.register(path);
             let t = &mut self.tails[i];
-            let old_decoder = t.decoder.replace(Decoder::new(idx, Some(idx_name), format));
+            let old_decoder = t
+                .decoder
+                .replace(Decoder::new(idx, Some(idx_name.clone()), format));
             if let Some(decoder) = old_decoder {
-                t.retired.push(Retired {
+                // Its records are read under the name it has now (`.1`, a date), not the
+                // path, which names the new file.
+                if let Some(name) = current_name(&old, path).filter(|n| *n != idx_name) {
+                    self.files[usize::from(decoder.file())].clone_from(&name);
+                    self.batch.renamed.push((decoder.file(), name));
+                }
+                let offset = self.tails[i].offset;
+                self.tails[i].retired.push(Retired {
                     file: old,
-                    offset: t.offset,
+                    offset,
                     decoder,
                     quiet_since: std::time::Instant::now(),
                 });
             }
+            let t = &mut self.tails[i];
             let Ok(f) = File::open(path) else {
                 return Ok(());
             };
@@ -60,7 +98,8 @@ impl Follower {
         Err(Restart)
     }
 
-    /// Reads retired files to their current ends; drops those quiet for [`RETIRE_AFTER`].
+    /// Reads retired files to their current ends; drops those quiet for [`RETIRE_AFTER`]
+    /// once the path's new file has data (else for [`RETIRE_IDLE`]).
     pub(super) fn poll_retired(&mut self, i: usize) {
         let Follower {
             tails, batch, tx, ..
@@ -74,8 +113,13 @@ impl Follower {
                 r.quiet_since = std::time::Instant::now();
             }
         }
+        // A writer that never reopens its file (logrotate's `create` without a signal) goes
+        // on writing the renamed one: it is let go only once the path's new file has data,
+        // or after a long silence.
+        let moved_on = t.offset > 0;
         t.retired.retain_mut(|r| {
-            if r.quiet_since.elapsed() < RETIRE_AFTER {
+            let quiet = r.quiet_since.elapsed();
+            if quiet < RETIRE_AFTER || (!moved_on && quiet < RETIRE_IDLE) {
                 return true;
             }
             r.decoder.finish(&mut sink);

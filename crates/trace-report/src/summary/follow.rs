@@ -48,6 +48,20 @@ impl CompletedRuns {
         done
     }
 
+    /// A file read so far is now named `new` (rotated away): its runs stay reported.
+    pub fn rename_file(&mut self, old: &str, new: &str) {
+        let printed = std::mem::take(&mut self.printed);
+        self.printed = printed
+            .into_iter()
+            .map(|mut k| {
+                if k.0 == old {
+                    new.clone_into(&mut k.0);
+                }
+                k
+            })
+            .collect();
+    }
+
     /// The input started over: the trace is rebuilt, but runs already reported stay
     /// reported (a reset of one file must not re-report another's runs).
     pub fn reset(&mut self) {
