@@ -332,3 +332,23 @@ fn a_byte_order_mark_is_not_part_of_the_first_record() {
         assert_eq!(with.runs().count(), without.runs().count(), "{fixture}");
     }
 }
+
+/// Found by a sweep: JSON parsers refuse `\ud83d` alone (half an emoji, as JavaScript cuts
+/// it), and the record was lost with its tokens. It is kept, with the escape as U+FFFD.
+#[test]
+fn a_lone_surrogate_escape_costs_one_character_not_the_record() {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/hostile/claude-lone-surrogate.jsonl");
+    let (t, format) = load(&[p], None, &mut |_| {}).unwrap();
+    assert_eq!(format, [trace_formats::Format::Claude]);
+    assert_eq!(t.skipped, 0);
+    let run = t.runs().next().unwrap();
+    let s = t.run_stats(run);
+    assert_eq!((s.llm_calls, s.tokens.input, s.tokens.output), (1, 10, 500));
+    let w: Vec<_> = t
+        .warnings()
+        .iter()
+        .map(|w| (w.line, w.message.as_str()))
+        .collect();
+    assert_eq!(w, [(2, trace_ingest::INVALID_UTF8)]);
+}

@@ -147,7 +147,8 @@ pub fn set_max_line_bytes(max: usize) {
 }
 
 /// The warning for a record whose invalid UTF-8 was replaced.
-pub const INVALID_UTF8: &str = "invalid UTF-8 replaced by U+FFFD; the record is kept";
+pub const INVALID_UTF8: &str =
+    "invalid UTF-8 or a lone UTF-16 surrogate escape replaced by U+FFFD; the record is kept";
 
 /// A line that is not valid UTF-8, with each bad sequence replaced by U+FFFD, so one bad
 /// byte in a name costs that byte, not the record (and its children their parent).
@@ -170,6 +171,70 @@ pub fn utf8_text(line: &[u8]) -> std::borrow::Cow<'_, str> {
         Ok(text) => std::borrow::Cow::Borrowed(text),
         Err(_) => std::borrow::Cow::Owned(String::from_utf8_lossy(line).into_owned()),
     }
+}
+
+/// Reads `text`; a record refused for a lone surrogate escape is read again with the escape
+/// as U+FFFD. JavaScript writers (Claude Code) escape half of a cut-off emoji as `\ud83d`
+/// alone, which JSON parsers refuse: the record would be lost for one character. Tried only
+/// after a failure, so a good record costs nothing more. `Ok(true)`: read with the fix.
+pub(crate) fn read_lenient(
+    reader: &mut (dyn Reader + Send),
+    text: &str,
+    src: SourceRef,
+    out: &mut dyn FnMut(Event<'_>),
+) -> Result<bool, trace_formats::ParseError> {
+    match reader.read_text(text, src, out) {
+        Ok(()) => Ok(false),
+        Err(e) => match fix_lone_surrogates(text) {
+            Some(fixed) => reader.read_text(&fixed, src, out).map(|()| true),
+            None => Err(e),
+        },
+    }
+}
+
+/// `text` with every `\uXXXX` escape of an unpaired UTF-16 surrogate written `\ufffd`, or
+/// `None` when it has none.
+pub(crate) fn fix_lone_surrogates(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    let surrogate = |at: usize| -> Option<u16> {
+        let hex = std::str::from_utf8(b.get(at + 2..at + 6)?).ok()?;
+        let v = u16::from_str_radix(hex, 16).ok()?;
+        (b[at + 1] == b'u' && (0xD800..=0xDFFF).contains(&v)).then_some(v)
+    };
+    let mut fixed: Option<String> = None;
+    let mut copied = 0;
+    let mut i = 0;
+    while let Some(k) = memchr::memchr(b'\\', &b[i..]) {
+        let at = i + k;
+        match b.get(at + 1) {
+            Some(b'u') => {}
+            Some(_) => {
+                // Another escape (`\\` included): skip both characters.
+                i = at + 2;
+                continue;
+            }
+            None => break,
+        }
+        let Some(v) = surrogate(at) else {
+            i = at + 2;
+            continue;
+        };
+        let paired = (0xD800..0xDC00).contains(&v)
+            && b.get(at + 6) == Some(&b'\\')
+            && surrogate(at + 6).is_some_and(|w| w >= 0xDC00);
+        if paired {
+            i = at + 12;
+            continue;
+        }
+        let out = fixed.get_or_insert_with(|| String::with_capacity(text.len()));
+        out.push_str(&text[copied..at]);
+        out.push_str("\\ufffd");
+        copied = at + 6;
+        i = at + 6;
+    }
+    let mut out = fixed?;
+    out.push_str(&text[copied..]);
+    Some(out)
 }
 
 /// How many bytes the sniffer looks at before giving up on a dialect.
@@ -332,11 +397,12 @@ impl Decoder {
             return;
         };
         let line = utf8_text(line);
-        if matches!(line, std::borrow::Cow::Owned(_)) {
+        let mut emit = |e: Event<'_>| sink.event(e);
+        let read = read_lenient(reader.as_mut(), &line, src, &mut emit);
+        if matches!(line, std::borrow::Cow::Owned(_)) || matches!(read, Ok(true)) {
             sink.warn(src.file, src.line, INVALID_UTF8.into());
         }
-        let mut emit = |e: Event<'_>| sink.event(e);
-        if let Err(e) = reader.read_text(&line, src, &mut emit) {
+        if let Err(e) = read {
             sink.skip(src.file, src.line, e.to_string());
         }
         if let Some(w) = reader.take_warning() {
@@ -379,4 +445,32 @@ fn unrecognized() -> String {
         "not in any known dialect (tried {}; use --format)",
         tried.join(", ")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fix_lone_surrogates as fix;
+
+    #[test]
+    fn lone_surrogate_escapes_become_replacement_characters() {
+        assert_eq!(
+            fix(r#"{"t":"ok \ud83d\ude00 \u00e9"}"#),
+            None,
+            "a pair is kept"
+        );
+        assert_eq!(fix(r#"{"t":"a\ud83d"}"#).unwrap(), r#"{"t":"a\ufffd"}"#);
+        assert_eq!(fix(r#"{"t":"\uDE00b"}"#).unwrap(), r#"{"t":"\ufffdb"}"#);
+        assert_eq!(
+            fix(r#"{"t":"\ud83d\ud83d\ude00"}"#).unwrap(),
+            r#"{"t":"\ufffd\ud83d\ude00"}"#
+        );
+        assert_eq!(
+            fix(r#"{"t":"\\ud83d"}"#),
+            None,
+            "an escaped backslash, then text"
+        );
+        assert_eq!(fix(r#"{"t":"\\\ud83d"}"#).unwrap(), r#"{"t":"\\\ufffd"}"#);
+        assert_eq!(fix(r"\ud83"), None);
+        assert_eq!(fix("\\"), None);
+    }
 }

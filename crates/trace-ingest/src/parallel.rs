@@ -188,10 +188,12 @@ fn parse_chunk(
                 len,
                 item: 0,
             };
-            if matches!(text, std::borrow::Cow::Owned(_)) {
+            let read =
+                crate::read_lenient(reader.as_mut(), &text, src, &mut |e| out.push(&e, line_no));
+            if matches!(text, std::borrow::Cow::Owned(_)) || matches!(read, Ok(true)) {
                 out.warnings.push((line_no, crate::INVALID_UTF8.into()));
             }
-            if let Err(e) = reader.read_text(&text, src, &mut |e| out.push(&e, line_no)) {
+            if let Err(e) = read {
                 out.skips.push((line_no, e.to_string()));
             }
             if let Some(w) = reader.take_warning() {

@@ -66,13 +66,25 @@ fn parse<R: Staged>(bytes: &[u8], base: u64, lead: Option<(u64, u64)>, out: &mut
     let items = &mut out.items;
     out.lines = crate::chunks::each_line(bytes, base, lead, &mut |line, l| match l {
         Line::TooLong(len) => items.push(Item::TooLong { line, len }),
-        Line::Text { text, offset, len } => items.push(Item::Parsed {
-            line,
-            offset,
-            len,
-            replaced: matches!(text, std::borrow::Cow::Owned(_)),
-            pre: R::pre(&text),
-        }),
+        Line::Text { text, offset, len } => {
+            let mut replaced = matches!(text, std::borrow::Cow::Owned(_));
+            // As `read_lenient`: a record refused for a lone surrogate escape, read again.
+            let pre = R::pre(&text).or_else(|e| match crate::fix_lone_surrogates(&text) {
+                Some(fixed) => {
+                    let pre = R::pre(&fixed);
+                    replaced |= pre.is_ok();
+                    pre
+                }
+                None => Err(e),
+            });
+            items.push(Item::Parsed {
+                line,
+                offset,
+                len,
+                replaced,
+                pre,
+            });
+        }
     });
 }
 
