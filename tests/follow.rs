@@ -429,3 +429,22 @@ fn a_writer_that_keeps_its_renamed_file_is_still_read_after_a_pause() {
     let a = feed.trace.lookup("a").unwrap();
     assert!(feed.trace.node(a).has_end());
 }
+
+#[test]
+fn a_quiet_claude_transcript_shows_its_last_message_tokens() {
+    // Found by a sweep: the reader holds a message back until its next line (one message
+    // spans several lines), so following a finished transcript showed none of its last
+    // call's tokens. After a quiet second the message is taken as whole.
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/claude/kvsankar-session-01.jsonl");
+    let (whole, _) =
+        trace_ingest::files::load(std::slice::from_ref(&fixture), None, &mut |_| {}).unwrap();
+    let tokens = |t: &Trace| t.runs().map(|r| t.run_stats(r).tokens.output).sum::<u64>();
+    let expected = tokens(&whole);
+    assert!(expected > 0);
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("session.jsonl");
+    std::fs::copy(&fixture, &copy).unwrap();
+    let mut feed = Feed::new(vec![Target::File(copy)]);
+    feed.until("every output token", |t| tokens(t) == expected);
+}

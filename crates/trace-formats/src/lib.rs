@@ -162,6 +162,11 @@ pub trait Reader {
     /// a message whose last line only the next record could reveal.
     fn finish(&mut self, _out: &mut dyn FnMut(Event<'_>)) {}
 
+    /// A followed input stopped growing for a while: emit what is held back only for want of
+    /// a next record (a message whose last line may have been the last). Unlike
+    /// [`Reader::finish`], what is still open stays open.
+    fn quiet(&mut self, _out: &mut dyn FnMut(Event<'_>)) {}
+
     /// A warning about the record just read (kept, but worth saying), such as an unknown
     /// format version; the reader says each only once.
     fn take_warning(&mut self) -> Option<String> {

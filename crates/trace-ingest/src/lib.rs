@@ -321,6 +321,14 @@ impl Decoder {
         self.splitter = splitter;
     }
 
+    /// The input went quiet while followed: the reader emits what it holds back for a line
+    /// that may never come ([`Reader::quiet`]).
+    pub fn quiet(&mut self, sink: &mut dyn Sink) {
+        if let Some(reader) = self.reader.as_mut() {
+            reader.quiet(&mut |e: Event<'_>| sink.event(e));
+        }
+    }
+
     /// Ends the input: a last line without a newline is used, and undecided lines are flushed.
     pub fn finish(&mut self, sink: &mut dyn Sink) {
         let file = self.file;

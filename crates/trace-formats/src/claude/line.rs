@@ -103,6 +103,11 @@ impl Reader for ClaudeReader {
         self.step(&Self::pre(text)?, src, out)
     }
 
+    fn quiet(&mut self, out: &mut dyn FnMut(Event<'_>)) {
+        // Lines of one message are written together: after a quiet second, it is whole.
+        self.s.close_held(out);
+    }
+
     fn finish(&mut self, out: &mut dyn FnMut(Event<'_>)) {
         let s = &mut self.s;
         s.close_held(out);

@@ -85,6 +85,9 @@ struct Tail {
     fingerprint: identity::Fingerprint,
     /// Files renamed away, still read through their descriptors until they go quiet.
     retired: Vec<Retired>,
+    /// (part, offset) at the last growth, when it was, and whether the reader was told the
+    /// file went quiet since ([`Follower::quiet_check`]).
+    last_growth: ((usize, u64), std::time::Instant, bool),
 }
 
 impl Tail {
@@ -101,6 +104,7 @@ impl Tail {
             announced_unreadable: false,
             fingerprint: identity::Fingerprint::default(),
             retired: Vec::new(),
+            last_growth: ((0, 0), std::time::Instant::now(), false),
         }
     }
 }
@@ -113,6 +117,8 @@ struct Retired {
     quiet_since: std::time::Instant,
 }
 
+/// How long a followed file stays the same before its reader lets go of what it holds back.
+const QUIET_AFTER: Duration = Duration::from_secs(1);
 /// How long a renamed-away file is still read after its last growth, once the file now at
 /// its path has data.
 const RETIRE_AFTER: Duration = Duration::from_secs(2);
@@ -292,6 +298,7 @@ impl Follower {
         }
         for i in 0..self.tails.len() {
             self.poll_tail(i)?;
+            self.quiet_check(i);
         }
         Ok(())
     }

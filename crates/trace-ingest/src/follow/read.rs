@@ -8,7 +8,8 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use super::{
-    Flushing, Follower, READ_CHUNK, RETIRE_AFTER, RETIRE_IDLE, Restart, Retired, identity,
+    Flushing, Follower, QUIET_AFTER, READ_CHUNK, RETIRE_AFTER, RETIRE_IDLE, Restart, Retired,
+    identity,
 };
 use crate::Decoder;
 use crate::files::mtime_us;
@@ -125,6 +126,28 @@ impl Follower {
             r.decoder.finish(&mut sink);
             false
         });
+    }
+
+    /// A file that stopped growing for [`QUIET_AFTER`] has its reader emit what it holds back
+    /// for a line that may never come (Claude Code's last message and its tokens), once per
+    /// quiet spell.
+    pub(super) fn quiet_check(&mut self, i: usize) {
+        let Follower {
+            tails, batch, tx, ..
+        } = self;
+        let t = &mut tails[i];
+        let at = (t.parts.len(), t.offset);
+        let (last, since, told) = &mut t.last_growth;
+        if at != *last {
+            *last = at;
+            *since = std::time::Instant::now();
+            *told = false;
+        } else if !*told && since.elapsed() >= QUIET_AFTER {
+            *told = true;
+            if let Some(d) = t.decoder.as_mut() {
+                d.quiet(&mut Flushing::new(batch, tx));
+            }
+        }
     }
 
     pub(super) fn read_new(&mut self, i: usize) -> Result<(), Restart> {
