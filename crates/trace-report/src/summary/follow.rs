@@ -71,8 +71,9 @@ impl CompletedRuns {
 
 /// A run's identity across resets: its file, its producer id, and its root's times. A reset
 /// sends every file again: a run read again is the same key; a run that reuses an id in a
-/// file that was truncated or rotated (a producer restarted) has other times, and is new.
-type RunKey = (String, String, Option<i64>, Option<i64>);
+/// file that was truncated or rotated (a producer restarted) has other times or another end
+/// record, and is new.
+type RunKey = (String, String, Option<i64>, Option<i64>, Option<(u64, u32)>);
 
 fn run_key(trace: &Trace, id: NodeId) -> RunKey {
     let file = trace
@@ -80,11 +81,13 @@ fn run_key(trace: &Trace, id: NodeId) -> RunKey {
         .map(|src| trace.file_name(src.file).to_owned())
         .unwrap_or_default();
     let n = trace.node(id);
+    let end = trace.end_src(id).map(|s| (s.offset, s.len));
     (
         file,
         trace.ext_id(id).into_owned(),
         n.start_us(),
         n.end_us(),
+        end,
     )
 }
 
