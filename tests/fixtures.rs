@@ -208,7 +208,10 @@ fn odd_atof_lines_are_kept_or_reported() {
     // A two-node cycle is broken at the link that would close it; both nodes stay.
     assert_eq!(run(&doc, "cycle-b")["scopes"], 2);
     assert_eq!(run(&doc, "bad-time")["start"], Value::Null);
-    assert_eq!(doc["warnings_count"], 2, "duplicate start + cycle");
+    assert_eq!(
+        doc["warnings_count"], 3,
+        "duplicate start + cycle + unreadable timestamp"
+    );
     assert_eq!(doc["runs"].as_array().unwrap().len(), 5);
     insta::assert_snapshot!("atof_odd_tree", trace.dump());
 }

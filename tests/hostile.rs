@@ -352,3 +352,62 @@ fn a_lone_surrogate_escape_costs_one_character_not_the_record() {
         .collect();
     assert_eq!(w, [(2, trace_ingest::INVALID_UTF8)]);
 }
+
+/// Found by a sweep: a scope stamped to end before it starts was kept without a word.
+#[test]
+fn an_end_before_its_start_is_a_warning_whichever_comes_first() {
+    let t = load_bytes(
+        format!(
+            "{}\n{}\n{}\n{}\n",
+            scope("a", None, 500, "start"),
+            scope("a", None, 400, "end"),
+            scope("b", None, 900, "end"),
+            scope("b", None, 1000, "start"),
+        )
+        .as_bytes(),
+    );
+    let w: Vec<_> = t
+        .warnings()
+        .iter()
+        .map(|w| (w.line, w.message.clone()))
+        .collect();
+    assert_eq!(
+        w,
+        [
+            (2, "\"a\" ends 100µs before it starts".to_owned()),
+            (4, "\"b\" ends 100µs before it starts".to_owned())
+        ]
+    );
+}
+
+/// Found by a sweep: an ATOF timestamp that cannot be read left the event without a time
+/// and said nothing.
+#[test]
+fn an_unreadable_timestamp_is_a_warning() {
+    let line = |ts: &str| {
+        format!(
+            r#"{{"kind":"mark","atof_version":"0.1","uuid":"m","parent_uuid":null,"timestamp":{ts},"name":"m"}}"#
+        )
+    };
+    let t = load_bytes(
+        format!(
+            "{}\n{}\n{}\n",
+            line("\"yesterday\""),
+            line("null"),
+            line("5")
+        )
+        .as_bytes(),
+    );
+    let w: Vec<_> = t
+        .warnings()
+        .iter()
+        .map(|w| (w.line, w.message.clone()))
+        .collect();
+    assert_eq!(
+        w,
+        [(
+            1,
+            "unreadable timestamp \"yesterday\"; the event is kept without a time".to_owned()
+        )]
+    );
+}

@@ -21,6 +21,22 @@ impl Trace {
         self.warn(src, message.into());
     }
 
+    /// Warns when scope `id`, its start and end both known, ends before it starts (kept as
+    /// written: the durations shown are then 0, the tree shows the negative one).
+    fn check_order(&mut self, id: NodeId, ev: &Event<'_>) {
+        let (start, end) = (self.hot[id as usize].start, self.cold(id).end);
+        if start != NO_TIME && end != NO_TIME && end < start {
+            self.warn(
+                ev.src,
+                format!(
+                    "{:?} ends {} before it starts",
+                    &*ev.id,
+                    crate::text::format_duration_us(start.saturating_sub(end))
+                ),
+            );
+        }
+    }
+
     pub(crate) fn warn(&mut self, src: SourceRef, message: String) {
         self.warnings_count += 1;
         if self.warnings.len() < MAX_DIAGNOSTICS {
@@ -194,6 +210,7 @@ impl Trace {
                 n.set(flag::START_ESTIMATED, false);
                 n.set(flag::CONTAINER, n.flag(flag::CONTAINER) || ev.container);
                 self.set_src(id, false, ev.src);
+                self.check_order(id, ev);
                 id
             }
             EventKind::End => {
@@ -246,6 +263,9 @@ impl Trace {
                     }
                 }
                 self.set_src(id, true, ev.src);
+                if self.hot[id as usize].flag(flag::HAS_START) {
+                    self.check_order(id, ev);
+                }
                 repeats_call = ev.tokens.is_some_and(|t| self.repeats_a_call(id, ev, &t));
                 if let Some(c) = ev.reported_cost_nusd.filter(|_| !repeats_call) {
                     self.reported_cost.insert(id, c);

@@ -106,6 +106,16 @@ impl Reader for AtofReader {
         ev.src = src;
         ev.parent = line.parent_uuid.map(|p| p.0).filter(|p| !p.is_empty());
         ev.ts_us = line.timestamp.and_then(time::timestamp_us);
+        if let Some(raw) = line.timestamp.filter(|_| ev.ts_us.is_none()) {
+            // Kept, but without a time: say so, naming what could not be read.
+            let text: String = raw.get().chars().take(40).collect();
+            self.warning.get_or_insert_with(|| {
+                format!(
+                    "unreadable timestamp {}; the event is kept without a time",
+                    trace_model::text::clean(&text)
+                )
+            });
+        }
         ev.category = line
             .category
             .or(line.scope_type)
