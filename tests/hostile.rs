@@ -10,6 +10,14 @@ use trace_model::Trace;
 
 use common::scope;
 
+/// (line, message) of each warning.
+fn warnings(t: &Trace) -> Vec<(u64, String)> {
+    t.warnings()
+        .iter()
+        .map(|w| (w.line, w.message.clone()))
+        .collect()
+}
+
 fn load_bytes(bytes: &[u8]) -> Trace {
     let dir = tempfile::tempdir().unwrap();
     let p: PathBuf = dir.path().join("hostile.jsonl");
@@ -366,11 +374,7 @@ fn an_end_before_its_start_is_a_warning_whichever_comes_first() {
         )
         .as_bytes(),
     );
-    let w: Vec<_> = t
-        .warnings()
-        .iter()
-        .map(|w| (w.line, w.message.clone()))
-        .collect();
+    let w = warnings(&t);
     assert_eq!(
         w,
         [
@@ -398,11 +402,7 @@ fn an_unreadable_timestamp_is_a_warning() {
         )
         .as_bytes(),
     );
-    let w: Vec<_> = t
-        .warnings()
-        .iter()
-        .map(|w| (w.line, w.message.clone()))
-        .collect();
+    let w = warnings(&t);
     assert_eq!(
         w,
         [(
