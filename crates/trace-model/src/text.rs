@@ -112,6 +112,8 @@ mod tests {
         assert_eq!(clean("a\u{1b}]0;pwned\u{7}b"), "a\\e]0;pwned\\u{7}b");
         assert_eq!(clean("\u{1b}[2J\u{9b}31m"), "\\e[2J\\u{9b}31m");
         assert_eq!(clean("x\u{202e}y"), "x\\u{202e}y");
+        // One of each range; all 163 format characters (Unicode category Cf, as Python's
+        // `unicodedata` lists them) were checked once.
         for c in [
             '\u{61c}',
             '\u{feff}',
@@ -120,6 +122,16 @@ mod tests {
             '\u{ad}',
             '\u{fff9}',
             '\u{e0041}',
+            '\u{600}',
+            '\u{6dd}',
+            '\u{70f}',
+            '\u{890}',
+            '\u{8e2}',
+            '\u{110bd}',
+            '\u{110cd}',
+            '\u{13430}',
+            '\u{1bca0}',
+            '\u{1d173}',
         ] {
             assert_eq!(clean(&format!("a{c}b")), format!("a\\u{{{:x}}}b", c as u32));
         }
