@@ -448,3 +448,35 @@ fn a_quiet_claude_transcript_shows_its_last_message_tokens() {
     let mut feed = Feed::new(vec![Target::File(copy)]);
     feed.until("every output token", |t| tokens(t) == expected);
 }
+
+#[test]
+fn a_claude_message_shown_while_quiet_is_updated_by_its_later_lines() {
+    // The second block of one message can come seconds after the first (a long tool call
+    // streaming): the call shown meanwhile takes the later line's usage; it is not a second
+    // call, and nothing is counted twice.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("session.jsonl");
+    let assistant = |uuid: &str, secs: u32, output: u32| {
+        format!(
+            r#"{{"type":"assistant","uuid":"{uuid}","parentUuid":"u1","sessionId":"s1","timestamp":"2026-06-24T18:00:0{secs}.000Z","message":{{"model":"claude-sonnet-4-5","id":"msg_1","role":"assistant","content":[{{"type":"text","text":"x"}}],"usage":{{"input_tokens":10,"output_tokens":{output}}}}}}}"#
+        )
+    };
+    append(
+        &p,
+        &format!(
+            "{}\n{}\n",
+            r#"{"type":"user","uuid":"u1","parentUuid":null,"sessionId":"s1","timestamp":"2026-06-24T18:00:00.000Z","message":{"role":"user","content":"hi"}}"#,
+            assistant("a1", 1, 5)
+        ),
+    );
+    let output = |t: &Trace| t.runs().map(|r| t.run_stats(r).tokens.output).sum::<u64>();
+    let mut feed = Feed::new(vec![Target::File(p.clone())]);
+    feed.until("the call shown once the file is quiet", |t| output(t) == 5);
+    append(&p, &format!("{}\n", assistant("a2", 3, 50)));
+    feed.until("its later line's usage", |t| output(t) == 50);
+    feed.settle();
+    let run = feed.trace.runs().next().unwrap();
+    let s = feed.trace.run_stats(run);
+    assert_eq!((s.llm_calls, s.tokens.input, s.tokens.output), (1, 10, 50));
+    assert_eq!(feed.trace.warnings_count, 0, "{:?}", feed.trace.warnings());
+}

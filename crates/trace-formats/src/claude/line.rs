@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{Held, State, tokens};
+use super::{Held, State, held_end, tokens};
 use crate::time::parse_rfc3339_us;
 use crate::{Format, ParseError, Reader, Staged, Str};
 use trace_model::event::Tokens;
@@ -104,8 +104,11 @@ impl Reader for ClaudeReader {
     }
 
     fn quiet(&mut self, out: &mut dyn FnMut(Event<'_>)) {
-        // Lines of one message are written together: after a quiet second, it is whole.
-        self.s.close_held(out);
+        // Shown as it stands; still held, so a later line of it updates the call.
+        if let Some(h) = self.s.held.as_mut() {
+            h.shown = true;
+            out(held_end(h));
+        }
     }
 
     fn finish(&mut self, out: &mut dyn FnMut(Event<'_>)) {
@@ -185,7 +188,12 @@ impl Staged for ClaudeReader {
     }
 }
 
-fn event(kind: EventKind, id: String, name: Cow<'static, str>, ts: Option<i64>) -> Event<'static> {
+pub(super) fn event(
+    kind: EventKind,
+    id: String,
+    name: Cow<'static, str>,
+    ts: Option<i64>,
+) -> Event<'static> {
     let mut e = Event::new(kind, id, name);
     e.ts_us = ts;
     e
@@ -236,13 +244,7 @@ impl State {
     /// Emits the held LLM call's end: its last line is now known.
     pub(super) fn close_held(&mut self, out: &mut dyn FnMut(Event<'_>)) {
         let Some(h) = self.held.take() else { return };
-        let mut e = event(EventKind::End, h.id, Cow::Borrowed("llm"), h.end_us);
-        e.parent = Some(Cow::Owned(h.parent));
-        e.category = Some(Category::Llm);
-        e.model = h.model.map(Cow::Owned);
-        e.tokens = h.tokens;
-        e.src = h.src;
-        out(e);
+        out(held_end(&h));
         if let Some(end) = h.end_us {
             self.asked_us = Some(self.asked_us.map_or(end, |a| a.max(end)));
         }
@@ -444,6 +446,7 @@ impl State {
                     end_us: ts,
                     tokens: usage,
                     src,
+                    shown: false,
                 });
             }
         }

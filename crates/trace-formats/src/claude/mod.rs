@@ -12,7 +12,8 @@
 //! the message is counted once with the usage of its LAST line. That line is only known when
 //! a later record arrives, so the message's end is held until the next message, the next
 //! prompt, an interrupt, the turn's `turn_duration` line, or [`Reader::finish`]. While
-//! following a live session the newest message stays open.
+//! following, a file quiet for a second shows the held message as ended ([`Reader::quiet`]),
+//! as a settling end: a later line of the same message ends it again, with its usage.
 //!
 //! A sub-agent file's root is `claude:<session>:agent:<agentId>`. Its Task call's result in
 //! the parent session carries `toolUseResult.agentId`: the parent's reader then emits the End
@@ -28,7 +29,9 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use serde_json::{Map, Value};
 
 use crate::{Claim, Format};
-use trace_model::event::{SourceRef, Tokens};
+use std::borrow::Cow;
+
+use trace_model::event::{Category, Event, EventKind, SourceRef, Tokens};
 
 pub use line::{ClaudeLine, ClaudeReader};
 
@@ -44,6 +47,22 @@ struct Held {
     end_us: Option<i64>,
     tokens: Option<Tokens>,
     src: SourceRef,
+    /// Shown already while following ([`Reader::quiet`]): its final end settles it again.
+    shown: bool,
+}
+
+/// The end of a held LLM call; a settling one once it was shown while following, so that
+/// each end after the first updates the call (its time, usage and model) instead of adding
+/// a second one.
+fn held_end(h: &Held) -> Event<'static> {
+    let mut e = line::event(EventKind::End, h.id.clone(), Cow::Borrowed("llm"), h.end_us);
+    e.parent = Some(Cow::Owned(h.parent.clone()));
+    e.category = Some(Category::Llm);
+    e.model = h.model.clone().map(Cow::Owned);
+    e.tokens = h.tokens;
+    e.src = h.src;
+    e.settles = h.shown.then_some(true);
+    e
 }
 
 /// Reader state for one transcript file.
