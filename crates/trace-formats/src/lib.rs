@@ -210,6 +210,18 @@ pub(crate) fn read_utf8(
     }
 }
 
+/// An event of `kind` for scope `id`, named `name`, at `ts`.
+pub(crate) fn event_at(
+    kind: trace_model::event::EventKind,
+    id: String,
+    name: std::borrow::Cow<'static, str>,
+    ts: Option<i64>,
+) -> Event<'static> {
+    let mut e = Event::new(kind, id, name);
+    e.ts_us = ts;
+    e
+}
+
 /// A string, borrowed when unescaped; anything else is an error, as for `Cow<str>`.
 /// (`Option<Cow<str>>` would always copy: serde borrows only for a bare `Cow` field.)
 pub(crate) struct Str<'a>(pub(crate) std::borrow::Cow<'a, str>);

@@ -188,16 +188,7 @@ impl Staged for ClaudeReader {
     }
 }
 
-pub(super) fn event(
-    kind: EventKind,
-    id: String,
-    name: Cow<'static, str>,
-    ts: Option<i64>,
-) -> Event<'static> {
-    let mut e = Event::new(kind, id, name);
-    e.ts_us = ts;
-    e
-}
+pub(super) use crate::event_at as event;
 
 impl State {
     fn root_id(&self) -> String {

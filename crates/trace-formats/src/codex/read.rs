@@ -60,16 +60,7 @@ pub(super) fn str_of<'v>(v: &'v Value, k: &str) -> Option<&'v str> {
     v.get(k).and_then(Value::as_str).filter(|s| !s.is_empty())
 }
 
-pub(super) fn event(
-    kind: EventKind,
-    id: String,
-    name: Cow<'static, str>,
-    ts: Option<i64>,
-) -> Event<'static> {
-    let mut e = Event::new(kind, id, name);
-    e.ts_us = ts;
-    e
-}
+pub(super) use crate::event_at as event;
 
 fn turn_category() -> Category {
     Category::Other("turn".into())
