@@ -100,7 +100,8 @@ fn run() -> Result<ExitCode> {
                 return follow_summary(&files, format, json);
             }
             let t0 = std::time::Instant::now();
-            // The price catalogue (~4 ms to parse) is read beside the load, not after it.
+            // The price catalogue (16 M instructions to parse) is read beside the load, not
+            // after it.
             std::thread::spawn(trace_report::cost::catalogue);
             let (trace, formats) = if files.len() == 1 && files[0].as_os_str() == "-" {
                 read_stdin(format)?

@@ -54,15 +54,15 @@ fn best(rule: impl Fn(&crate::Dialect) -> Claim) -> Option<(Format, Claim)> {
     found
 }
 
-/// Whether an input in `format` is read as one document rather than line by line: always for
-/// a document dialect, and for a line dialect whose input starts pretty-printed (an OTLP
-/// request written with indentation, say).
 /// `bytes` without a leading UTF-8 byte-order mark (some Windows tools write one; JSON
 /// parsers refuse it).
 pub fn strip_bom(bytes: &[u8]) -> &[u8] {
     bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
 }
 
+/// Whether an input in `format` is read as one document rather than line by line: always for
+/// a document dialect, and for a line dialect whose input starts pretty-printed (an OTLP
+/// request written with indentation, say).
 pub fn is_document(head: &[u8], format: Format) -> bool {
     if !format.is_line_based() {
         return true;

@@ -210,8 +210,8 @@ const _: () = assert!(std::mem::size_of::<Cold>() == 48);
 const _: () = assert!(std::mem::size_of::<PackedTokens>() == 24);
 
 /// Rare per-node data, out of line: 24 bytes. Every tool call has one (its id), so the
-/// texts rarer still are boxed together: the record was 64 bytes, 19 B per event of a
-/// Relay-like log.
+/// texts rarer still are boxed together. It was 64 bytes: 1 GB of the Relay-like mix peaked
+/// at 123.3 MB, now 118.0 MB.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct More {
     texts: Option<Box<Texts>>,

@@ -128,8 +128,8 @@ impl Clause {
 }
 
 /// A catalogue regex, checked when the catalogue is read and compiled when first matched:
-/// compiling them all cost 22 M instructions (~6 ms) at every start, for the few a log's
-/// models reach.
+/// compiling them all cost 22 M instructions at every start, for the few a log's models
+/// reach.
 #[derive(Debug)]
 pub(crate) struct Pattern {
     source: String,
@@ -236,7 +236,6 @@ impl Provider {
     }
 }
 
-/// Parses and compiles genai-prices v2 `data.json` (a list of providers).
 /// Compiles every regex of `providers` now (a catalogue given by the user: its errors are
 /// reported when it is read; the bundled one's are compiled when first matched, and a test
 /// compiles them all).
@@ -247,6 +246,8 @@ pub(crate) fn compile(providers: &[Provider]) -> Result<(), Error> {
         .try_for_each(|m| m.matches.compile())
 }
 
+/// Parses genai-prices v2 `data.json` (a list of providers); regexes are checked, not
+/// compiled ([`compile`]).
 pub(crate) fn parse(json: &str) -> Result<Vec<Provider>, Error> {
     let raw: Vec<RawProvider> =
         serde_json::from_str(json).map_err(|e| Error::Json(e.to_string()))?;

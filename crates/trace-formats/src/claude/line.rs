@@ -188,7 +188,7 @@ impl Staged for ClaudeReader {
     }
 }
 
-pub(super) use crate::event_at as event;
+use crate::event_at as event;
 
 impl State {
     fn root_id(&self) -> String {

@@ -25,12 +25,12 @@ mod prune;
 #[cfg(test)]
 mod tests;
 
+use std::borrow::Cow;
+
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde_json::{Map, Value};
 
 use crate::{Claim, Format};
-use std::borrow::Cow;
-
 use trace_model::event::{Category, Event, EventKind, SourceRef, Tokens};
 
 pub use line::{ClaudeLine, ClaudeReader};
@@ -55,7 +55,7 @@ struct Held {
 /// each end after the first updates the call (its time, usage and model) instead of adding
 /// a second one.
 fn held_end(h: &Held) -> Event<'static> {
-    let mut e = line::event(EventKind::End, h.id.clone(), Cow::Borrowed("llm"), h.end_us);
+    let mut e = crate::event_at(EventKind::End, h.id.clone(), Cow::Borrowed("llm"), h.end_us);
     e.parent = Some(Cow::Owned(h.parent.clone()));
     e.category = Some(Category::Llm);
     e.model = h.model.clone().map(Cow::Owned);
