@@ -43,18 +43,25 @@ pub fn follow_summary(files: &[PathBuf], format: Option<Format>, json: bool) -> 
     let mut notes = Notes::default();
     let print = |out: &mut io::StdoutLock<'_>,
                  trace: &trace_model::Trace,
-                 runs: Vec<(trace_model::NodeId, trace_model::stats::RunStats)>,
+                 runs: Vec<trace_report::summary::Completed>,
                  orphan: bool|
      -> io::Result<()> {
-        for (id, s) in runs {
+        for (id, s, again) in runs {
             if json {
                 let mut line = trace_report::summary::run_json_line(trace, id, &s);
                 if orphan {
                     line.insert_str(1, "\"orphan\":true,");
                 }
+                if again {
+                    line.insert_str(1, "\"updated\":true,");
+                }
                 writeln!(out, "{line}")?;
             } else {
-                let tag = if orphan { " (orphan)" } else { "" };
+                let tag = match (orphan, again) {
+                    (true, _) => " (orphan)",
+                    (false, true) => " (updated)",
+                    (false, false) => "",
+                };
                 writeln!(
                     out,
                     "{}{tag}",

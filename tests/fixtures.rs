@@ -22,6 +22,36 @@ fn summary_detail(files: &[&str]) -> (trace_model::Trace, Value) {
     (trace, json)
 }
 
+/// An LLM call's end line written twice (a producer's retry) is the same call: its tokens
+/// count once and the copy is a warning. The sample's answers are the test above's.
+#[test]
+fn atof_end_written_twice_counts_once() {
+    let text = std::fs::read_to_string(path("assets/atof/agent-session.jsonl")).unwrap();
+    let end = text.lines().nth(4).unwrap();
+    assert!(end.contains("\"scope_category\":\"end\"") && end.contains("\"usage\""));
+    let dir = tempfile::tempdir().unwrap();
+    let twice = dir.path().join("twice.jsonl");
+    std::fs::write(&twice, format!("{text}{end}\n")).unwrap();
+    let (trace, formats) = load(&[twice], None, &mut |_| {}).expect("load");
+    let doc = summary_json(&trace, &formats);
+    let cc = run(&doc, "claude-code");
+    assert_eq!(cc["tokens"]["input"], 43329);
+    assert_eq!(cc["tokens"]["output"], 384);
+    assert_eq!(cc["llm_calls"], 2);
+    // The sample's own warning (line 12's parent) and the copy's.
+    assert_eq!(doc["warnings_count"], 2);
+    let copy = doc["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["line"] == 29)
+        .unwrap();
+    assert_eq!(
+        copy["error"],
+        "repeated end for id \"01979f2a-7f13-7b2c-a5d9-3e6b8f0c2a44\" (as line 5); ignored"
+    );
+}
+
 #[test]
 fn atof_sample_runs_tokens_and_statuses() {
     let (trace, doc) = summary_detail(&["assets/atof/agent-session.jsonl"]);

@@ -264,3 +264,44 @@ fn skipped_lines_are_listed_on_stderr_as_they_arrive() {
     let later = later.expect("the appended bad line too");
     assert!(later.starts_with(&format!("skipped {name}:4: ")), "{later}");
 }
+
+/// A Codex session has no end of its own: it is complete whenever no turn is open. It is
+/// reported when its first turn completes and again, marked `updated`, with the figures of
+/// the whole file once the second does (the answers are `formats_codex`'s, counted from the
+/// file: 66 calls, 102 tools, 6,055,836 input tokens).
+#[test]
+fn a_session_is_reported_again_when_a_later_turn_completes() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/codex/rollout-2026-05-11T11-26-55-019e1625-789d-76c0-80ab-3724b5ddb799.jsonl"
+    ))
+    .unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let first_done = lines
+        .iter()
+        .position(|l| l.contains("\"task_complete\""))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("rollout.jsonl");
+    append(&p, &(lines[..=first_done].join("\n") + "\n"));
+    let mut s = Summary::start(&[&p], false, false);
+    s.until(1);
+    let first = s.seen[0].clone();
+    assert_eq!(first.get("updated"), None);
+    assert!(first["llm_calls"].as_u64().unwrap() < 66, "{first}");
+    append(&p, &(lines[first_done + 1..].join("\n") + "\n"));
+    s.until(2);
+    s.quiet();
+    assert_eq!(s.seen.len(), 2, "{:?}", s.names());
+    let last = &s.seen[1];
+    assert_eq!(last["updated"], true);
+    assert_eq!(last["id"], first["id"]);
+    assert_eq!(
+        (
+            last["llm_calls"].as_u64(),
+            last["tool_calls"].as_u64(),
+            last["tokens"]["input"].as_u64()
+        ),
+        (Some(66), Some(102), Some(6_055_836))
+    );
+}

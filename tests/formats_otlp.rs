@@ -261,6 +261,40 @@ fn lines_in_reverse_order_give_the_same_runs() {
     }
 }
 
+/// An exporter that retries a batch the collector had already written (at-least-once
+/// delivery) leaves the same lines twice: each span counts once, with one warning per span.
+#[test]
+fn a_retried_batch_counts_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(path("sdk.otlp.jsonl")).unwrap();
+    let twice = dir.path().join("retried.jsonl");
+    std::fs::write(&twice, format!("{text}{text}")).unwrap();
+    let (trace, doc) = summary_of(&[twice]);
+    let want = sdk();
+    let t = &doc["totals"];
+    assert_eq!(t["tokens"], with_parts(&want.tokens));
+    assert_eq!(
+        (t["llm_calls"].as_u64(), t["tool_calls"].as_u64()),
+        (Some(want.llm), Some(want.tools))
+    );
+    assert_eq!(t["runs"], want.runs);
+    assert_eq!(t["errors"], want.errors);
+    assert_eq!(spans(&trace), want.spans);
+    assert_eq!(
+        doc["warnings_count"], want.spans,
+        "one warning per repeated span"
+    );
+    let first = &doc["warnings"][0];
+    assert_eq!(first["line"], 7, "the first line of the second copy");
+    assert!(
+        first["error"]
+            .as_str()
+            .unwrap()
+            .ends_with("(as line 1); ignored"),
+        "{first}"
+    );
+}
+
 #[test]
 fn each_span_reads_back_as_its_own_json() {
     let p = path("sdk.otlp.jsonl");

@@ -16,6 +16,7 @@ mod dialect;
 pub mod greentic;
 pub mod harn;
 pub mod otlp;
+mod scalar;
 pub mod sniff;
 pub mod time;
 pub mod usage;

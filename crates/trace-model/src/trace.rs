@@ -67,6 +67,9 @@ pub struct Trace {
     pub demotions: u64,
     /// Parents whose children may be out of time order until [`Trace::settle`].
     pub(crate) unsorted: Vec<NodeId>,
+    /// Where the last ignored repeated start came from (file, line, item): the end of the
+    /// same record is ignored without a second warning.
+    pub(crate) replayed_at: Option<(u16, u64, u32)>,
 }
 
 impl Trace {

@@ -5,7 +5,8 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use super::{Envelope, as_str};
+use super::{Envelope, as_str, scalar_str};
+use crate::scalar::Scalar;
 use crate::usage::{error_text, is_error_status};
 use trace_model::event::Failure;
 
@@ -22,7 +23,7 @@ pub(super) fn terminal_failure(kind: &str, env: &Envelope<'_>) -> Failure<'stati
         "budget_exhausted" => text(env.reason.as_ref(), "budget exhausted"),
         "loop_stuck" => Failure::Error(Cow::Borrowed("loop stuck: no progress")),
         "boundary_failure" => text(env.detail.as_ref(), "boundary failure"),
-        "session_closed" if as_str(env.status.as_ref()).is_some_and(is_error_status) => {
+        "session_closed" if scalar_str(env.status.as_ref()).is_some_and(is_error_status) => {
             text(env.reason.as_ref(), "session closed with error")
         }
         "final_wrapup" if as_str(env.final_status.as_ref()).is_some_and(is_error_status) => {
@@ -46,13 +47,14 @@ pub(super) fn terminal_failure(kind: &str, env: &Envelope<'_>) -> Failure<'stati
             Some(s) if s != "success" => text(env.reason.as_ref(), s),
             _ => Failure::None,
         },
-        "worker_update" if as_str(env.status.as_ref()) == Some("failed") => {
+        "worker_update" if scalar_str(env.status.as_ref()) == Some("failed") => {
             text(env.error.as_ref(), "worker failed")
         }
-        "llm_fallback_attempt" if env.ok.as_ref().and_then(Value::as_bool) == Some(false) => {
-            text(env.status.as_ref(), "fallback attempt failed")
-        }
-        "llm_call_log" if as_str(env.status.as_ref()).is_some_and(is_error_status) => {
+        "llm_fallback_attempt" if env.ok.as_ref().and_then(Value::as_bool) == Some(false) => text(
+            env.status.as_ref().map(Scalar::to_value).as_ref(),
+            "fallback attempt failed",
+        ),
+        "llm_call_log" if scalar_str(env.status.as_ref()).is_some_and(is_error_status) => {
             text(env.error.as_ref(), "call failed")
         }
         _ => Failure::None,

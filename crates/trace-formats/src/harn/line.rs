@@ -6,29 +6,36 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::{HarnReader, transcript};
+use crate::scalar::{Scalar, known_or_owned};
 use crate::{Format, ParseError, Staged, Str};
 use trace_model::event::{Event, SourceRef};
 
 #[derive(Deserialize)]
 pub(super) struct Envelope<'a> {
-    pub(super) index: Option<Value>,
-    pub(super) emitted_at_ms: Option<Value>,
+    #[serde(borrow)]
+    pub(super) index: Option<Scalar<'a>>,
+    #[serde(borrow)]
+    pub(super) emitted_at_ms: Option<Scalar<'a>>,
     #[serde(rename = "type", borrow)]
     pub(super) kind: Option<Str<'a>>,
     #[serde(borrow)]
     pub(super) session_id: Option<Str<'a>>,
-    pub(super) iteration: Option<Value>,
-    pub(super) model: Option<Value>,
+    #[serde(borrow)]
+    pub(super) iteration: Option<Scalar<'a>>,
+    #[serde(borrow)]
+    pub(super) model: Option<Scalar<'a>>,
     pub(super) iteration_info: Option<Value>,
     pub(super) turn_info: Option<Value>,
     #[serde(borrow)]
     pub(super) tool_call_id: Option<Str<'a>>,
     #[serde(borrow)]
     pub(super) tool_name: Option<Str<'a>>,
-    pub(super) status: Option<Value>,
+    #[serde(borrow)]
+    pub(super) status: Option<Scalar<'a>>,
     pub(super) error: Option<Value>,
     pub(super) error_category: Option<Value>,
-    pub(super) duration_ms: Option<Value>,
+    #[serde(borrow)]
+    pub(super) duration_ms: Option<Scalar<'a>>,
     pub(super) judge_duration_ms: Option<Value>,
     pub(super) input_tokens: Option<Value>,
     pub(super) output_tokens: Option<Value>,
@@ -40,7 +47,8 @@ pub(super) struct Envelope<'a> {
     pub(super) ok: Option<Value>,
     pub(super) detail: Option<Value>,
     // Topic-record variant.
-    pub(super) id: Option<Value>,
+    #[serde(borrow)]
+    pub(super) id: Option<Scalar<'a>>,
     #[serde(borrow)]
     pub(super) event: Option<&'a RawValue>,
 }
@@ -77,14 +85,41 @@ fn owned(s: Option<Str<'_>>) -> Option<Str<'static>> {
     s.map(Str::into_owned)
 }
 
+/// The event types and status words most lines carry: an owned envelope borrows these
+/// from here instead of copying them.
+const KNOWN_TYPES: &[&str] = &[
+    "tool_call",
+    "tool_call_update",
+    "agent_message_chunk",
+    "agent_thought_chunk",
+    "iteration_start",
+    "iteration_end",
+    "turn_start",
+    "turn_end",
+    "provider_usage",
+    "step_judge_decision",
+];
+const KNOWN_STATUS: &[&str] = &["pending", "in_progress", "completed", "failed"];
+
+fn scalar(s: Option<Scalar<'_>>, known: &[&'static str]) -> Option<Scalar<'static>> {
+    s.map(|s| s.into_owned(known))
+}
+
 impl Envelope<'_> {
     /// The same envelope with its strings owned; the topic record's raw `event` is dropped.
     fn into_owned(self) -> Envelope<'static> {
         Envelope {
-            kind: owned(self.kind),
+            index: scalar(self.index, &[]),
+            emitted_at_ms: scalar(self.emitted_at_ms, &[]),
+            kind: self.kind.map(|k| Str(known_or_owned(k.0, KNOWN_TYPES))),
             session_id: owned(self.session_id),
+            iteration: scalar(self.iteration, &[]),
+            model: scalar(self.model, &[]),
             tool_call_id: owned(self.tool_call_id),
             tool_name: owned(self.tool_name),
+            status: scalar(self.status, KNOWN_STATUS),
+            duration_ms: scalar(self.duration_ms, &[]),
+            id: scalar(self.id, &[]),
             event: None,
             ..self
         }
@@ -146,7 +181,7 @@ pub(super) fn parse(text: &str) -> Result<Kind<'_>, ParseError> {
         let env: Envelope<'_> = serde_json::from_str(text)
             .map_err(|e| ParseError::from_json(&e, Format::Harn, record))?;
         if env.kind.is_none() {
-            if let (Some(id), Some(event)) = (env.id.as_ref().and_then(Value::as_u64), env.event) {
+            if let (Some(id), Some(event)) = (env.id.as_ref().and_then(Scalar::as_u64), env.event) {
                 return topic(id, event);
             }
         }
@@ -169,11 +204,11 @@ pub(super) fn parse(text: &str) -> Result<Kind<'_>, ParseError> {
                 "no `index`, `emitted_at_ms` or `session_id` envelope",
             ));
         }
-        let index = env.index.as_ref().and_then(Value::as_u64);
+        let index = env.index.as_ref().and_then(Scalar::as_u64);
         let ts = env
             .emitted_at_ms
             .as_ref()
-            .and_then(Value::as_i64)
+            .and_then(Scalar::as_i64)
             .map(|ms| ms.saturating_mul(1000));
         Ok(Kind::Event {
             env: Box::new(env),

@@ -20,6 +20,7 @@ mod transcript;
 
 use super::usage::{Semantics, count, error_text, tokens_from_usage, tokens_from_usage_as};
 use super::{Format, ParseError, Reader};
+use crate::scalar::Scalar;
 use failure::terminal_failure;
 use line::Envelope;
 pub use line::HarnLine;
@@ -53,6 +54,9 @@ pub struct HarnReader {
     /// buffers kept here, so no line allocates them and no session keeps them.
     root: String,
     scope: String,
+    /// The line's tool-call id and mark name, written the same way.
+    tool: String,
+    mark: String,
 }
 
 /// Milliseconds (a JSON count) to microseconds, saturating instead of wrapping.
@@ -62,6 +66,11 @@ fn ms_to_us(ms: u64) -> i64 {
 
 fn as_str(v: Option<&Value>) -> Option<&str> {
     v.and_then(Value::as_str).filter(|s| !s.is_empty())
+}
+
+/// [`as_str`] of a [`Scalar`] field.
+fn scalar_str<'v>(v: Option<&'v Scalar<'_>>) -> Option<&'v str> {
+    v.and_then(Scalar::as_str).filter(|s| !s.is_empty())
 }
 
 impl Reader for HarnReader {
@@ -137,8 +146,8 @@ impl HarnReader {
 
         match kind {
             "iteration_start" | "turn_start" => {
-                let n = env.iteration.as_ref().and_then(count).unwrap_or(0);
-                let model = as_str(env.model.as_ref()).map(str::to_owned);
+                let n = env.iteration.as_ref().and_then(Scalar::count).unwrap_or(0);
+                let model = scalar_str(env.model.as_ref()).map(str::to_owned);
                 let id = iteration_id(n);
                 let mut e = stamped(
                     EventKind::Start,
@@ -154,7 +163,7 @@ impl HarnReader {
                 session.iterations.insert(n);
             }
             "iteration_end" | "turn_end" => {
-                let n = env.iteration.as_ref().and_then(count).unwrap_or(0);
+                let n = env.iteration.as_ref().and_then(Scalar::count).unwrap_or(0);
                 let open = session.iteration.take().filter(|(m, ..)| *m == n);
                 let (start_ts, start_model) = open.map_or((None, None), |(_, t, m)| (t, m));
                 let info = env.iteration_info.as_ref().or(env.turn_info.as_ref());
@@ -180,19 +189,24 @@ impl HarnReader {
             }
             "tool_call" | "tool_call_update" => {
                 let call = env.tool_call_id.as_deref().unwrap_or("");
-                let status = as_str(env.status.as_ref()).unwrap_or("");
+                let status = scalar_str(env.status.as_ref()).unwrap_or("");
                 let terminal = matches!(status, "completed" | "failed");
                 let name = env.tool_name.as_deref().unwrap_or("tool");
                 let is_new = kind == "tool_call" && !session.open_tools.contains(call);
                 if is_new {
                     *session.tool_uses.entry(call.to_owned()).or_default() += 1;
                 }
-                let tool_id = match session.tool_uses.get(call).copied().unwrap_or(1) {
-                    0 | 1 => format!("{root}:tool:{call}"),
-                    n => format!("{root}:tool:{call}#{n}"),
-                };
+                self.tool.clear();
+                let _ = write!(self.tool, "{root}:tool:{call}");
+                match session.tool_uses.get(call).copied().unwrap_or(1) {
+                    0 | 1 => {}
+                    n => {
+                        let _ = write!(self.tool, "#{n}");
+                    }
+                }
+                let tool_id = self.tool.as_str();
                 if is_new {
-                    let mut e = stamped(EventKind::Start, tool_id.as_str(), name, ts, src);
+                    let mut e = stamped(EventKind::Start, tool_id, name, ts, src);
                     e.parent = Some(Cow::Borrowed(scope));
                     e.category = Some(Category::Tool);
                     e.tool_call_id = Some(Cow::Borrowed(call));
@@ -201,11 +215,15 @@ impl HarnReader {
                 }
                 if terminal {
                     session.open_tools.remove(call);
-                    let mut e = stamped(EventKind::End, tool_id.as_str(), name, ts, src);
+                    let mut e = stamped(EventKind::End, tool_id, name, ts, src);
                     e.parent = Some(Cow::Borrowed(scope));
                     e.category = Some(Category::Tool);
                     e.tool_call_id = Some(Cow::Borrowed(call));
-                    e.duration_us = env.duration_ms.as_ref().and_then(count).map(ms_to_us);
+                    e.duration_us = env
+                        .duration_ms
+                        .as_ref()
+                        .and_then(Scalar::count)
+                        .map(ms_to_us);
                     if status == "failed" {
                         let text = env
                             .error
@@ -218,15 +236,17 @@ impl HarnReader {
                     out(e);
                 } else if !is_new {
                     // Marks are never looked up by id (the model keeps none): theirs is empty.
-                    let mut e = stamped(EventKind::Mark, "", format!("{kind}: {status}"), ts, src);
-                    e.parent = Some(Cow::Borrowed(tool_id.as_str()));
+                    self.mark.clear();
+                    let _ = write!(self.mark, "{kind}: {status}");
+                    let mut e = stamped(EventKind::Mark, "", self.mark.as_str(), ts, src);
+                    e.parent = Some(Cow::Borrowed(tool_id));
                     out(e);
                 }
             }
             "step_judge_decision" => {
                 let id = format!("{root}:judge:{}", index.unwrap_or(src.line));
                 let dur = env.judge_duration_ms.as_ref().and_then(count).map(ms_to_us);
-                let model = as_str(env.model.as_ref()).map(Cow::Borrowed);
+                let model = scalar_str(env.model.as_ref()).map(Cow::Borrowed);
                 let judge_ts = ts.map(|t| t.saturating_sub(dur.unwrap_or(0)));
                 let mut s = stamped(EventKind::Start, id.as_str(), "step judge", judge_ts, src);
                 s.parent = Some(Cow::Borrowed(scope));

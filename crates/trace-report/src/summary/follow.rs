@@ -9,11 +9,20 @@ use trace_model::{NodeId, Trace};
 use super::RunFigures;
 use super::detail::{DetailRow, RunDetail};
 
-/// Reports each run once, when it completes (`summary --follow`).
+/// A run to report: its root, its figures, and whether it was reported before with fewer
+/// (a session that completed another turn).
+pub type Completed = (NodeId, RunStats, bool);
+
+/// Reports each run once, when it completes (`summary --follow`). A session made of turns
+/// (a container root: Claude Code, Codex) has no end record: it is complete whenever no
+/// turn is open, so it is reported then, and again, as an update, each time a later turn
+/// moves its end.
 #[derive(Debug, Default)]
 pub struct CompletedRuns {
     /// Runs reported, by [`RunKey`]: a run is reported once, whatever starts over.
     printed: rustc_hash::FxHashSet<RunKey>,
+    /// Runs reported at least once, by (file, id, start): a later key of one is an update.
+    seen: rustc_hash::FxHashSet<(String, String, Option<i64>)>,
     checked_generation: u64,
 }
 
@@ -21,7 +30,7 @@ impl CompletedRuns {
     /// Runs that completed since the last call, as (root, figures), in start order. A root
     /// still waiting for its named parent is held back: it is reported inside the parent's
     /// run once that ends, or by [`Self::take_orphans`] when following stops.
-    pub fn take_new(&mut self, trace: &Trace) -> Vec<(NodeId, RunStats)> {
+    pub fn take_new(&mut self, trace: &Trace) -> Vec<Completed> {
         if trace.generation == self.checked_generation {
             return Vec::new();
         }
@@ -30,28 +39,52 @@ impl CompletedRuns {
     }
 
     /// Completed runs still waiting for a parent that never came (following stopped).
-    pub fn take_orphans(&mut self, trace: &Trace) -> Vec<(NodeId, RunStats)> {
+    pub fn take_orphans(&mut self, trace: &Trace) -> Vec<Completed> {
         self.take(trace, true)
     }
 
-    fn take(&mut self, trace: &Trace, orphans: bool) -> Vec<(NodeId, RunStats)> {
-        let mut done: Vec<(NodeId, RunStats)> = trace
+    fn take(&mut self, trace: &Trace, orphans: bool) -> Vec<Completed> {
+        let mut done: Vec<(NodeId, RunStats, RunKey)> = trace
             .runs()
             .filter(|&r| waits_for_parent(trace, r) == orphans)
-            .filter(|&r| !self.printed.contains(&run_key(trace, r)))
-            .map(|r| (r, trace.run_stats(r)))
-            .filter(|(_, s)| s.end_us.is_some())
+            .filter_map(|r| {
+                // A root with an end record is keyed by it, so a reported one is passed
+                // over without its figures; a session's end is its figures' (the last turn's).
+                let session = trace.node(r).container() && !trace.node(r).has_end();
+                let key = (!session).then(|| run_key(trace, r, None));
+                if key.as_ref().is_some_and(|k| self.printed.contains(k)) {
+                    return None;
+                }
+                let s = trace.run_stats(r);
+                s.end_us?;
+                let key = key.unwrap_or_else(|| run_key(trace, r, s.end_us));
+                (!self.printed.contains(&key)).then_some((r, s, key))
+            })
             .collect();
-        done.sort_by_key(|(id, s)| (s.start_us, *id));
-        self.printed
-            .extend(done.iter().map(|(id, _)| run_key(trace, *id)));
-        done
+        done.sort_by_key(|(id, s, _)| (s.start_us, *id));
+        done.into_iter()
+            .map(|(id, s, key)| {
+                let again = !self.seen.insert((key.0.clone(), key.1.clone(), key.2));
+                self.printed.insert(key);
+                (id, s, again)
+            })
+            .collect()
     }
 
     /// A file read so far is now named `new` (rotated away): its runs stay reported.
     pub fn rename_file(&mut self, old: &str, new: &str) {
         let printed = std::mem::take(&mut self.printed);
         self.printed = printed
+            .into_iter()
+            .map(|mut k| {
+                if k.0 == old {
+                    new.clone_into(&mut k.0);
+                }
+                k
+            })
+            .collect();
+        let seen = std::mem::take(&mut self.seen);
+        self.seen = seen
             .into_iter()
             .map(|mut k| {
                 if k.0 == old {
@@ -75,19 +108,20 @@ impl CompletedRuns {
 /// record, and is new.
 type RunKey = (String, String, Option<i64>, Option<i64>, Option<(u64, u32)>);
 
-fn run_key(trace: &Trace, id: NodeId) -> RunKey {
+/// `session_end`: a session's end as its figures give it (its root has none of its own).
+fn run_key(trace: &Trace, id: NodeId, session_end: Option<i64>) -> RunKey {
     let file = trace
         .any_src(id)
         .map(|src| trace.file_name(src.file).to_owned())
         .unwrap_or_default();
     let n = trace.node(id);
-    let end = trace.end_src(id).map(|s| (s.offset, s.len));
+    let end_src = trace.end_src(id).map(|s| (s.offset, s.len));
     (
         file,
         trace.ext_id(id).into_owned(),
         n.start_us(),
-        n.end_us(),
-        end,
+        session_end.or_else(|| n.end_us()),
+        end_src,
     )
 }
 

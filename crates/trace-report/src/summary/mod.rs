@@ -16,7 +16,7 @@ mod json;
 mod text;
 
 pub use detail::CRITICAL_STEPS;
-pub use follow::{CompletedRuns, run_json_line, run_line};
+pub use follow::{Completed, CompletedRuns, run_json_line, run_line};
 pub use json::{summary_json, summary_json_detail, write_summary_json};
 pub use text::{diagnostics_text, warnings_text, write_text};
 
