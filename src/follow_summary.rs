@@ -33,8 +33,8 @@ pub fn follow_summary(files: &[PathBuf], format: Option<Format>, json: bool) -> 
         .collect();
     let streams_only = ends.len() == targets.len();
     let mut closed = 0usize;
-    let rx = follow::spawn(targets, format, FOLLOW_QUEUE);
     let stop = stop_on_signal();
+    let rx = follow::spawn_until(targets, format, FOLLOW_QUEUE, stop.clone());
     let mut trace = trace_model::Trace::new();
     let mut done = trace_report::summary::CompletedRuns::default();
     let stdout = io::stdout();
@@ -81,15 +81,7 @@ pub fn follow_summary(files: &[PathBuf], format: Option<Format>, json: bool) -> 
         // Drain what is queued, then report once.
         while let Some(msg) = pending.take().or_else(|| rx.try_recv().ok()) {
             match msg {
-                IngestMsg::Batch(b) => {
-                    for (file, new) in &b.renamed {
-                        done.rename_file(trace.file_name(*file), new);
-                    }
-                    let (skips, warnings) = (b.skips.clone(), b.warnings.clone());
-                    b.apply_to(&mut trace);
-                    notes.report(&trace, &skips, "skipped");
-                    notes.report(&trace, &warnings, "warning");
-                }
+                IngestMsg::Batch(b) => apply(b, &mut trace, &mut done, &mut notes),
                 IngestMsg::Reset => {
                     trace = trace_model::Trace::new();
                     done.reset();
@@ -108,15 +100,40 @@ pub fn follow_summary(files: &[PathBuf], format: Option<Format>, json: bool) -> 
         let runs = done.take_new(&trace);
         print(&mut out, &trace, runs, false)?;
     }
-    // Whatever already arrived counts.
-    while let Ok(IngestMsg::Batch(b)) = rx.try_recv() {
-        b.apply_to(&mut trace);
+    // Whatever already arrived counts, and what the follower reads as it ends: the files to
+    // their ends, a last line without a newline, what readers held back (the follower ends
+    // on the raised flag; a stream's thread may not, hence the deadline).
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+        match rx.recv_timeout(left) {
+            Ok(IngestMsg::Batch(b)) => apply(b, &mut trace, &mut done, &mut notes),
+            Ok(_) => {}
+            Err(_) => break,
+        }
     }
     let runs = done.take_new(&trace);
     print(&mut out, &trace, runs, false)?;
     let orphans = done.take_orphans(&trace);
     print(&mut out, &trace, orphans, true)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// One batch into the trace: renamed files keep their reported runs, skips and warnings go
+/// to stderr.
+fn apply(
+    b: trace_ingest::Batch,
+    trace: &mut trace_model::Trace,
+    done: &mut trace_report::summary::CompletedRuns,
+    notes: &mut Notes,
+) {
+    for (file, new) in &b.renamed {
+        done.rename_file(trace.file_name(*file), new);
+    }
+    let (skips, warnings) = (b.skips.clone(), b.warnings.clone());
+    b.apply_to(trace);
+    notes.report(trace, &skips, "skipped");
+    notes.report(trace, &warnings, "warning");
 }
 
 /// Skipped lines and warnings, on stderr as they arrive (`file:line: reason`, as a one-shot

@@ -196,6 +196,33 @@ fn sigint_reports_orphans_then_exits() {
     assert!(s.child.wait().unwrap().success());
 }
 
+/// A file whose last line has no newline (its writer ended without one): following waits for
+/// the newline, and a signal ends the input, so the line counts, as in a one-shot summary.
+#[test]
+fn sigint_uses_a_last_line_without_newline() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("log.jsonl");
+    let end = line("r2", None, 15, "end");
+    append(
+        &p,
+        &(run("r1", 1) + &line("r2", None, 10, "start") + end.trim_end()),
+    );
+    let mut s = Summary::start(&[&p], false, false);
+    s.until(1);
+    s.quiet();
+    assert_eq!(s.names(), ["r1"]);
+    let st = Command::new("kill")
+        .args(["-INT", &s.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    s.until(2);
+    assert_eq!(s.names(), ["r1", "r2"]);
+    assert_eq!(s.seen[1]["duration_ms"], 0.005);
+    assert!(s.seen[1].get("orphan").is_none());
+    assert!(s.child.wait().unwrap().success());
+}
+
 /// Finding 2 in the stat-poll-only mode: a truncate-and-refill to a bigger size between two
 /// polls, same inode, is seen as a rewrite (the new runs are reported), not an append.
 #[test]

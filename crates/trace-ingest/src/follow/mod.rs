@@ -23,6 +23,8 @@ pub mod stream;
 use std::fs::File;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::time::Duration;
 
@@ -130,10 +132,22 @@ struct Restart;
 
 /// Follows `targets`; returns the receiving end. The thread stops when the receiver is dropped.
 pub fn spawn(targets: Vec<Target>, format: Option<Format>, capacity: usize) -> Receiver<IngestMsg> {
+    spawn_until(targets, format, capacity, Arc::default())
+}
+
+/// [`spawn`], and once `stop` is raised the files are read to their ends one last time, a
+/// last line without a newline is used and what readers hold back is emitted (as at the end
+/// of a whole-file load); then the thread ends and the receiver sees it disconnect.
+pub fn spawn_until(
+    targets: Vec<Target>,
+    format: Option<Format>,
+    capacity: usize,
+    stop: Arc<AtomicBool>,
+) -> Receiver<IngestMsg> {
     let (tx, rx) = sync_channel(capacity);
     std::thread::Builder::new()
         .name("follow".into())
-        .spawn(move || Follower::new(targets, format, tx).run())
+        .spawn(move || Follower::new(targets, format, tx).run(&stop))
         .expect("spawn follow thread");
     rx
 }
@@ -161,7 +175,7 @@ impl Follower {
         }
     }
 
-    fn run(mut self) {
+    fn run(mut self, stop: &AtomicBool) {
         if self.targets.contains(&Target::Stdin) {
             self.spawn_stream(stream::Source::Stdin);
         }
@@ -191,6 +205,11 @@ impl Follower {
                 continue;
             }
             if self.flush().is_err() {
+                return;
+            }
+            if stop.load(Ordering::Relaxed) {
+                self.finish_all();
+                let _ = self.flush();
                 return;
             }
             wait_for_wake(&wake_rx);

@@ -128,6 +128,24 @@ impl Follower {
         });
     }
 
+    /// Following stops: every reader ends its input as a whole-file load does (a last line
+    /// without a newline is used, held-back lines are emitted), retired files first.
+    pub(super) fn finish_all(&mut self) {
+        let Follower {
+            tails, batch, tx, ..
+        } = self;
+        let mut sink = Flushing::new(batch, tx);
+        for t in tails.iter_mut() {
+            for r in &mut t.retired {
+                r.decoder.finish(&mut sink);
+            }
+            t.retired.clear();
+            if let Some(d) = t.decoder.as_mut() {
+                d.finish(&mut sink);
+            }
+        }
+    }
+
     /// A file that stopped growing for [`QUIET_AFTER`] has its reader emit what it holds back
     /// for a line that may never come (Claude Code's last message and its tokens), once per
     /// quiet spell.
