@@ -186,8 +186,10 @@ pub(crate) fn add_opt(a: Option<Tokens>, b: Option<Tokens>) -> Option<Tokens> {
 impl Trace {
     /// Nodes of the subtree under `root` in pre-order (children in time order).
     pub fn preorder(&self, root: NodeId) -> Vec<NodeId> {
-        let mut out = Vec::new();
-        let mut stack = vec![root];
+        // Most runs are small: one allocation each instead of a doubling series.
+        let mut out = Vec::with_capacity(32);
+        let mut stack = Vec::with_capacity(16);
+        stack.push(root);
         while let Some(id) = stack.pop() {
             out.push(id);
             let at = stack.len();
@@ -258,12 +260,18 @@ impl Trace {
 
     /// Figures for the run rooted at `root`.
     pub fn run_stats(&self, root: NodeId) -> RunStats {
-        let order = self.preorder(root);
-        let root_tokens = self.root_subtree_tokens(&order);
+        self.run_stats_of(&self.preorder(root))
+    }
+
+    /// [`Self::run_stats`] of the run whose [`Self::preorder`] is `order` (its root first),
+    /// for callers that walk the run more than once.
+    pub fn run_stats_of(&self, order: &[NodeId]) -> RunStats {
+        let root = order[0];
+        let root_tokens = self.root_subtree_tokens(order);
         let mut s = RunStats::default();
         let mut min_t: Option<i64> = None;
         let mut max_t: Option<i64> = None;
-        for &id in &order {
+        for &id in order {
             let n = self.node(id);
             if n.placeholder() {
                 continue;

@@ -140,9 +140,14 @@ pub fn call_cost(trace: &Trace, id: NodeId) -> Option<Cost> {
 
 /// The cost of every LLM call under `root`, in total and by model name.
 pub fn run_cost(trace: &Trace, root: NodeId) -> (CostSum, Vec<(Sym, CostSum)>) {
+    run_cost_of(trace, &trace.preorder(root))
+}
+
+/// [`run_cost`] of the run whose pre-order is `order`.
+pub fn run_cost_of(trace: &Trace, order: &[NodeId]) -> (CostSum, Vec<(Sym, CostSum)>) {
     let mut total = CostSum::default();
     let mut by_model: Vec<(Sym, CostSum)> = Vec::new();
-    for id in trace.preorder(root) {
+    for &id in order {
         let n = trace.node(id);
         if !n.is_llm() || n.placeholder() {
             continue;

@@ -70,8 +70,10 @@ const ROW_BATCH: usize = 1024;
 impl<'t> RunFigures<'t> {
     /// One run's figures, and its cost per model.
     fn compute(trace: &'t Trace, id: NodeId, detail: bool) -> (Self, Vec<(Sym, CostSum)>) {
-        let stats = trace.run_stats(id);
-        let (cost, by_model) = crate::cost::run_cost(trace, id);
+        let order = trace.preorder(id);
+        let stats = trace.run_stats_of(&order);
+        let (cost, by_model) = crate::cost::run_cost_of(trace, &order);
+        drop(order);
         let detail = detail.then(|| Box::new(detail::RunDetail::of(trace, id, &stats)));
         let f = RunFigures {
             id,
