@@ -137,7 +137,6 @@ impl Trace {
         })
     }
 
-    /// Applies one event. Never fails: oddities become warnings, nothing is dropped.
     /// True when `id` is not an LLM call and `t` equals the usage one of its LLM children
     /// reported.
     fn repeats_a_call(&self, id: NodeId, ev: &Event<'_>, t: &Tokens) -> bool {
@@ -149,57 +148,7 @@ impl Trace {
             .any(|c| self.node(c).is_llm() && self.tokens(c).is_some_and(|ct| same_usage(&ct, t)))
     }
 
-    /// A start or end that repeats, field for field, the one already applied for its id
-    /// (an exporter's retried batch, a line written twice): warned about and ignored, so its
-    /// tokens are not counted twice. "The same" is the same time (a known one), name and
-    /// usage; a producer restarted with the same ids stamps other times and still gets a
-    /// second scope. A settling end is never one: settling again is its meaning.
-    fn replayed(&mut self, key: Key, ev: &Event<'_>, name: Sym, ts: Option<i64>) -> bool {
-        let Some(n) = self.get_id(key) else {
-            return false;
-        };
-        let hot = &self.hot[n as usize];
-        if ts.is_none() || hot.kind != NodeKind::Scope || hot.name != name {
-            return false;
-        }
-        let (same, first) = match ev.kind {
-            EventKind::Start => (
-                hot.flag(flag::HAS_START) && hot.start == pack_time(ts),
-                hot.start_src,
-            ),
-            EventKind::End => {
-                let cold = self.cold(n);
-                let same = ev.settles.is_none()
-                    && hot.flag(flag::HAS_END)
-                    && cold.end == pack_time(ts)
-                    && self.tokens(n) == ev.tokens
-                    && ev.failure.is_error() == self.node(n).has_error();
-                (same, cold.end_src)
-            }
-            EventKind::Mark => (false, Src::NONE),
-        };
-        let record = (ev.src.file, ev.src.line, ev.src.item);
-        let told = ev.kind == EventKind::End && self.replayed_at == Some(record);
-        if same && ev.kind == EventKind::Start {
-            self.replayed_at = Some(record);
-        }
-        if same && !told {
-            let at = first
-                .unpack(0)
-                .map_or_else(String::new, |s| format!(" (as line {})", s.line));
-            let what = if ev.kind == EventKind::Start {
-                "start"
-            } else {
-                "end"
-            };
-            self.warn(
-                ev.src,
-                format!("repeated {what} for id {:?}{at}; ignored", &*ev.id),
-            );
-        }
-        same
-    }
-
+    /// Applies one event. Never fails: oddities become warnings, nothing is dropped.
     pub fn apply(&mut self, ev: &Event<'_>) {
         if ev.grouping && self.absorb_grouping(ev) {
             return;
@@ -221,6 +170,9 @@ impl Trace {
         let id = match ev.kind {
             // Marks are never looked up by id: their (unique) ids are not kept.
             EventKind::Mark => {
+                if self.replayed_mark(ev, name, ts) {
+                    return;
+                }
                 let id = self.new_node(None, name);
                 let n = self.hm(id);
                 n.start = pack_time(ts);

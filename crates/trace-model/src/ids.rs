@@ -143,7 +143,7 @@ impl Trace {
     }
 
     /// The key of `s` if `s` was ever seen as an id (adds nothing).
-    fn find_key(&self, s: &str) -> Option<Key> {
+    pub(crate) fn find_key(&self, s: &str) -> Option<Key> {
         match canonical_uuid(s) {
             Some(u) => self.uuid_entry(u).map(Key::Uuid),
             None => self.str_entry(s).map(Key::Str),

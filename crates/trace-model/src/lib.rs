@@ -40,6 +40,7 @@ mod link;
 mod memory;
 mod node;
 mod records;
+mod replay;
 mod skips;
 mod trace;
 
