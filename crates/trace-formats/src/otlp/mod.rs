@@ -30,9 +30,15 @@ use trace_model::event::{Category, Event, EventKind, Failure, SourceRef};
 
 /// Reads OTLP/JSON trace records (a line, or a whole pretty-printed document).
 #[derive(Debug, Default)]
-pub struct OtlpReader;
+pub struct OtlpReader {
+    warning: Option<String>,
+}
 
 impl Reader for OtlpReader {
+    fn take_warning(&mut self) -> Option<String> {
+        self.warning.take()
+    }
+
     fn read(
         &mut self,
         record: &[u8],
@@ -73,6 +79,18 @@ impl Reader for OtlpReader {
             {
                 item = item.saturating_add(1);
                 let src = SourceRef { item, ..src };
+                let bad = |t: Option<wire::Nanos>| t == Some(wire::Nanos::Unreadable);
+                if self.warning.is_none() && (bad(span.start_ns) || bad(span.end_ns)) {
+                    let which = if bad(span.start_ns) {
+                        "startTimeUnixNano"
+                    } else {
+                        "endTimeUnixNano"
+                    };
+                    self.warning = Some(format!(
+                        "unreadable {which} (not a count of nanoseconds); the span is kept \
+                         without that time"
+                    ));
+                }
                 emit(span, src, out);
             }
         }
@@ -84,10 +102,12 @@ impl Reader for OtlpReader {
     }
 }
 
-/// Nanoseconds since the epoch to microseconds; 0 (unset) is no time.
-fn micros(ns: Option<wire::Count>) -> Option<i64> {
-    let ns = ns?.0.filter(|&n| n > 0)?;
-    i64::try_from(ns / 1000).ok()
+/// Nanoseconds since the epoch to microseconds; unset or unreadable is no time.
+fn micros(ns: Option<wire::Nanos>) -> Option<i64> {
+    match ns? {
+        wire::Nanos::At(ns) => i64::try_from(ns / 1000).ok(),
+        wire::Nanos::Unset | wire::Nanos::Unreadable => None,
+    }
 }
 
 fn emit(span: wire::Span<'_>, src: SourceRef, out: &mut dyn FnMut(Event<'_>)) {
@@ -126,6 +146,9 @@ fn emit(span: wire::Span<'_>, src: SourceRef, out: &mut dyn FnMut(Event<'_>)) {
     };
     let start = micros(start_ns);
     let end = micros(end_ns);
+    // An unreadable end still ends the span (its producer wrote one): its tokens, model and
+    // verdict count, without a time. Only an unset end (0, absent) leaves it open.
+    let ended = end.is_some() || end_ns == Some(wire::Nanos::Unreadable);
 
     let mut s = Event::new(EventKind::Start, id.clone(), name.clone());
     s.parent.clone_from(&parent);
@@ -133,15 +156,15 @@ fn emit(span: wire::Span<'_>, src: SourceRef, out: &mut dyn FnMut(Event<'_>)) {
     s.category = Some(category.clone());
     s.src = src;
     out(s);
-    let Some(end) = end else {
+    if !ended {
         return;
-    };
+    }
     let mut e = Event::new(EventKind::End, id, name);
     e.parent = parent;
-    e.ts_us = Some(end);
+    e.ts_us = end;
     e.category = Some(category);
     e.src = src;
-    e.duration_us = start.map(|s| end.saturating_sub(s).max(0));
+    e.duration_us = start.zip(end).map(|(s, end)| end.saturating_sub(s).max(0));
     e.tokens = tokens;
     e.model = attributes.take_model();
     e.tool_call_id = attributes.take_tool_call_id();
@@ -201,7 +224,7 @@ pub static DIALECT: crate::Dialect = crate::Dialect {
         }
     },
     file_name: |name| name.ends_with(".otlp.jsonl") || name.ends_with(".otlp.json"),
-    reader: || Box::new(OtlpReader),
+    reader: || Box::<OtlpReader>::default(),
 };
 
 fn sniff_object(o: &serde_json::Map<String, Value>) -> crate::Claim {

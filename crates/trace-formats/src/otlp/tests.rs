@@ -5,7 +5,7 @@ use trace_model::event::Tokens;
 
 fn read(line: &str) -> Result<Vec<Event<'static>>, ParseError> {
     let mut evs = Vec::new();
-    OtlpReader.read(line.as_bytes(), SourceRef::default(), &mut |e| {
+    OtlpReader::default().read(line.as_bytes(), SourceRef::default(), &mut |e| {
         evs.push(e.into_owned());
     })?;
     Ok(evs)
@@ -195,4 +195,47 @@ fn sniffs_lines_documents_and_names() {
         sniff(b"garbage", Some("/x/spans.otlp.jsonl")),
         Some(Format::Otlp)
     );
+}
+
+/// A time that is not nanoseconds (an RFC 3339 text, a negative count, `true`) is dropped
+/// with one warning naming the field, and an unreadable end still ends the span; `null`,
+/// `""` and 0 are OTLP's unset and say nothing (an unset end leaves the span open).
+#[test]
+fn unreadable_span_times_are_warned_about() {
+    let span = |start: &str, end: &str| {
+        format!(
+            r#"{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{{"traceId":"01","spanId":"02","name":"x","startTimeUnixNano":{start},"endTimeUnixNano":{end}}}]}}]}}]}}"#
+        )
+    };
+    let read_one = |line: &str| {
+        let mut r = OtlpReader::default();
+        let mut ts = Vec::new();
+        r.read(line.as_bytes(), SourceRef::default(), &mut |e| {
+            ts.push(e.ts_us)
+        })
+        .unwrap();
+        (ts, r.take_warning())
+    };
+    let (ts, w) = read_one(&span(r#""2026-06-24T18:00:00Z""#, r#""5000""#));
+    assert_eq!(ts, [None, Some(5)]);
+    assert_eq!(
+        w.as_deref(),
+        Some(
+            "unreadable startTimeUnixNano (not a count of nanoseconds); the span is kept without that time"
+        )
+    );
+    let (ts, w) = read_one(&span(r#""1000""#, "-7"));
+    assert_eq!(ts, [Some(1), None]);
+    assert!(w.unwrap().starts_with("unreadable endTimeUnixNano"));
+    let (ts, w) = read_one(&span("true", "{}"));
+    assert_eq!(ts, [None, None], "an unreadable end still ends the span");
+    assert!(w.unwrap().starts_with("unreadable startTimeUnixNano"));
+    for (start, end) in [("null", "0"), (r#""""#, r#""0""#)] {
+        let (ts, w) = read_one(&span(start, end));
+        assert_eq!(
+            (ts, w),
+            (vec![None], None),
+            "{start} {end}: unset, the span open"
+        );
+    }
 }

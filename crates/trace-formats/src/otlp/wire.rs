@@ -58,9 +58,9 @@ pub(super) struct Span<'a> {
     #[serde(borrow)]
     pub name: Option<Str<'a>>,
     #[serde(rename = "startTimeUnixNano", alias = "start_time_unix_nano")]
-    pub start_ns: Option<Count>,
+    pub start_ns: Option<Nanos>,
     #[serde(rename = "endTimeUnixNano", alias = "end_time_unix_nano")]
-    pub end_ns: Option<Count>,
+    pub end_ns: Option<Nanos>,
     #[serde(borrow, default)]
     pub attributes: Attrs<'a>,
     #[serde(borrow, default)]
@@ -146,6 +146,68 @@ impl<'de> Deserialize<'de> for Count {
             }
             fn visit_unit<E>(self) -> Result<Count, E> {
                 Ok(Count(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A span's time: nanoseconds since the epoch as a number or a decimal string. `null` and 0
+/// are unset (OTLP's default); anything else that is not one is unreadable, and the reader
+/// says so instead of dropping the time silently.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Nanos {
+    Unset,
+    At(u64),
+    Unreadable,
+}
+
+impl Nanos {
+    fn of(n: Option<u64>) -> Self {
+        match n {
+            Some(0) => Nanos::Unset,
+            Some(n) => Nanos::At(n),
+            None => Nanos::Unreadable,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Nanos {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Nanos;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("nanoseconds")
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Nanos, E> {
+                Ok(Nanos::of(Some(v)))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Nanos, E> {
+                Ok(Nanos::of(u64::try_from(v).ok()))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Nanos, E> {
+                Ok(Nanos::of(crate::usage::count_f64(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Nanos, E> {
+                if v.trim().is_empty() {
+                    return Ok(Nanos::Unset);
+                }
+                Ok(Nanos::of(crate::usage::count_str(v)))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Nanos, E> {
+                Ok(Nanos::Unreadable)
+            }
+            fn visit_unit<E>(self) -> Result<Nanos, E> {
+                Ok(Nanos::Unset)
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut m: A) -> Result<Nanos, A::Error> {
+                while m.next_entry::<de::IgnoredAny, de::IgnoredAny>()?.is_some() {}
+                Ok(Nanos::Unreadable)
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut s: A) -> Result<Nanos, A::Error> {
+                while s.next_element::<de::IgnoredAny>()?.is_some() {}
+                Ok(Nanos::Unreadable)
             }
         }
         d.deserialize_any(V)
