@@ -294,3 +294,42 @@ fn an_unreadable_target_is_reported() {
         f.statuses.iter().any(|s| s.starts_with("cannot read"))
     });
 }
+
+/// A writer that ended without a final newline: once the file is quiet its last line, a
+/// whole record, is read; the newline written later ends nothing, and the next line keeps
+/// its number. A cut record is never read early.
+#[test]
+fn a_last_line_without_newline_is_read_once_the_file_is_quiet() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("events.jsonl");
+    let [a, b, c, d] = run_lines(1);
+    append(&p, &format!("{a}{b}{c}{}", d.trim_end()));
+    let offset = (a.len() + b.len() + c.len() + d.len()) as u64;
+    let mut feed = Feed::new(vec![Target::File(p.clone())]);
+    feed.until("the run's end, read without its newline", |f| {
+        f.complete_runs() == 1
+    });
+    assert_eq!(feed.trace.events, 4);
+    let [e, ..] = run_lines(2);
+    let cut = &e[..30];
+    append(&p, &format!("\n{cut}"));
+    feed.settle();
+    feed.settle();
+    feed.settle();
+    assert_eq!(
+        feed.trace.events, 4,
+        "a cut record waits for the rest of its line"
+    );
+    append(&p, &e[30..]);
+    feed.until("the next run's start", |f| f.trace.events == 5);
+    assert_eq!((feed.trace.skipped, feed.trace.warnings_count), (0, 0));
+    let r2 = feed
+        .trace
+        .runs()
+        .find(|&r| feed.trace.ext_id(r) == "r2")
+        .unwrap();
+    assert_eq!(
+        feed.trace.start_src(r2).map(|s| (s.line, s.offset)),
+        Some((5, offset))
+    );
+}

@@ -323,7 +323,21 @@ impl Decoder {
 
     /// The input went quiet while followed: the reader emits what it holds back for a line
     /// that may never come ([`Reader::quiet`]).
+    /// A last line without its newline that is a whole JSON object or array (nothing can
+    /// follow it on its line) is read now: a writer that ended without a newline loses no
+    /// record while followed.
     pub fn quiet(&mut self, sink: &mut dyn Sink) {
+        if let Some((line, line_no, offset)) = self.splitter.take_whole_rest(split::is_whole_record)
+        {
+            let src = SourceRef {
+                file: self.file,
+                line: line_no,
+                offset,
+                len: line.len() as u32,
+                item: 0,
+            };
+            self.record(&line, src, sink);
+        }
         if let Some(reader) = self.reader.as_mut() {
             reader.quiet(&mut |e: Event<'_>| sink.event(e));
         }
@@ -352,6 +366,7 @@ impl Decoder {
     }
 
     /// Whether a line-based reader has bytes waiting for their newline.
+    /// (See [`split::is_whole_record`] for when they are read without it.)
     pub fn has_partial(&self) -> bool {
         self.splitter.has_rest()
     }

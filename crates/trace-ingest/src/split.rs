@@ -21,6 +21,9 @@ pub struct LineSplitter {
     max: usize,
     /// The current partial line went over `max`: its length so far (its bytes are gone).
     overlong: Option<u64>,
+    /// A partial line was taken as whole ([`Self::take_whole_rest`]): the newline that
+    /// ends it, if it comes next, ends no other line.
+    taken: bool,
 }
 
 impl Default for LineSplitter {
@@ -43,6 +46,7 @@ impl LineSplitter {
             next_line: lines + 1,
             max: crate::max_line_bytes(),
             overlong: None,
+            taken: false,
         }
     }
 
@@ -66,6 +70,14 @@ impl LineSplitter {
         line: &mut dyn FnMut(&[u8], u64, u64),
         too_long: &mut dyn FnMut(u64, u64, u64),
     ) {
+        let mut bytes = bytes;
+        if self.taken && !bytes.is_empty() {
+            self.taken = false;
+            if let Some(after) = bytes.strip_prefix(b"\n") {
+                bytes = after;
+                self.rest_offset += 1;
+            }
+        }
         // Stream offset of bytes[0].
         let base = self.rest_offset + self.partial_len();
         let mut start = 0usize;
@@ -127,6 +139,23 @@ impl LineSplitter {
         Some(out)
     }
 
+    /// Takes the unterminated tail as a line if `whole` says nothing can follow it on its
+    /// line (a complete JSON object while the file is quiet). Its newline, if it comes
+    /// later, is then skipped, so lines and offsets stay those of the file.
+    pub fn take_whole_rest(
+        &mut self,
+        whole: impl Fn(&[u8]) -> bool,
+    ) -> Option<(Vec<u8>, u64, u64)> {
+        if self.rest.is_empty() || !whole(trim_cr(&self.rest)) {
+            return None;
+        }
+        let len = self.rest.len() as u64;
+        let out = self.take_rest()?;
+        self.rest_offset += len;
+        self.taken = true;
+        Some(out)
+    }
+
     /// Takes an unterminated tail that went over the limit, as (line_no, offset, len).
     pub fn take_overlong(&mut self) -> Option<(u64, u64, u64)> {
         let n = self.overlong.take()?;
@@ -153,6 +182,14 @@ impl LineSplitter {
 /// The diagnostic for a line over the limit.
 pub fn too_long_message(len: u64, max: usize) -> String {
     format!("line too long: {len} bytes (limit {max}; see --max-line-bytes); skipped")
+}
+
+/// A JSON object or array and nothing else: no byte added on its line could make a record of
+/// it and more. (A bare number or word could go on: `12` may be the start of `123`.)
+pub fn is_whole_record(line: &[u8]) -> bool {
+    let t = line.trim_ascii();
+    matches!(t.first(), Some(b'{' | b'['))
+        && serde_json::from_slice::<&serde_json::value::RawValue>(t).is_ok()
 }
 
 #[cfg(test)]
@@ -182,6 +219,42 @@ mod tests {
             ]
         );
         assert_eq!(rest, Some((b"g".to_vec(), 4, 10)));
+    }
+
+    /// A quiet file's last line without newline is read if whole; its late newline then
+    /// ends nothing, and the next line keeps the file's number and offset.
+    #[test]
+    fn a_whole_rest_is_taken_and_its_newline_skipped() {
+        let mut s = LineSplitter::new();
+        let mut got = Vec::new();
+        s.push(b"{\"a\":1}\n{\"b\":", &mut |l, n, o| {
+            got.push((l.to_vec(), n, o));
+        });
+        assert_eq!(
+            s.take_whole_rest(is_whole_record),
+            None,
+            "a cut object is not whole"
+        );
+        s.push(b"2}", &mut |l, n, o| got.push((l.to_vec(), n, o)));
+        assert_eq!(
+            s.take_whole_rest(is_whole_record),
+            Some((b"{\"b\":2}".to_vec(), 2, 8))
+        );
+        assert!(!s.has_rest());
+        s.push(b"\n{\"c\":3}\n", &mut |l, n, o| {
+            got.push((l.to_vec(), n, o));
+        });
+        assert_eq!(
+            got,
+            [
+                (b"{\"a\":1}".to_vec(), 1, 0),
+                (b"{\"c\":3}".to_vec(), 3, 16)
+            ]
+        );
+        for partial in [&b"12"[..], b"true", b"{\"a\":1} x", b"  "] {
+            assert!(!is_whole_record(partial), "{partial:?}");
+        }
+        assert!(is_whole_record(b" [1,{}] \r"));
     }
 
     #[test]

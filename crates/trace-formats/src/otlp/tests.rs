@@ -211,7 +211,7 @@ fn unreadable_span_times_are_warned_about() {
         let mut r = OtlpReader::default();
         let mut ts = Vec::new();
         r.read(line.as_bytes(), SourceRef::default(), &mut |e| {
-            ts.push(e.ts_us)
+            ts.push(e.ts_us);
         })
         .unwrap();
         (ts, r.take_warning())
