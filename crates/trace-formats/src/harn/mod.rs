@@ -125,7 +125,8 @@ impl HarnReader {
         let sid = env.session_id.as_deref().unwrap_or("");
         let session_name = if sid.is_empty() { "harn session" } else { sid };
         self.root.clear();
-        let _ = write!(self.root, "harn:{sid}");
+        self.root.push_str("harn:");
+        self.root.push_str(sid);
         let root = self.root.as_str();
         if !self.sessions.contains_key(sid) {
             let mut start = stamped(EventKind::Start, root, session_name, ts, src);
@@ -197,7 +198,9 @@ impl HarnReader {
                     *session.tool_uses.entry(call.to_owned()).or_default() += 1;
                 }
                 self.tool.clear();
-                let _ = write!(self.tool, "{root}:tool:{call}");
+                for part in [root, ":tool:", call] {
+                    self.tool.push_str(part);
+                }
                 match session.tool_uses.get(call).copied().unwrap_or(1) {
                     0 | 1 => {}
                     n => {
@@ -237,7 +240,9 @@ impl HarnReader {
                 } else if !is_new {
                     // Marks are never looked up by id (the model keeps none): theirs is empty.
                     self.mark.clear();
-                    let _ = write!(self.mark, "{kind}: {status}");
+                    for part in [kind, ": ", status] {
+                        self.mark.push_str(part);
+                    }
                     let mut e = stamped(EventKind::Mark, "", self.mark.as_str(), ts, src);
                     e.parent = Some(Cow::Borrowed(tool_id));
                     out(e);
