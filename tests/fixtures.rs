@@ -52,41 +52,46 @@ fn atof_end_written_twice_counts_once() {
     );
 }
 
-/// The whole sample written twice (`cat a a`, a collector replaying its spool): every run
-/// as once. Its marks (an `llm.chunk` under the first call, a rejected `fetch_url` that is
+/// The whole sample written twice or three times (`cat a a`, a collector replaying its
+/// spool): every run as once. Its marks (an `llm.chunk` under the first call, a rejected `fetch_url` that is
 /// one of research-agent's 2 errors) have no kept ids and are matched under their repeated
 /// scopes; the Relay turn's end is a repeat though its start was renamed `turn 1 · …`.
 #[test]
 fn atof_sample_written_twice_is_the_sample() {
     let text = std::fs::read_to_string(path("assets/atof/agent-session.jsonl")).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let twice = dir.path().join("twice.jsonl");
-    std::fs::write(&twice, format!("{text}{text}")).unwrap();
-    let (trace, _) = load(&[twice], None, &mut |_| {}).expect("load");
-    let runs: Vec<_> = trace
-        .runs()
-        .map(|r| {
-            let s = trace.run_stats(r);
-            (
-                s.scopes,
-                s.marks,
-                s.errors,
-                s.llm_calls,
-                s.tool_calls,
-                s.tokens.input,
-            )
-        })
-        .collect();
-    assert_eq!(
-        runs,
-        [
-            (6, 1, 0, 2, 2, 43329),
-            (5, 1, 2, 2, 2, 2312),
-            (3, 0, 0, 1, 1, 5000),
-        ]
-    );
-    // The sample's own warning, and one per repeated start or end (13 scopes' 26 lines).
-    assert_eq!(trace.warnings_count, 27);
+    for copies in [2, 3] {
+        let again = dir.path().join(format!("x{copies}.jsonl"));
+        std::fs::write(&again, text.repeat(copies)).unwrap();
+        let (trace, _) = load(&[again], None, &mut |_| {}).expect("load");
+        let runs: Vec<_> = trace
+            .runs()
+            .map(|r| {
+                let s = trace.run_stats(r);
+                let input = s.tokens.input;
+                (
+                    s.scopes,
+                    s.marks,
+                    s.errors,
+                    s.llm_calls,
+                    s.tool_calls,
+                    input,
+                )
+            })
+            .collect();
+        assert_eq!(
+            runs,
+            [
+                (6, 1, 0, 2, 2, 43329),
+                (5, 1, 2, 2, 2, 2312),
+                (3, 0, 0, 1, 1, 5000),
+            ],
+            "{copies} copies"
+        );
+        // The sample's own warning, and one per repeated start or end (13 scopes' 26 lines
+        // per copy).
+        assert_eq!(trace.warnings_count, 1 + 26 * (copies as u64 - 1));
+    }
 }
 
 #[test]

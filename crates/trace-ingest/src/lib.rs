@@ -323,6 +323,7 @@ impl Decoder {
 
     /// The input went quiet while followed: the reader emits what it holds back for a line
     /// that may never come ([`Reader::quiet`]).
+    ///
     /// A last line without its newline that is a whole JSON object or array (nothing can
     /// follow it on its line) is read now: a writer that ended without a newline loses no
     /// record while followed.

@@ -7,8 +7,8 @@ use crate::ids::Key;
 use crate::records::{Src, flag, pack_time};
 use crate::{NodeId, NodeKind, Sym, Trace};
 
-/// A mark as a repeat of it would be: its parent, time (packed), name and error state.
-pub(crate) type MarkKey = (NodeId, i64, Sym, bool);
+/// A replayed scope's marks not yet said again, by time (packed), name and error state.
+pub(crate) type MarkCounts = rustc_hash::FxHashMap<(i64, Sym, bool), u32>;
 
 impl Trace {
     /// A start or end that repeats, field for field, the one already applied for its id
@@ -73,21 +73,22 @@ impl Trace {
     }
 
     /// Scope `n`'s start repeated: its marks so far are what a replay would say again.
-    /// Counted once per scope, so the marks of a replayed run cost one walk of its children.
+    /// Counted anew at each repeat (the marks of earlier replays were never added), so a
+    /// file read three times is still the file; one walk of its children per repeat.
     fn replaying_marks_of(&mut self, n: NodeId) {
-        if !self.replaying.insert(n) {
-            return;
+        let mut marks = MarkCounts::default();
+        for c in self.children(n) {
+            let h = &self.hot[c as usize];
+            if h.kind == NodeKind::Mark {
+                *marks
+                    .entry((h.start, h.name, h.flag(flag::HAS_ERROR)))
+                    .or_default() += 1;
+            }
         }
-        let marks: Vec<MarkKey> = self
-            .children(n)
-            .filter(|&c| self.hot[c as usize].kind == NodeKind::Mark)
-            .map(|c| {
-                let h = &self.hot[c as usize];
-                (n, h.start, h.name, h.flag(flag::HAS_ERROR))
-            })
-            .collect();
-        for k in marks {
-            *self.replay_marks.entry(k).or_default() += 1;
+        if marks.is_empty() {
+            self.replay_marks.remove(&n);
+        } else {
+            self.replay_marks.insert(n, marks);
         }
     }
 
@@ -106,16 +107,20 @@ impl Trace {
         else {
             return false;
         };
-        let key = (parent, pack_time(ts), name, ev.failure.is_error());
-        match self.replay_marks.get_mut(&key) {
-            Some(left) => {
-                *left -= 1;
-                if *left == 0 {
-                    self.replay_marks.remove(&key);
-                }
-                true
+        let Some(marks) = self.replay_marks.get_mut(&parent) else {
+            return false;
+        };
+        let key = (pack_time(ts), name, ev.failure.is_error());
+        let Some(left) = marks.get_mut(&key) else {
+            return false;
+        };
+        *left -= 1;
+        if *left == 0 {
+            marks.remove(&key);
+            if marks.is_empty() {
+                self.replay_marks.remove(&parent);
             }
-            None => false,
         }
+        true
     }
 }

@@ -70,10 +70,9 @@ pub struct Trace {
     /// Where the last ignored repeated start came from (file, line, item): the end of the
     /// same record is ignored without a second warning.
     pub(crate) replayed_at: Option<(u16, u64, u32)>,
-    /// Scopes whose start repeated, and the marks they had then, not yet said again
+    /// Scopes whose start repeated, and the marks they had then not yet said again
     /// (`replay`).
-    pub(crate) replaying: rustc_hash::FxHashSet<NodeId>,
-    pub(crate) replay_marks: rustc_hash::FxHashMap<crate::replay::MarkKey, u32>,
+    pub(crate) replay_marks: rustc_hash::FxHashMap<NodeId, crate::replay::MarkCounts>,
 }
 
 impl Trace {
