@@ -326,12 +326,12 @@ fn summary_json_carries_the_new_figures() {
     // The cumulative report minus its children: 5600 − 5500, 520 − 500, 6120 − 6000.
     assert_eq!(
         p["tokens_self"],
-        json!({"input": 100, "output": 20, "total": 120, "cache_read": 0, "cache_write": 0,
+        json!({"input": 100, "output": 20, "total": 120, "cache_read": null, "cache_write": null,
                "cache_write_1h": null, "uncached": null, "reasoning": null})
     );
     assert_eq!(
         p["tokens_subtree"],
-        json!({"input": 5600, "output": 520, "total": 6120, "cache_read": 400, "cache_write": 0,
+        json!({"input": 5600, "output": 520, "total": 6120, "cache_read": 400, "cache_write": null,
                "cache_write_1h": null, "uncached": null, "reasoning": null})
     );
     // The five largest steps (llm2's 1.0 s is dropped), in time order.

@@ -168,9 +168,10 @@ fn atof_sample_runs_tokens_and_statuses() {
     assert_eq!(t["by_model"]["claude-sonnet-4-5"]["uncached"], 1209);
     assert_eq!(
         t["by_model"]["gpt-4.1"],
-        // No cache figure reported (OpenAI usage without details): uncached unknown.
+        // No cache figure reported (OpenAI usage without details): the cache buckets and
+        // uncached are unknown, `null`, not 0.
         // Cost: 812 × $2 + 96 × $8 per million = $0.002392.
-        json!({"calls": 1, "input": 812, "output": 96, "total": 908, "cache_read": 0, "cache_write": 0,
+        json!({"calls": 1, "input": 812, "output": 96, "total": 908, "cache_read": null, "cache_write": null,
                "cache_write_1h": null, "uncached": null, "reasoning": null,
                "cost_usd": 0.002_392, "cost_partial": false, "reported_cost_usd": null})
     );

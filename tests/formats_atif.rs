@@ -71,9 +71,10 @@ fn nemo_flow_trajectory_counts_and_tokens() {
         (t["input"].clone(), t["output"].clone(), t["total"].clone()),
         (json!(887_910), json!(8071), json!(895_981))
     );
+    // Unknown, not 0.
     assert_eq!(
         (t["cache_read"].clone(), t["cache_write"].clone()),
-        (json!(0), json!(0))
+        (Value::Null, Value::Null)
     );
     // NAT's invocation times: the run spans the first step to the last.
     let detail = summary_detail("nemo-flow-atof-atif-trajectory.json");
@@ -92,7 +93,10 @@ fn native_hermes_trajectory_has_calls_but_no_usage_or_times() {
         calls_by_model(&doc),
         [("openai/qwen3.6:35b".to_owned(), 31)]
     );
-    assert_eq!(doc["totals"]["tokens"]["total"], 0);
+    // No call reported a count: every bucket is unknown (`null`), not 0.
+    for bucket in ["input", "output", "total", "cache_read", "cache_write"] {
+        assert_eq!(doc["totals"]["tokens"][bucket], Value::Null, "{bucket}");
+    }
     assert_eq!(doc["runs"][0]["start"], Value::Null);
 }
 

@@ -13,6 +13,7 @@ const CODEMIE: &str =
 
 #[test]
 fn one_call_exec_rollout_from_codex_0_135() {
+    // Codex reports no cache writes (`cache_write_input_tokens` is absent): unknown, `null`.
     let (trace, doc) = summary(&[KVSANKAR], None);
     assert_eq!(doc["format"], "codex");
     assert_eq!(doc["skipped_lines"], 0);
@@ -20,8 +21,8 @@ fn one_call_exec_rollout_from_codex_0_135() {
         figures(&doc),
         json!({
             "runs": 1, "llm_calls": 1, "tool_calls": 0, "errors": 0,
-            "tokens": {"input": 22539, "output": 10, "cache_read": 20864, "cache_write": 0},
-            "by_model": {"gpt-5.5": {"calls": 1, "input": 22539, "output": 10, "cache_read": 20864, "cache_write": 0}},
+            "tokens": {"input": 22539, "output": 10, "cache_read": 20864, "cache_write": null},
+            "by_model": {"gpt-5.5": {"calls": 1, "input": 22539, "output": 10, "cache_read": 20864, "cache_write": null}},
         })
     );
     let run = &doc["runs"][0];
@@ -40,8 +41,8 @@ fn tools_paired_by_call_id_and_failed_by_exit_code() {
         figures(&doc),
         json!({
             "runs": 1, "llm_calls": 66, "tool_calls": 102, "errors": 4,
-            "tokens": {"input": 6_055_836, "output": 9118, "cache_read": 4_929_536, "cache_write": 0},
-            "by_model": {"gpt-5.5": {"calls": 66, "input": 6_055_836, "output": 9118, "cache_read": 4_929_536, "cache_write": 0}},
+            "tokens": {"input": 6_055_836, "output": 9118, "cache_read": 4_929_536, "cache_write": null},
+            "by_model": {"gpt-5.5": {"calls": 66, "input": 6_055_836, "output": 9118, "cache_read": 4_929_536, "cache_write": null}},
         })
     );
     assert_eq!(doc["runs"][0]["status"], "error");

@@ -219,8 +219,9 @@ fn proto_example_document_with_an_unseen_parent() {
             llm: 0,
             tools: 0,
             errors: 0,
-            tokens: json!({"input": 0, "output": 0, "total": 0, "cache_read": 0, "cache_write": 0,
-                           "uncached": null}),
+            // No span reports usage: every bucket unknown, not 0.
+            tokens: json!({"input": null, "output": null, "total": null, "cache_read": null,
+                           "cache_write": null, "uncached": null}),
             by_model: &[],
         },
     );

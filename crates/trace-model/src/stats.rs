@@ -48,6 +48,9 @@ pub struct TokenSum {
     pub uncached_gaps: u64,
     /// Calls whose figures contradict each other ([`Tokens::is_inconsistent`]).
     pub inconsistent: u64,
+    /// Which of `input`, `output`, `cache_read`, `cache_write` at least one summed call
+    /// reported ([`TokenSum::INPUT`] …): a bucket no call reported is unknown, not 0.
+    pub reported: u8,
 }
 
 fn add_some(a: Option<u64>, b: Option<u64>) -> Option<u64> {
@@ -58,7 +61,35 @@ fn add_some(a: Option<u64>, b: Option<u64>) -> Option<u64> {
 }
 
 impl TokenSum {
+    pub const INPUT: u8 = 1;
+    pub const OUTPUT: u8 = 2;
+    pub const CACHE_READ: u8 = 4;
+    pub const CACHE_WRITE: u8 = 8;
+
+    /// The bucket's sum (`self.input` for [`Self::INPUT`] …), `None` when no summed call
+    /// reported it. `total` is known when input or output is.
+    pub fn known(&self, bucket: u8) -> Option<u64> {
+        let v = match bucket {
+            Self::INPUT => self.input,
+            Self::OUTPUT => self.output,
+            Self::CACHE_READ => self.cache_read,
+            Self::CACHE_WRITE => self.cache_write,
+            _ => return (self.reported & (Self::INPUT | Self::OUTPUT) != 0).then_some(self.total),
+        };
+        (self.reported & bucket != 0).then_some(v)
+    }
+
     pub fn add(&mut self, t: &Tokens) {
+        for (bit, v) in [
+            (Self::INPUT, t.input),
+            (Self::OUTPUT, t.output),
+            (Self::CACHE_READ, t.cache_read),
+            (Self::CACHE_WRITE, t.cache_write),
+        ] {
+            if v.is_some() {
+                self.reported |= bit;
+            }
+        }
         self.input = self.input.saturating_add(t.input.unwrap_or(0));
         self.output = self.output.saturating_add(t.output.unwrap_or(0));
         self.total = self.total.saturating_add(t.total_or_sum());
@@ -77,6 +108,7 @@ impl TokenSum {
     }
 
     pub fn add_sum(&mut self, t: &TokenSum) {
+        self.reported |= t.reported;
         self.input = self.input.saturating_add(t.input);
         self.output = self.output.saturating_add(t.output);
         self.total = self.total.saturating_add(t.total);

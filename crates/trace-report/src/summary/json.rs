@@ -35,11 +35,12 @@ impl Serialize for Tok<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let t = self.t;
         let mut m = s.serialize_map(None)?;
-        m.serialize_entry("input", &t.input)?;
-        m.serialize_entry("output", &t.output)?;
-        m.serialize_entry("total", &t.total)?;
-        m.serialize_entry("cache_read", &t.cache_read)?;
-        m.serialize_entry("cache_write", &t.cache_write)?;
+        // A bucket no summed call reported is unknown: `null`, never 0.
+        m.serialize_entry("input", &t.known(TokenSum::INPUT))?;
+        m.serialize_entry("output", &t.known(TokenSum::OUTPUT))?;
+        m.serialize_entry("total", &t.known(0))?;
+        m.serialize_entry("cache_read", &t.known(TokenSum::CACHE_READ))?;
+        m.serialize_entry("cache_write", &t.known(TokenSum::CACHE_WRITE))?;
         for (k, v) in [
             ("cache_write_1h", t.cache_write_1h),
             ("uncached", t.uncached()),

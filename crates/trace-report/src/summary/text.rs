@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use trace_formats::Format;
 use trace_formats::time::format_us;
-use trace_model::stats::{RunStats, Totals};
+use trace_model::stats::{RunStats, TokenSum, Totals};
 use trace_model::text::{clean, format_duration_us};
 use trace_model::{NodeId, Trace};
 
@@ -174,8 +174,8 @@ pub fn write_text(
                 s.scopes.to_string(),
                 s.llm_calls.to_string(),
                 s.tool_calls.to_string(),
-                s.tokens.input.to_string(),
-                s.tokens.output.to_string(),
+                count(&s.tokens, TokenSum::INPUT),
+                count(&s.tokens, TokenSum::OUTPUT),
             ]
         })
         .collect();
@@ -203,11 +203,11 @@ pub fn write_text(
             vec![
                 truncate(&clean(m), 40),
                 s.calls.to_string(),
-                s.tokens.input.to_string(),
-                s.tokens.output.to_string(),
-                s.tokens.total.to_string(),
-                s.tokens.cache_read.to_string(),
-                s.tokens.cache_write.to_string(),
+                count(&s.tokens, TokenSum::INPUT),
+                count(&s.tokens, TokenSum::OUTPUT),
+                count(&s.tokens, 0),
+                count(&s.tokens, TokenSum::CACHE_READ),
+                count(&s.tokens, TokenSum::CACHE_WRITE),
             ]
         })
         .collect();
@@ -228,9 +228,17 @@ pub fn write_text(
     writeln!(
         out,
         "\nTOTAL  tokens in {} / out {} / total {}",
-        totals.tokens.input, totals.tokens.output, totals.tokens.total
+        count(&totals.tokens, TokenSum::INPUT),
+        count(&totals.tokens, TokenSum::OUTPUT),
+        count(&totals.tokens, 0)
     )?;
     Ok(())
+}
+
+/// A token bucket's sum, `-` when no summed call reported it (unknown is not 0).
+fn count(t: &TokenSum, bucket: u8) -> String {
+    t.known(bucket)
+        .map_or_else(|| "-".to_owned(), |v| v.to_string())
 }
 
 /// Diagnostics for stderr: `file:line: error`, at most `limit`.
