@@ -131,7 +131,10 @@ impl Trace {
             Cow::Borrowed(self.str_id(ext))
         } else {
             let u = uuid::Uuid::from_u128(self.uuids[(ext & !UUID_TAG) as usize].uuid());
-            Cow::Owned(u.hyphenated().to_string())
+            // Encoded in place: `to_string` goes through the formatting machinery, once per
+            // summary row.
+            let mut buf = uuid::Uuid::encode_buffer();
+            Cow::Owned(u.hyphenated().encode_lower(&mut buf).to_owned())
         }
     }
 

@@ -134,8 +134,10 @@ impl<'t> Figures<'t> {
     }
 
     /// Hands what `map` makes of every run's figures to `each`, in [`runs_by_start`] order:
-    /// the kept ones, or (without `--detail`) ones computed again, a batch at a time on both
-    /// cores, where `map` runs too (the JSON writer serializes each row there).
+    /// the kept ones, or (without `--detail`) ones computed again, where `map` runs too (the
+    /// JSON writer serializes each row there). Many runs are computed in batches by two
+    /// workers, alternately, while this thread hands on the batches already done: the cores
+    /// never wait for the writer, and a few batches are in flight at most.
     pub fn rows<R: Send, E>(
         &self,
         trace: &'t Trace,
@@ -147,16 +149,37 @@ impl<'t> Figures<'t> {
             each(map(f))?;
         }
         let [a, b] = &self.keys;
-        let mut batch: Vec<NodeId> = Vec::with_capacity(ROW_BATCH);
-        let mut keys = merged(a, b, |k| *k).peekable();
-        while keys.peek().is_some() {
-            batch.clear();
-            batch.extend(keys.by_ref().take(ROW_BATCH).map(|k| k.2));
-            for r in on_two_threads(&batch, |&id| map(&RunFigures::compute(trace, id, false).0)) {
-                each(r)?;
-            }
+        let ids: Vec<NodeId> = merged(a, b, |k| *k).map(|k| k.2).collect();
+        let row = |id: NodeId| map(&RunFigures::compute(trace, id, false).0);
+        if ids.len() < PARALLEL_FROM {
+            return ids.iter().try_for_each(|&id| each(row(id)));
         }
-        Ok(())
+        let batches: Vec<&[NodeId]> = ids.chunks(ROW_BATCH).collect();
+        std::thread::scope(|scope| {
+            let done: Vec<_> = (0..2)
+                .map(|worker| {
+                    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<R>>(2);
+                    let (batches, row) = (&batches, &row);
+                    scope.spawn(move || {
+                        for batch in batches.iter().skip(worker).step_by(2) {
+                            // The writer stopped (an error): so do the workers.
+                            if tx.send(batch.iter().map(|&id| row(id)).collect()).is_err() {
+                                return;
+                            }
+                        }
+                    });
+                    rx
+                })
+                .collect();
+            for i in 0..batches.len() {
+                // A worker that panicked sends no more; the scope passes its panic on.
+                let Ok(rows) = done[i % 2].recv() else { break };
+                for r in rows {
+                    each(r)?;
+                }
+            }
+            Ok(())
+        })
     }
 }
 
@@ -187,9 +210,11 @@ fn merged<'x, T, K: Ord>(
     })
 }
 
+/// Runs from which their figures are computed on two threads.
+const PARALLEL_FROM: usize = 1024;
+
 /// Every run's figures, computed on two threads when there are many.
 pub(crate) fn figures(trace: &Trace, detail: bool) -> Figures<'_> {
-    const PARALLEL_FROM: usize = 1024;
     let roots: Vec<NodeId> = trace.runs().collect();
     if roots.len() < PARALLEL_FROM {
         return Figures::of(trace, &roots, detail);
@@ -208,7 +233,6 @@ pub(crate) fn figures(trace: &Trace, detail: bool) -> Figures<'_> {
 
 /// `f` over `items`, the second half on another thread when there are many.
 fn on_two_threads<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    const PARALLEL_FROM: usize = 1024;
     if items.len() < PARALLEL_FROM {
         return items.iter().map(&f).collect();
     }
