@@ -125,6 +125,20 @@ pub fn format_us(us: i64) -> String {
     )
 }
 
+/// The proleptic Gregorian `(year, month, day)` of a day counted from 1970-01-01, by Howard
+/// Hinnant's `civil_from_days`.
+pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
 /// [`format_us`] for the years 0000–9999, written directly (a summary row formats one per
 /// run; chrono's formatter was a tenth of the row); `None` outside them, for chrono.
 fn fast_format_us(us: i64) -> Option<String> {
@@ -137,16 +151,7 @@ fn fast_format_us(us: i64) -> Option<String> {
     }
     let millis = us.rem_euclid(1_000_000) / 1_000;
     let (days, day_secs) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Howard Hinnant's `civil_from_days`.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month, day) = civil_from_days(days);
     // `YYYY-MM-DDTHH:MM:SS.mmmZ`, digits written into their places.
     let mut out = *b"0000-00-00T00:00:00.000Z";
     let mut put = |at: usize, width: usize, mut n: i64| {
