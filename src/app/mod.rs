@@ -32,6 +32,7 @@ use ratatui::layout::Rect;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use trace_formats::Format;
+use trace_model::nodemap::NodeMap;
 use trace_model::query::Timeline;
 use trace_model::{NodeId, Trace};
 
@@ -151,7 +152,7 @@ pub struct RunCache {
     /// Pre-order of the run.
     pub order: Vec<NodeId>,
     /// Position of each node in `order`.
-    pub pos: FxHashMap<NodeId, u32>,
+    pub pos: NodeMap<u32>,
     /// Subtree token totals by pre-order position.
     pub tokens: Vec<Option<u64>>,
     /// The scrubber's axis.

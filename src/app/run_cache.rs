@@ -6,6 +6,7 @@
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use trace_model::nodemap::NodeMap;
 use trace_model::query::Timeline;
 use trace_model::{NodeId, Trace};
 
@@ -25,7 +26,7 @@ pub const OFFLOAD_RUN_ABOVE: u64 = 50_000;
 pub struct RunCore {
     root: NodeId,
     order: Vec<NodeId>,
-    pos: FxHashMap<NodeId, u32>,
+    pos: NodeMap<u32>,
     tokens: Vec<Option<u64>>,
     timeline: Timeline,
     derived_end: FxHashMap<NodeId, i64>,
@@ -39,11 +40,10 @@ impl RunCore {
     pub fn build(trace: &Trace, root: NodeId) -> Self {
         let order = trace.preorder(root);
         // Positions as `u32`: a run's nodes are node ids, which are `u32` themselves.
-        let pos: FxHashMap<NodeId, u32> = order
-            .iter()
-            .enumerate()
-            .map(|(i, &n)| (n, i as u32))
-            .collect();
+        let mut pos = NodeMap::for_nodes(&order, u32::MAX);
+        for (i, &n) in order.iter().enumerate() {
+            pos.insert(n, i as u32);
+        }
         let tokens = trace.subtree_totals(&order);
         let timeline = Timeline::build(trace, root);
         let derived_end = derived_ends(trace, &order, &pos);
@@ -80,11 +80,7 @@ impl RunCore {
 }
 
 /// One bottom-up pass: the latest end under each container scope that has no open descendant.
-fn derived_ends(
-    trace: &Trace,
-    order: &[NodeId],
-    pos: &FxHashMap<NodeId, u32>,
-) -> FxHashMap<NodeId, i64> {
+fn derived_ends(trace: &Trace, order: &[NodeId], pos: &NodeMap<u32>) -> FxHashMap<NodeId, i64> {
     let mut last: Vec<(Option<i64>, bool)> = vec![(None, false); order.len()];
     let mut out = FxHashMap::default();
     for (i, &id) in order.iter().enumerate().rev() {

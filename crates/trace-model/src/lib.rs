@@ -30,6 +30,7 @@ pub mod diff;
 pub mod exemplars;
 pub mod filter;
 mod intern;
+pub mod nodemap;
 pub mod query;
 pub mod stats;
 pub mod tree;

@@ -7,6 +7,7 @@
 
 use rustc_hash::FxHashMap;
 
+use super::nodemap::NodeMap;
 use super::{Node, NodeId, NodeKind, Trace};
 
 /// Which side of a node an edge is.
@@ -43,7 +44,7 @@ const NONE: u32 = u32::MAX;
 pub struct Timeline {
     pub root: NodeId,
     pub edges: Vec<TimedEdge>,
-    pos: FxHashMap<NodeId, (u32, u32)>,
+    pos: NodeMap<(u32, u32)>,
 }
 
 impl Timeline {
@@ -51,7 +52,8 @@ impl Timeline {
     /// back-to-back calls never overlap; nodes without any time are not on the axis.
     pub fn build(trace: &Trace, root: NodeId) -> Self {
         let mut edges: Vec<TimedEdge> = Vec::new();
-        for id in trace.preorder(root) {
+        let order = trace.preorder(root);
+        for &id in &order {
             let n = trace.node(id);
             if n.placeholder() {
                 continue;
@@ -87,9 +89,11 @@ impl Timeline {
             Edge::End => (e.t, 0, u64::MAX - u64::from(e.node)),
             Edge::Start | Edge::Mark => (e.t, 1, u64::from(e.node)),
         });
-        let mut pos: FxHashMap<NodeId, (u32, u32)> = FxHashMap::default();
+        // Every edge sets one half at once, so a node on the axis is never `(NONE, NONE)`.
+        let mut pos = NodeMap::for_nodes(&order, (NONE, NONE));
+        drop(order);
         for (i, e) in edges.iter().enumerate() {
-            let p = pos.entry(e.node).or_insert((NONE, NONE));
+            let p = pos.get_or_insert(e.node, (NONE, NONE));
             match e.edge {
                 Edge::Start | Edge::Mark => p.0 = i as u32,
                 Edge::End => p.1 = i as u32,
