@@ -166,27 +166,62 @@ struct Runs<'a> {
     figures: &'a Figures<'a>,
     /// Compact rows leave out the file when every run is in the document's one file.
     one_file: bool,
+    /// Written after the rest by [`write_summary_json`], not through serde.
+    streamed: bool,
+}
+
+impl Runs<'_> {
+    fn streamed(&self) -> bool {
+        self.streamed
+    }
+
+    /// One run's row: compact, or with `--detail` its figures.
+    fn row<S: Serializer>(&self, f: &RunFigures<'_>, s: S) -> Result<S::Ok, S::Error> {
+        if let Some(d) = &f.detail {
+            DetailRow::of(self.trace, f, d).serialize(s)
+        } else {
+            let mut row = RunRow::of(self.trace, f, false);
+            if self.one_file {
+                row.file = None;
+            }
+            row.serialize(s)
+        }
+    }
+
+    /// The rows, comma-separated, in batches: serialized where they are computed (both
+    /// cores), then copied out whole.
+    fn write(&self, out: &mut dyn Write) -> serde_json::Result<()> {
+        let write_row = |f: &RunFigures<'_>, buf: &mut Vec<u8>| {
+            self.row(f, &mut serde_json::Serializer::new(buf))
+        };
+        let mut first = true;
+        self.figures.row_batches(self.trace, write_row, |batch| {
+            let sep: &[u8] = if std::mem::take(&mut first) {
+                b""
+            } else {
+                b","
+            };
+            out.write_all(sep)
+                .and_then(|()| out.write_all(batch))
+                .map_err(serde_json::Error::io)
+        })
+    }
+}
+
+/// A run's row through another serializer.
+struct Row<'r, 'a>(&'r Runs<'a>, &'r RunFigures<'r>);
+
+impl Serialize for Row<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.row(self.1, s)
+    }
 }
 
 impl Serialize for Runs<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(Some(self.figures.len()))?;
-        // Each row is serialized where it is computed (both cores), then written whole.
-        let row = |f: &RunFigures<'_>| {
-            if let Some(d) = &f.detail {
-                serde_json::value::to_raw_value(&DetailRow::of(self.trace, f, d))
-            } else {
-                let mut row = RunRow::of(self.trace, f, false);
-                if self.one_file {
-                    row.file = None;
-                }
-                serde_json::value::to_raw_value(&row)
-            }
-        };
-        self.figures.rows(self.trace, row, |raw| {
-            let raw = raw.map_err(serde::ser::Error::custom)?;
-            seq.serialize_element(&raw)
-        })?;
+        self.figures
+            .each_run(self.trace, |f| seq.serialize_element(&Row(self, f)))?;
         seq.end()
     }
 }
@@ -203,6 +238,7 @@ struct Doc<'a> {
     warnings: Vec<Diag<'a>>,
     totals: TotalsOut<'a>,
     exemplars: ExemplarsOut<'a>,
+    #[serde(skip_serializing_if = "Runs::streamed")]
     runs: Runs<'a>,
 }
 
@@ -231,6 +267,7 @@ fn with_doc<R>(
     figures: &Figures<'_>,
     ex: &Exemplars,
     detail: bool,
+    streamed: bool,
     write: impl FnOnce(&Doc<'_>) -> R,
 ) -> R {
     let totals = &figures.totals;
@@ -308,6 +345,7 @@ fn with_doc<R>(
             trace,
             figures,
             one_file: trace.files().len() == 1,
+            streamed,
         },
     };
     write(&doc)
@@ -327,8 +365,17 @@ pub fn write_summary_json(
     {
         // serde_json writes in small pieces; escape them in large ones.
         let mut buf = BufWriter::with_capacity(1 << 16, &mut escaping);
-        with_doc(trace, formats, &figures, &ex, detail, |doc| {
-            serde_json::to_writer(&mut buf, doc)
+        with_doc(trace, formats, &figures, &ex, detail, true, |doc| {
+            // Everything but the runs through serde; the runs, the document's last member,
+            // are left out of it and written in its place, row batches straight from the
+            // workers.
+            let mut head = serde_json::to_vec(doc)?;
+            debug_assert_eq!(head.last(), Some(&b'}'));
+            head.pop();
+            buf.write_all(&head)?;
+            buf.write_all(b",\"runs\":[")?;
+            doc.runs.write(&mut buf)?;
+            buf.write_all(b"]}")
         })?;
         buf.write_all(b"\n")?;
         buf.flush()?;
@@ -348,7 +395,7 @@ pub fn summary_json_detail(trace: &Trace, formats: &[Format]) -> Value {
 
 fn to_value(trace: &Trace, formats: &[Format], detail: bool) -> Value {
     let (figures, ex) = compute(trace, detail);
-    with_doc(trace, formats, &figures, &ex, detail, |doc| {
+    with_doc(trace, formats, &figures, &ex, detail, false, |doc| {
         serde_json::to_value(doc).expect("the summary serializes")
     })
 }

@@ -133,37 +133,77 @@ impl<'t> Figures<'t> {
         self.parts[0].len() + self.parts[1].len() + self.keys[0].len() + self.keys[1].len()
     }
 
-    /// Hands what `map` makes of every run's figures to `each`, in [`runs_by_start`] order:
-    /// the kept ones, or (without `--detail`) ones computed again, where `map` runs too (the
-    /// JSON writer serializes each row there). Many runs are computed in batches by two
-    /// workers, alternately, while this thread hands on the batches already done: the cores
-    /// never wait for the writer, and a few batches are in flight at most.
-    pub fn rows<R: Send, E>(
+    /// Every run's figures in [`runs_by_start`] order, handed to `each` on this thread: the
+    /// kept ones, or (without `--detail`) ones computed again.
+    pub fn each_run<E>(
         &self,
         trace: &'t Trace,
-        map: impl Fn(&RunFigures<'t>) -> R + Sync,
-        mut each: impl FnMut(R) -> Result<(), E>,
+        mut each: impl FnMut(&RunFigures<'t>) -> Result<(), E>,
     ) -> Result<(), E> {
         let [a, b] = &self.parts;
-        for f in merged(a, b, start_key) {
-            each(map(f))?;
+        merged(a, b, start_key).try_for_each(&mut each)?;
+        let [a, b] = &self.keys;
+        merged(a, b, |k| *k).try_for_each(|k| each(&RunFigures::compute(trace, k.2, false).0))
+    }
+
+    /// What `write` makes of every run's figures, in [`runs_by_start`] order, handed to
+    /// `each` in batches: a batch is rows separated by commas. Without `--detail` the rows
+    /// are computed again, and many are computed and written by two workers taking
+    /// alternate batches, while this thread hands the finished batches on: the cores never
+    /// wait for the writer, and each worker is at most two batches ahead.
+    pub fn row_batches<E: Send>(
+        &self,
+        trace: &'t Trace,
+        write: impl Fn(&RunFigures<'t>, &mut Vec<u8>) -> Result<(), E> + Sync,
+        mut each: impl FnMut(&[u8]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut buf = Vec::new();
+        let [a, b] = &self.parts;
+        for (i, f) in merged(a, b, start_key).enumerate() {
+            if i % ROW_BATCH != 0 {
+                buf.push(b',');
+            }
+            write(f, &mut buf)?;
+            if i % ROW_BATCH == ROW_BATCH - 1 {
+                each(&buf)?;
+                buf.clear();
+            }
+        }
+        if !buf.is_empty() {
+            each(&buf)?;
         }
         let [a, b] = &self.keys;
         let ids: Vec<NodeId> = merged(a, b, |k| *k).map(|k| k.2).collect();
-        let row = |id: NodeId| map(&RunFigures::compute(trace, id, false).0);
-        if ids.len() < PARALLEL_FROM {
-            return ids.iter().try_for_each(|&id| each(row(id)));
-        }
+        let batch = |ids: &[NodeId], out: &mut Vec<u8>| -> Result<(), E> {
+            out.clear();
+            for (i, &id) in ids.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write(&RunFigures::compute(trace, id, false).0, out)?;
+            }
+            Ok(())
+        };
         let batches: Vec<&[NodeId]> = ids.chunks(ROW_BATCH).collect();
+        if ids.len() < PARALLEL_FROM {
+            return batches.iter().try_for_each(|ids| {
+                batch(ids, &mut buf)?;
+                each(&buf)
+            });
+        }
         std::thread::scope(|scope| {
             let done: Vec<_> = (0..2)
                 .map(|worker| {
-                    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<R>>(2);
-                    let (batches, row) = (&batches, &row);
+                    let (tx, rx) = std::sync::mpsc::sync_channel(2);
+                    let (batches, batch) = (&batches, &batch);
                     scope.spawn(move || {
-                        for batch in batches.iter().skip(worker).step_by(2) {
+                        let mut size = 0;
+                        for ids in batches.iter().skip(worker).step_by(2) {
+                            let mut out = Vec::with_capacity(size);
+                            let made = batch(ids, &mut out).map(|()| out);
+                            size = made.as_ref().map_or(0, Vec::len);
                             // The writer stopped (an error): so do the workers.
-                            if tx.send(batch.iter().map(|&id| row(id)).collect()).is_err() {
+                            if tx.send(made).is_err() {
                                 return;
                             }
                         }
@@ -173,10 +213,8 @@ impl<'t> Figures<'t> {
                 .collect();
             for i in 0..batches.len() {
                 // A worker that panicked sends no more; the scope passes its panic on.
-                let Ok(rows) = done[i % 2].recv() else { break };
-                for r in rows {
-                    each(r)?;
-                }
+                let Ok(made) = done[i % 2].recv() else { break };
+                each(&made?)?;
             }
             Ok(())
         })
