@@ -17,22 +17,24 @@ pub fn parse_rfc3339_us(s: &str) -> Option<i64> {
 /// (other separators, leap seconds, out-of-range fields) is `None` and goes to chrono, so the
 /// answers are chrono's.
 fn fast_rfc3339_us(b: &[u8]) -> Option<i64> {
-    fn num(b: &[u8]) -> Option<u32> {
-        b.iter().try_fold(0u32, |n, &c| {
-            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
-        })
+    // Two digits at `i`, or `None`; the bounds are checked once, below.
+    fn two(b: &[u8; 19], i: usize) -> Option<u32> {
+        let (hi, lo) = (b[i].wrapping_sub(b'0'), b[i + 1].wrapping_sub(b'0'));
+        (hi < 10 && lo < 10).then(|| u32::from(hi) * 10 + u32::from(lo))
     }
+    let head: &[u8; 19] = b.get(..19)?.try_into().ok()?;
     if b.len() < 20
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || b[10] != b'T'
-        || b[13] != b':'
-        || b[16] != b':'
+        || head[4] != b'-'
+        || head[7] != b'-'
+        || head[10] != b'T'
+        || head[13] != b':'
+        || head[16] != b':'
     {
         return None;
     }
-    let (year, month, day) = (num(&b[0..4])?, num(&b[5..7])?, num(&b[8..10])?);
-    let (hour, min, sec) = (num(&b[11..13])?, num(&b[14..16])?, num(&b[17..19])?);
+    let year = two(head, 0)? * 100 + two(head, 2)?;
+    let (month, day) = (two(head, 5)?, two(head, 8)?);
+    let (hour, min, sec) = (two(head, 11)?, two(head, 14)?, two(head, 17)?);
     // What chrono accepts here: a real calendar day, no leap second (`:60` goes to chrono).
     if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
         return None;
@@ -43,22 +45,45 @@ fn fast_rfc3339_us(b: &[u8]) -> Option<i64> {
     let day_secs = i64::from(hour * 3600 + min * 60 + sec);
     let mut rest = &b[19..];
     let mut micros = 0i64;
-    if let Some(frac) = rest.strip_prefix(b".") {
-        let digits = frac.iter().take_while(|c| c.is_ascii_digit()).count();
-        if !(1..=9).contains(&digits) {
+    if let [b'.', frac @ ..] = rest {
+        let mut nanos = 0i64;
+        let mut digits = 0;
+        for &c in frac {
+            let d = c.wrapping_sub(b'0');
+            if d >= 10 {
+                break;
+            }
+            nanos = nanos * 10 + i64::from(d);
+            digits += 1;
+            if digits > 9 {
+                return None;
+            }
+        }
+        if digits == 0 {
             return None;
         }
-        let mut nanos = i64::from(num(&frac[..digits])?);
-        for _ in digits..9 {
-            nanos *= 10;
-        }
-        micros = nanos / 1_000;
+        micros = nanos
+            * [
+                1,
+                10,
+                100,
+                1_000,
+                10_000,
+                100_000,
+                1_000_000,
+                10_000_000,
+                100_000_000,
+            ][9 - digits]
+            / 1_000;
         rest = &frac[digits..];
     }
     let offset_s = match rest {
         b"Z" => 0,
         [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
-            let (h, m) = (num(&[*h1, *h2])?, num(&[*m1, *m2])?);
+            let hm = [
+                *h1, *h2, *m1, *m2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            ];
+            let (h, m) = (two(&hm, 0)?, two(&hm, 2)?);
             if h > 23 || m > 59 {
                 return None;
             }
