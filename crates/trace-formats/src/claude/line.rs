@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{Held, State, held_end, tokens};
+use super::{Held, State, held_end};
 use crate::time::parse_rfc3339_us;
 use crate::{Format, ParseError, Reader, Staged, Str};
 use trace_model::event::Tokens;
@@ -28,7 +28,7 @@ struct Entry<'a> {
     #[serde(borrow)]
     subtype: Option<Str<'a>>,
     #[serde(default, deserialize_with = "super::prune::message")]
-    message: Option<Value>,
+    message: Option<super::prune::Message>,
     #[serde(
         rename = "toolUseResult",
         default,
@@ -142,11 +142,13 @@ impl Staged for ClaudeReader {
             return Err(ParseError::shape(Format::Claude, "missing `type`"));
         }
         let ts = e.timestamp.as_deref().and_then(parse_rfc3339_us);
+        // Anthropic semantics: the shared mapping adds cache reads and writes to
+        // `input_tokens` and reads the TTL split and thinking tokens.
         let usage = e
             .message
             .as_ref()
-            .and_then(|m| m.get("usage"))
-            .and_then(tokens);
+            .and_then(|m| m.usage.as_ref())
+            .and_then(|u| u.tokens(crate::usage::Semantics::Auto));
         let e = Entry {
             kind: owned(e.kind),
             session_id: owned(e.session_id),

@@ -85,13 +85,6 @@ struct State {
     marks: u64,
 }
 
-/// Anthropic usage as normalized tokens: input counts cache reads and writes.
-fn tokens(usage: &Value) -> Option<Tokens> {
-    // Anthropic semantics: the shared mapping adds cache reads and writes to `input_tokens`
-    // and reads the TTL split and thinking tokens.
-    crate::usage::tokens_from_usage(usage)
-}
-
 /// Entry types Claude Code writes (FORMATS.md §5.1); unknown ones are skipped.
 const TYPES: &[&str] = &[
     "user",
