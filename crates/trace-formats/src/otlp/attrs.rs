@@ -21,8 +21,6 @@ macro_rules! slots {
         pub(super) enum Slot { $($slot),* }
 
         impl Slot {
-            pub const COUNT: usize = [$(Slot::$slot),*].len();
-
             /// The slot of an attribute key, `None` when the reader does not map it.
             pub fn of(key: &str) -> Option<Slot> {
                 match key {
@@ -71,7 +69,11 @@ slots! {
 
 impl<'a> Attrs<'a> {
     fn val(&self, s: Slot) -> Option<&Val<'a>> {
-        self.vals[s as usize].as_ref()
+        self.vals
+            .iter()
+            .rev()
+            .find(|(k, _)| *k == s)
+            .map(|(_, v)| v)
     }
 
     /// The non-blank text of a slot.
@@ -85,8 +87,11 @@ impl<'a> Attrs<'a> {
 
     /// Takes a slot's text out (to hand it to an event without copying).
     pub fn take_text(&mut self, s: Slot) -> Option<Cow<'a, str>> {
-        self.vals[s as usize]
-            .as_mut()?
+        self.vals
+            .iter_mut()
+            .rev()
+            .find(|(k, _)| *k == s)?
+            .1
             .text
             .take()
             .filter(|t| !t.trim().is_empty())
