@@ -9,7 +9,6 @@
 //! (`llm_transcript.jsonl`, topic `agent.transcript.llm`) is read too: see [`transcript`].
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde_json::Value;
@@ -57,6 +56,22 @@ pub struct HarnReader {
     /// The line's tool-call id and mark name, written the same way.
     tool: String,
     mark: String,
+}
+
+/// `parts` appended to `out` (ids and names are built once per line on the applying thread,
+/// where the formatting machinery was 4% of a harn load).
+fn push_all(out: &mut String, parts: &[&str]) {
+    for p in parts {
+        out.push_str(p);
+    }
+}
+
+/// `parts` followed by the number `n`.
+fn joined(parts: &[&str], n: u64) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum::<usize>() + 20);
+    push_all(&mut out, parts);
+    out.push_str(itoa::Buffer::new().format(n));
+    out
 }
 
 /// Milliseconds (a JSON count) to microseconds, saturating instead of wrapping.
@@ -137,11 +152,11 @@ impl HarnReader {
             self.sessions.insert(sid.to_owned(), Session::default());
         }
         let session = self.sessions.get_mut(sid).expect("inserted above");
-        let iteration_id = |n: u64| format!("{root}:it:{n}");
+        let iteration_id = |n: u64| joined(&[root, ":it:"], n);
         self.scope.clear();
         self.scope.push_str(root);
         if let Some((n, ..)) = &session.iteration {
-            let _ = write!(self.scope, ":it:{n}");
+            push_all(&mut self.scope, &[":it:", itoa::Buffer::new().format(*n)]);
         }
         let scope = self.scope.as_str();
 
@@ -153,7 +168,7 @@ impl HarnReader {
                 let mut e = stamped(
                     EventKind::Start,
                     id.as_str(),
-                    format!("iteration {n}"),
+                    joined(&["iteration "], n),
                     ts,
                     src,
                 );
@@ -171,13 +186,13 @@ impl HarnReader {
                 let id = iteration_id(n);
                 if let Some(info) = env.iteration_info.as_ref().filter(|i| i.is_object()) {
                     session.counted.insert(n);
-                    let llm_id = format!("{root}:llm:{n}");
+                    let llm_id = joined(&[root, ":llm:"], n);
                     iteration_call(&llm_id, &id, info, (start_ts, start_model), ts, src, out);
                 }
                 let mut e = stamped(
                     EventKind::End,
                     id.as_str(),
-                    format!("iteration {n}"),
+                    joined(&["iteration "], n),
                     ts,
                     src,
                 );
@@ -203,9 +218,7 @@ impl HarnReader {
                 }
                 match session.tool_uses.get(call).copied().unwrap_or(1) {
                     0 | 1 => {}
-                    n => {
-                        let _ = write!(self.tool, "#{n}");
-                    }
+                    n => push_all(&mut self.tool, &["#", itoa::Buffer::new().format(n)]),
                 }
                 let tool_id = self.tool.as_str();
                 if is_new {
