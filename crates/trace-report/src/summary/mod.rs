@@ -57,11 +57,16 @@ pub(crate) struct Figures<'t> {
     pub cost_by_model: FxHashMap<Sym, CostSum>,
 }
 
-/// A run's place in [`runs_by_start`] order: unknown starts last, then arrival.
-type RunKey = (bool, Option<i64>, NodeId);
+/// A run's place in [`runs_by_start`] order: by start, unknown starts last (as `i64::MAX`;
+/// a start of exactly that counts one less), then arrival. 16 bytes a run, where the
+/// `(bool, Option<i64>, NodeId)` it stands for takes 24.
+type RunKey = (i64, NodeId);
 
 fn start_key(r: &RunFigures<'_>) -> RunKey {
-    (r.stats.start_us.is_none(), r.stats.start_us, r.id)
+    (
+        r.stats.start_us.map_or(i64::MAX, |s| s.min(i64::MAX - 1)),
+        r.id,
+    )
 }
 
 /// Runs written per batch when rows are computed as they are written.
@@ -143,7 +148,7 @@ impl<'t> Figures<'t> {
         let [a, b] = &self.parts;
         merged(a, b, start_key).try_for_each(&mut each)?;
         let [a, b] = &self.keys;
-        merged(a, b, |k| *k).try_for_each(|k| each(&RunFigures::compute(trace, k.2, false).0))
+        merged(a, b, |k| *k).try_for_each(|k| each(&RunFigures::compute(trace, k.1, false).0))
     }
 
     /// What `write` makes of every run's figures, in [`runs_by_start`] order, handed to
@@ -173,7 +178,7 @@ impl<'t> Figures<'t> {
             each(&buf)?;
         }
         let [a, b] = &self.keys;
-        let ids: Vec<NodeId> = merged(a, b, |k| *k).map(|k| k.2).collect();
+        let ids: Vec<NodeId> = merged(a, b, |k| *k).map(|k| k.1).collect();
         let batch = |ids: &[NodeId], out: &mut Vec<u8>| -> Result<(), E> {
             out.clear();
             for (i, &id) in ids.iter().enumerate() {
