@@ -54,6 +54,7 @@ fn each_crate_depends_only_on_its_lower_layers() {
             &[
                 "trace-model",
                 "chrono",
+                "itoa",
                 "rustc-hash",
                 "serde",
                 "serde_json",
