@@ -307,8 +307,8 @@ fn fields(app: &App, id: NodeId, out: &mut Vec<Line<'static>>) {
                 Some(c) => format!(
                     "{} · {} ({}), {}",
                     crate::ui::stats::format_usd(c.usd, c.partial),
-                    clean(&c.model_id),
-                    clean(&c.provider),
+                    clean(c.model_id),
+                    clean(c.provider),
                     trace_report::cost::catalogue().as_of()
                 ),
                 None => "unknown: no price for this model (never counted as 0)".to_owned(),

@@ -151,12 +151,12 @@ impl Catalogue {
         provider: Option<&str>,
         usage: &Usage,
         ts_us: Option<i64>,
-    ) -> Option<Cost> {
+    ) -> Option<Cost<'_>> {
         self.lookup(model, provider)?.cost(usage, ts_us)
     }
 }
 
-impl ModelMatch<'_> {
+impl<'c> ModelMatch<'c> {
     /// The catalogue model's id (e.g. `claude-sonnet-4-5`).
     pub fn model_id(&self) -> &str {
         &self.model.id
@@ -175,14 +175,14 @@ impl ModelMatch<'_> {
     /// Prices one call made at `ts_us` (epoch microseconds; `None`: the latest price). `None` when
     /// the usage reports nothing or is inconsistent ([`Usage::check`]), or the record has no token
     /// rates.
-    pub fn cost(&self, usage: &Usage, ts_us: Option<i64>) -> Option<Cost> {
+    pub fn cost(&self, usage: &Usage, ts_us: Option<i64>) -> Option<Cost<'c>> {
         let record = price::price_at(self.model, ts_us);
         let (usd, partial) = price::cost(record, usage)?;
         Some(Cost {
             usd,
             partial,
-            model_id: self.model.id.clone(),
-            provider: self.provider.id.clone(),
+            model_id: &self.model.id,
+            provider: &self.provider.id,
         })
     }
 }

@@ -84,18 +84,19 @@ impl Usage {
     }
 }
 
-/// The cost of one call.
+/// The cost of one call; the names are the catalogue's (a summary prices every call, and an
+/// owned copy of both was two allocations each).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Cost {
+pub struct Cost<'c> {
     /// US dollars.
     pub usd: f64,
     /// Some reported tokens had no rate in the catalogue (e.g. cache reads on a model without a
     /// cache-read price): they are left out of `usd`, which is then a lower bound.
     pub partial: bool,
     /// The catalogue model that priced the call (its `id`, e.g. `claude-sonnet-4-5`).
-    pub model_id: String,
+    pub model_id: &'c str,
     /// The catalogue provider whose record priced it (e.g. `anthropic`, `aws`).
-    pub provider: String,
+    pub provider: &'c str,
 }
 
 /// The record of `model` in force at `ts_us` (epoch µs): the last entry whose constraint holds,

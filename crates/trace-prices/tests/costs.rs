@@ -7,14 +7,14 @@ use trace_prices::{Catalogue, Cost, Inconsistent, Usage};
 /// 2025-06-10T00:00:00Z in epoch microseconds (o3's price change).
 const O3_CUT_US: i64 = 1_749_513_600_000_000;
 
-fn cost(model: &str, provider: Option<&str>, usage: Usage, ts_us: Option<i64>) -> Cost {
+fn cost(model: &str, provider: Option<&str>, usage: Usage, ts_us: Option<i64>) -> Cost<'static> {
     Catalogue::bundled()
         .cost(model, provider, &usage, ts_us)
         .unwrap_or_else(|| panic!("{model} is priced"))
 }
 
 #[track_caller]
-fn assert_usd(c: &Cost, usd: f64) {
+fn assert_usd(c: &Cost<'_>, usd: f64) {
     assert!(
         (c.usd - usd).abs() < 1e-12,
         "{} cost {} USD, expected {usd}",
@@ -79,10 +79,7 @@ fn openai_gpt_4_1_worked_example() {
     };
     let c = cost("gpt-4.1", Some("openai"), u, None);
     assert_usd(&c, 0.000_384);
-    assert_eq!(
-        (c.model_id.as_str(), c.provider.as_str()),
-        ("gpt-4.1", "openai")
-    );
+    assert_eq!((c.model_id, c.provider), ("gpt-4.1", "openai"));
     // Reasoning without a reasoning rate is billed at p_out: same total.
     let r = Usage {
         reasoning: Some(10),

@@ -47,7 +47,7 @@ pub struct CostSum {
 }
 
 impl CostSum {
-    pub fn add(&mut self, c: Option<&Cost>, had_usage: bool) {
+    pub fn add(&mut self, c: Option<&Cost<'_>>, had_usage: bool) {
         match c {
             Some(c) => {
                 self.usd += c.usd;
@@ -128,7 +128,7 @@ fn model_match(name: &str) -> Option<ModelMatch<'static>> {
 }
 
 /// The cost of one LLM call, `None` if it has no usage or no price.
-pub fn call_cost(trace: &Trace, id: NodeId) -> Option<Cost> {
+pub fn call_cost(trace: &Trace, id: NodeId) -> Option<Cost<'static>> {
     let n = trace.node(id);
     if !n.is_llm() {
         return None;
