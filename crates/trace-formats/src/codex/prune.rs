@@ -6,7 +6,7 @@
 use std::fmt;
 
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::Str;
 
@@ -30,12 +30,31 @@ const KEEP: &[&str] = &[
     "type",
 ];
 
-/// A line's object, pruned.
-pub(super) struct Pruned(pub(super) Map<String, Value>);
+/// An object, pruned: the [`KEEP`] keys it has, in the order read (a repeated key: the last
+/// one counts, as in a `Map`). The keys are [`KEEP`]'s own, so none is allocated (a `Map`
+/// allocated each one, a quarter of a line's allocations).
+#[derive(Debug, Default)]
+pub(crate) struct Obj(Vec<(&'static str, Value)>);
+
+impl Obj {
+    pub(crate) fn get(&self, key: &str) -> Option<&Value> {
+        self.0.iter().rev().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+
+    pub(crate) fn contains_key(&self, key: &str) -> bool {
+        self.0.iter().any(|(k, _)| *k == key)
+    }
+}
+
+/// A line's object, pruned, and its `payload` when that is an object (pruned the same way).
+pub(super) struct Pruned {
+    pub(super) top: Obj,
+    pub(super) payload: Option<Obj>,
+}
 
 impl<'de> de::Deserialize<'de> for Pruned {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_map(Prune { top: true }).map(Pruned)
+        d.deserialize_map(Prune { top: true })
     }
 }
 
@@ -45,33 +64,32 @@ struct Prune {
 }
 
 impl<'de> Visitor<'de> for Prune {
-    type Value = Map<String, Value>;
+    type Value = Pruned;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a map")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut out = Map::new();
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Pruned, A::Error> {
+        let mut out = Obj::default();
+        let mut payload = None;
         while let Some(key) = map.next_key::<Str<'de>>()? {
-            if !KEEP.contains(&&*key) {
+            let Some(&kept) = KEEP.iter().find(|k| **k == &*key) else {
                 map.next_value::<IgnoredAny>()?;
                 continue;
-            }
-            let value = if &*key == "payload" && self.top {
-                map.next_value::<Payload>()?.0
-            } else {
-                map.next_value::<Value>()?
             };
-            out.insert(key.0.into_owned(), value);
+            if kept == "payload" && self.top {
+                payload = map.next_value::<Payload>()?.0;
+            } else {
+                out.0.push((kept, map.next_value::<Value>()?));
+            }
         }
-        Ok(out)
+        Ok(Pruned { top: out, payload })
     }
 }
 
-/// A `payload`: an object, pruned; anything else is never read (the reader wants an object),
-/// so it is kept as `null`.
-struct Payload(Value);
+/// A `payload`: an object, pruned; anything else is never read (the reader wants an object).
+struct Payload(Option<Obj>);
 
 impl<'de> de::Deserialize<'de> for Payload {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -82,43 +100,43 @@ impl<'de> de::Deserialize<'de> for Payload {
 struct PayloadVisitor;
 
 impl<'de> Visitor<'de> for PayloadVisitor {
-    type Value = Value;
+    type Value = Option<Obj>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any JSON value")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Value, A::Error> {
-        Prune { top: false }.visit_map(map).map(Value::Object)
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Option<Obj>, A::Error> {
+        Prune { top: false }.visit_map(map).map(|p| Some(p.top))
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<Obj>, A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(Value::Null)
+        Ok(None)
     }
 
-    fn visit_bool<E>(self, _: bool) -> Result<Value, E> {
-        Ok(Value::Null)
+    fn visit_bool<E>(self, _: bool) -> Result<Option<Obj>, E> {
+        Ok(None)
     }
 
-    fn visit_i64<E>(self, _: i64) -> Result<Value, E> {
-        Ok(Value::Null)
+    fn visit_i64<E>(self, _: i64) -> Result<Option<Obj>, E> {
+        Ok(None)
     }
 
-    fn visit_u64<E>(self, _: u64) -> Result<Value, E> {
-        Ok(Value::Null)
+    fn visit_u64<E>(self, _: u64) -> Result<Option<Obj>, E> {
+        Ok(None)
     }
 
-    fn visit_f64<E>(self, _: f64) -> Result<Value, E> {
-        Ok(Value::Null)
+    fn visit_f64<E>(self, _: f64) -> Result<Option<Obj>, E> {
+        Ok(None)
     }
 
-    fn visit_str<E>(self, _: &str) -> Result<Value, E> {
-        Ok(Value::Null)
+    fn visit_str<E>(self, _: &str) -> Result<Option<Obj>, E> {
+        Ok(None)
     }
 
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
+    fn visit_unit<E>(self) -> Result<Option<Obj>, E> {
+        Ok(None)
     }
 }
 
@@ -126,22 +144,36 @@ impl<'de> Visitor<'de> for PayloadVisitor {
 mod tests {
     use super::*;
 
+    fn entries(o: &Obj) -> Vec<(&str, &Value)> {
+        o.0.iter().map(|(k, v)| (*k, v)).collect()
+    }
+
     #[test]
     fn keeps_only_the_keys_read() {
         let line = r#"{"timestamp":"t","type":"response_item","extra":{"a":[1,2]},
             "payload":{"type":"message","role":"user","content":[{"text":"long"}],"payload":1}}"#;
-        let Pruned(m) = serde_json::from_str(line).unwrap();
-        let expect = serde_json::json!({"timestamp":"t","type":"response_item",
-            "payload":{"type":"message","role":"user","payload":1}});
-        assert_eq!(Value::Object(m), expect);
+        let p: Pruned = serde_json::from_str(line).unwrap();
+        let (t, r) = (Value::from("t"), Value::from("response_item"));
+        assert_eq!(entries(&p.top), [("timestamp", &t), ("type", &r)]);
+        let payload = p.payload.unwrap();
+        let (m, u, one) = (Value::from("message"), Value::from("user"), Value::from(1));
+        assert_eq!(
+            entries(&payload),
+            [("type", &m), ("role", &u), ("payload", &one)]
+        );
+        assert_eq!(payload.get("content"), None);
         for odd in [
             r#"{"payload":"x"}"#,
             r#"{"payload":[{"a":1}]}"#,
             r#"{"payload":null}"#,
         ] {
-            let Pruned(m) = serde_json::from_str(odd).unwrap();
-            assert_eq!(m.get("payload"), Some(&Value::Null), "{odd}");
+            let p: Pruned = serde_json::from_str(odd).unwrap();
+            assert!(p.payload.is_none() && p.top.0.is_empty(), "{odd}");
         }
+        // A repeated key: the last one counts, as in a `Map`.
+        let p: Pruned = serde_json::from_str(r#"{"type":"a","id":"x","type":"b"}"#).unwrap();
+        assert_eq!(p.top.get("type"), Some(&Value::from("b")));
+        assert!(p.top.contains_key("id") && !p.top.contains_key("role"));
         assert!(serde_json::from_str::<Pruned>("[1]").is_err());
     }
 }

@@ -5,8 +5,9 @@ use std::borrow::Cow;
 
 use rustc_hash::FxHashMap;
 
+use super::prune::Obj;
 use super::tools::Tool;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::{diff, tokens};
 use crate::time::parse_rfc3339_us;
@@ -56,7 +57,7 @@ const LEGACY_ITEMS: &[&str] = &[
     "web_search_call",
 ];
 
-pub(super) fn str_of<'v>(v: &'v Value, k: &str) -> Option<&'v str> {
+pub(super) fn str_of<'v>(v: &'v Obj, k: &str) -> Option<&'v str> {
     v.get(k).and_then(Value::as_str).filter(|s| !s.is_empty())
 }
 
@@ -97,7 +98,7 @@ impl Reader for CodexReader {
 
 /// A rollout line parsed on its own ([`Staged::pre`]): the object and its time.
 pub struct CodexLine {
-    line: Map<String, Value>,
+    line: super::prune::Pruned,
     ts: Option<i64>,
 }
 
@@ -105,9 +106,10 @@ impl Staged for CodexReader {
     type Pre = CodexLine;
 
     fn pre(text: &str) -> Result<CodexLine, ParseError> {
-        let super::prune::Pruned(line) = serde_json::from_str(text)
+        let line: super::prune::Pruned = serde_json::from_str(text)
             .map_err(|e| ParseError::from_json(&e, Format::Codex, text.as_bytes()))?;
         let ts = line
+            .top
             .get("timestamp")
             .and_then(Value::as_str)
             .and_then(parse_rfc3339_us);
@@ -120,9 +122,9 @@ impl Staged for CodexReader {
         src: SourceRef,
         out: &mut dyn FnMut(Event<'_>),
     ) -> Result<(), ParseError> {
-        let (line, ts) = (&pre.line, pre.ts);
+        let (line, ts) = (&pre.line.top, pre.ts);
         let kind = line.get("type").and_then(Value::as_str);
-        let payload = line.get("payload").filter(|p| p.is_object());
+        let payload = pre.line.payload.as_ref();
         match (kind, payload) {
             (Some("session_meta"), Some(p)) => {
                 if self.root.is_none() {
@@ -148,7 +150,7 @@ impl Staged for CodexReader {
             }
             (Some(k), None) if LEGACY_ITEMS.contains(&k) => {
                 self.ensure_root(ts, src, out);
-                self.item(&Value::Object(line.clone()), ts, src, out);
+                self.item(line, ts, src, out);
             }
             (Some(_), _) => {}
             (None, _) => return Err(ParseError::shape(Format::Codex, "missing `type`")),
@@ -265,7 +267,7 @@ impl CodexReader {
 
     fn turn_context(
         &mut self,
-        p: &Value,
+        p: &Obj,
         ts: Option<i64>,
         src: SourceRef,
         out: &mut dyn FnMut(Event<'_>),
@@ -288,7 +290,7 @@ impl CodexReader {
 
     fn event_msg(
         &mut self,
-        p: &Value,
+        p: &Obj,
         ts: Option<i64>,
         src: SourceRef,
         out: &mut dyn FnMut(Event<'_>),
@@ -339,7 +341,7 @@ impl CodexReader {
 
     fn token_count(
         &mut self,
-        p: &Value,
+        p: &Obj,
         ts: Option<i64>,
         src: SourceRef,
         out: &mut dyn FnMut(Event<'_>),

@@ -6,6 +6,7 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
+use super::prune::Obj;
 use super::read::{CodexReader, OUTPUTS, event, str_of};
 use trace_model::event::{Category, Event, EventKind, Failure, SourceRef};
 
@@ -50,7 +51,7 @@ fn exit_in_output(output: &Value, command: bool) -> Option<i64> {
 impl CodexReader {
     pub(super) fn item(
         &mut self,
-        p: &Value,
+        p: &Obj,
         ts: Option<i64>,
         src: SourceRef,
         out: &mut dyn FnMut(Event<'_>),
@@ -107,13 +108,7 @@ impl CodexReader {
         }
     }
 
-    fn output(
-        &mut self,
-        p: &Value,
-        ts: Option<i64>,
-        src: SourceRef,
-        out: &mut dyn FnMut(Event<'_>),
-    ) {
+    fn output(&mut self, p: &Obj, ts: Option<i64>, src: SourceRef, out: &mut dyn FnMut(Event<'_>)) {
         let Some(call) = str_of(p, "call_id") else {
             return;
         };
@@ -138,7 +133,7 @@ impl CodexReader {
 
     pub(super) fn exec_end(
         &mut self,
-        p: &Value,
+        p: &Obj,
         ts: Option<i64>,
         src: SourceRef,
         out: &mut dyn FnMut(Event<'_>),
