@@ -7,6 +7,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{Held, State, held_end};
+use crate::scalar::known_or_owned;
 use crate::time::parse_rfc3339_us;
 use crate::{Format, ParseError, Reader, Staged, Str};
 use trace_model::event::Tokens;
@@ -150,11 +151,14 @@ impl Staged for ClaudeReader {
             .and_then(|m| m.usage.as_ref())
             .and_then(|u| u.tokens(crate::usage::Semantics::Auto));
         let e = Entry {
-            kind: owned(e.kind),
+            // The entry types and subtypes the reader tells apart are borrowed, not copied.
+            kind: e.kind.map(|k| Str(known_or_owned(k.0, super::TYPES))),
             session_id: owned(e.session_id),
             agent_id: owned(e.agent_id),
             timestamp: None,
-            subtype: owned(e.subtype),
+            subtype: e
+                .subtype
+                .map(|k| Str(known_or_owned(k.0, &["turn_duration", "compact_boundary"]))),
             ..e
         };
         Ok(ClaudeLine { e, ts, usage })

@@ -86,7 +86,7 @@ struct State {
 }
 
 /// Entry types Claude Code writes (FORMATS.md §5.1); unknown ones are skipped.
-const TYPES: &[&str] = &[
+pub(super) const TYPES: &[&str] = &[
     "user",
     "assistant",
     "system",
