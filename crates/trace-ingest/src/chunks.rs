@@ -145,6 +145,14 @@ pub fn run<C: Chunk>(
             });
         }
         drop(done_tx);
+        // Only the workers hold the queue's receiving end: if they stop (this thread gone,
+        // say by a panic), the reader's next send fails instead of waiting forever.
+        drop(job_rx);
+        // The file is read and cut on a thread of its own, so the queue of chunks to parse
+        // stays full while this thread applies (when this thread read between applies, the
+        // workers waited for it: a stateful dialect's load used ~1.45 of the 2 cores).
+        let buffers = &buffers;
+        let reader = scope.spawn(move || read_jobs(file, chunk_bytes, max, buffers, &job_tx));
         let mut applier = Applier {
             next: 0,
             pending: BTreeMap::new(),
@@ -153,80 +161,84 @@ pub fn run<C: Chunk>(
             apply,
             progress,
         };
-        let mut carry: Vec<u8> = Vec::new();
-        let mut offset = 0u64;
-        let mut idx = 0usize;
-        loop {
-            // A partial line carried over is continued in place (no copy, even for a line
-            // longer than many chunks); otherwise a recycled buffer.
-            let mut buf = if carry.is_empty() {
-                let mut b = buffers.get();
-                b.clear();
-                b
-            } else {
-                std::mem::take(&mut carry)
-            };
-            // Read into spare capacity: no zeroing of a buffer about to be overwritten.
-            buf.reserve(chunk_bytes);
-            let n = Read::by_ref(file)
-                .take(chunk_bytes as u64)
-                .read_to_end(&mut buf)?;
-            if buf.is_empty() {
-                break;
-            }
-            // Cut after the last newline; the rest starts the next chunk.
-            let mut eof = n == 0;
-            let mut lead = None;
-            if !eof && buf.len() > max && memchr::memchr(b'\n', &buf).is_none() {
-                // A line over the limit: count its bytes up to its newline without keeping
-                // them; the chunk then starts after it, so memory stays bounded.
-                let (len, used, rest, at_eof) = skip_line(file, buf, chunk_bytes)?;
-                lead = Some((len, used));
-                offset += used;
-                buf = rest;
-                eof = at_eof;
-            }
-            if !eof {
-                if let Some(last_nl) = memchr::memrchr(b'\n', &buf) {
-                    carry = buffers.get();
-                    carry.clear();
-                    carry.extend_from_slice(&buf[last_nl + 1..]);
-                    buf.truncate(last_nl + 1);
-                } else if lead.is_none() {
-                    carry = std::mem::take(&mut buf);
-                    continue;
-                } else {
-                    // Only the skipped line to report; the rest waits for its newline.
-                    carry = std::mem::take(&mut buf);
-                }
-            }
-            let len = buf.len() as u64;
-            // Apply whatever is ready while the queue is full, so memory stays bounded.
-            let mut job = (idx, buf, offset, lead);
-            loop {
-                match job_tx.try_send(job) {
-                    Ok(()) => break,
-                    Err(std::sync::mpsc::TrySendError::Full(j)) => {
-                        job = j;
-                        applier.take_one(&done_rx);
-                    }
-                    Err(std::sync::mpsc::TrySendError::Disconnected(_)) => {
-                        return Ok(applier.line_base);
-                    }
-                }
-            }
-            idx += 1;
-            offset += len;
-            if eof {
-                break;
-            }
-        }
-        drop(job_tx);
-        while applier.next < idx {
-            applier.take_one(&done_rx);
-        }
+        // Until every worker is done: the reader has cut the last chunk (or failed) and
+        // dropped the queue, and the workers have parsed what was in it.
+        while applier.take_one(&done_rx) {}
+        reader
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
         Ok(applier.line_base)
     })
+}
+
+/// The reading side of [`run`]: cuts `file` into chunks of whole lines and queues them, in
+/// order, until the file (or the queue's other side) ends.
+fn read_jobs(
+    file: &mut impl Read,
+    chunk_bytes: usize,
+    max: usize,
+    buffers: &Pool<Vec<u8>>,
+    job_tx: &std::sync::mpsc::SyncSender<Job>,
+) -> std::io::Result<()> {
+    let mut carry: Vec<u8> = Vec::new();
+    let mut offset = 0u64;
+    let mut idx = 0usize;
+    loop {
+        // A partial line carried over is continued in place (no copy, even for a line
+        // longer than many chunks); otherwise a recycled buffer.
+        let mut buf = if carry.is_empty() {
+            let mut b = buffers.get();
+            b.clear();
+            b
+        } else {
+            std::mem::take(&mut carry)
+        };
+        // Read into spare capacity: no zeroing of a buffer about to be overwritten.
+        buf.reserve(chunk_bytes);
+        let n = Read::by_ref(file)
+            .take(chunk_bytes as u64)
+            .read_to_end(&mut buf)?;
+        if buf.is_empty() {
+            return Ok(());
+        }
+        // Cut after the last newline; the rest starts the next chunk.
+        let mut eof = n == 0;
+        let mut lead = None;
+        if !eof && buf.len() > max && memchr::memchr(b'\n', &buf).is_none() {
+            // A line over the limit: count its bytes up to its newline without keeping
+            // them; the chunk then starts after it, so memory stays bounded.
+            let (len, used, rest, at_eof) = skip_line(file, buf, chunk_bytes)?;
+            lead = Some((len, used));
+            offset += used;
+            buf = rest;
+            eof = at_eof;
+        }
+        if !eof {
+            if let Some(last_nl) = memchr::memrchr(b'\n', &buf) {
+                carry = buffers.get();
+                carry.clear();
+                carry.extend_from_slice(&buf[last_nl + 1..]);
+                buf.truncate(last_nl + 1);
+            } else if lead.is_none() {
+                carry = std::mem::take(&mut buf);
+                continue;
+            } else {
+                // Only the skipped line to report; the rest waits for its newline.
+                carry = std::mem::take(&mut buf);
+            }
+        }
+        let len = buf.len() as u64;
+        // Blocks while the queue is full, so memory stays bounded; fails once the workers
+        // are gone.
+        if job_tx.send((idx, buf, offset, lead)).is_err() {
+            return Ok(());
+        }
+        idx += 1;
+        offset += len;
+        if eof {
+            return Ok(());
+        }
+    }
 }
 
 /// Reads on past a line over the limit whose first `held` bytes (no newline) are in `buf`.
@@ -266,11 +278,13 @@ struct Applier<'p, 'a, C> {
 }
 
 impl<C: Chunk> Applier<'_, '_, C> {
-    /// Waits for one finished chunk, then applies every chunk that is next in order.
-    fn take_one(&mut self, rx: &Receiver<(usize, usize, C)>) {
-        if let Ok((i, worker, p)) = rx.recv() {
-            self.pending.insert(i, (worker, p));
-        }
+    /// Waits for one finished chunk, then applies every chunk that is next in order; `false`
+    /// once no worker is left to send one.
+    fn take_one(&mut self, rx: &Receiver<(usize, usize, C)>) -> bool {
+        let Ok((i, worker, p)) = rx.recv() else {
+            return false;
+        };
+        self.pending.insert(i, (worker, p));
         while let Some((worker, p)) = self.pending.remove(&self.next) {
             (self.apply)(&p, self.line_base);
             self.line_base += p.lines();
@@ -278,5 +292,6 @@ impl<C: Chunk> Applier<'_, '_, C> {
             self.spare[worker].put(p);
             self.next += 1;
         }
+        true
     }
 }
