@@ -15,6 +15,7 @@ pub mod codex;
 mod dialect;
 pub mod greentic;
 pub mod harn;
+mod obj;
 pub mod otlp;
 mod scalar;
 pub mod sniff;

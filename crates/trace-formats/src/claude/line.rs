@@ -6,7 +6,9 @@ use std::borrow::Cow;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::prune::Content;
 use super::{Held, State, held_end};
+use crate::obj::Obj;
 use crate::scalar::known_or_owned;
 use crate::time::parse_rfc3339_us;
 use crate::{Format, ParseError, Reader, Staged, Str};
@@ -290,12 +292,9 @@ impl State {
         src: SourceRef,
         out: &mut dyn FnMut(Event<'_>),
     ) {
-        let content = e.message.as_ref().and_then(|m| m.get("content"));
-        let blocks = content
-            .and_then(Value::as_array)
-            .map_or(&[][..], Vec::as_slice);
+        let content = e.message.as_ref().and_then(|m| m.content.as_ref());
         let mut results = false;
-        for b in blocks {
+        for b in content.into_iter().flat_map(Content::blocks) {
             if b.get("type").and_then(Value::as_str) == Some("tool_result") {
                 results = true;
                 self.tool_result(b, e, ts, src, out);
@@ -304,7 +303,7 @@ impl State {
         if let Some(t) = ts {
             self.asked_us = Some(self.asked_us.map_or(t, |a| a.max(t)));
         }
-        let text = content.and_then(text_of).unwrap_or("");
+        let text = content.and_then(Content::text).unwrap_or("");
         if text.starts_with(INTERRUPT) {
             self.close_held(out);
             let f = Failure::Error(Cow::Borrowed("interrupted by user"));
@@ -313,7 +312,7 @@ impl State {
         }
         let local = text.starts_with("<local-command-stdout>")
             || text.starts_with("<local-command-caveat>");
-        let prompt = content.is_some_and(|c| c.is_string() || !blocks.is_empty());
+        let prompt = content.is_some_and(Content::is_prompt);
         if results || !prompt || local || is_true(e.is_meta.as_ref()) {
             return;
         }
@@ -337,7 +336,7 @@ impl State {
 
     fn tool_result(
         &mut self,
-        block: &Value,
+        block: &Obj,
         e: &Entry<'_>,
         ts: Option<i64>,
         src: SourceRef,
@@ -400,9 +399,9 @@ impl State {
         if is_true(e.api_error.as_ref()) || model == Some("<synthetic>") {
             self.close_held(out);
             if is_true(e.api_error.as_ref()) {
-                let content = msg.and_then(|m| m.get("content"));
-                let text = content
-                    .and_then(text_of)
+                let text = msg
+                    .and_then(|m| m.content.as_ref())
+                    .and_then(Content::text)
                     .map_or_else(|| "API error".to_owned(), cut);
                 self.mark("API error", Failure::Error(Cow::Owned(text)), ts, src, out);
             }
@@ -447,11 +446,8 @@ impl State {
                 });
             }
         }
-        let blocks = msg
-            .and_then(|m| m.get("content"))
-            .and_then(Value::as_array)
-            .map_or(&[][..], Vec::as_slice);
-        for b in blocks {
+        let blocks = msg.and_then(|m| m.content.as_ref());
+        for b in blocks.into_iter().flat_map(Content::blocks) {
             if b.get("type").and_then(Value::as_str) != Some("tool_use") {
                 continue;
             }

@@ -1,14 +1,17 @@
-//! Parts of a transcript line read into `Value`s holding only what the reader looks at: a
-//! message's content blocks without their `input`, `thinking` or `signature`, a tool result's
-//! `toolUseResult` without the file or command output it repeats. Those are most of a
-//! transcript's bytes; they are scanned but never built.
+//! Parts of a transcript line read holding only what the reader looks at: a message's id,
+//! model, usage (reduced as it is read) and content blocks without their `input`, `thinking`
+//! or `signature` ([`Message`], pruned objects whose keys are never allocated), a tool
+//! result's `toolUseResult` without the file or command output it repeats (a `Value`). Those
+//! are most of a transcript's bytes; they are scanned but never built.
 
 use std::fmt;
 
+use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 use crate::Str;
+use crate::obj::Obj;
 use crate::usage::{Usage, UsageProbe};
 
 /// What to keep of a value.
@@ -17,43 +20,175 @@ pub(super) enum Shape {
     Whole,
     /// An object's listed keys, each read in its shape; anything but an object is `null`.
     Object(&'static [(&'static str, Shape)]),
-    /// A string as it is, or an array whose elements are read in the shape (their number is
-    /// kept); anything else is `null`.
-    TextOrList(&'static Shape),
 }
 
 use Shape::Whole;
 
-/// A content block: what `user` / `assistant` read of one.
-static BLOCK: Shape = Shape::Object(&[
-    ("type", Whole),
-    ("id", Whole),
-    ("name", Whole),
-    ("text", Whole),
-    ("tool_use_id", Whole),
-    ("content", Whole),
-    ("is_error", Whole),
-]);
+/// The keys read of a content block (each value whole).
+const BLOCK_KEYS: &[&str] = &[
+    "type",
+    "id",
+    "name",
+    "text",
+    "tool_use_id",
+    "content",
+    "is_error",
+];
 
-/// `message`: its id, model and content (its `usage` is read typed, beside: [`Message`]).
-pub(super) static MESSAGE: Shape = Shape::Object(&[
-    ("id", Whole),
-    ("model", Whole),
-    ("content", Shape::TextOrList(&BLOCK)),
-]);
-
-/// A transcript entry's `message`: what [`MESSAGE`] keeps of it, and its `usage` reduced
-/// as it is read (the usage object, a dozen keys with nested parts, was the most allocated
-/// part of an assistant line as a `Value`).
+/// A transcript entry's `message`: its id and model, its content, and its `usage` reduced as
+/// it is read. Typed, where it was a `Value`: building and dropping the message's maps (a
+/// dozen usage keys with nested parts, each block's keys) was most of an assistant line's
+/// allocations.
 #[derive(Debug, Default)]
 pub(super) struct Message {
-    pub(super) value: Value,
+    /// `id` and `model`.
+    pub(super) fields: Obj,
+    pub(super) content: Option<Content>,
     pub(super) usage: Option<Box<Usage>>,
 }
 
 impl Message {
     pub(super) fn get(&self, key: &str) -> Option<&Value> {
-        self.value.get(key)
+        self.fields.get(key)
+    }
+}
+
+/// A message's `content`: a string, or a list of blocks (an element that is no object is
+/// `None`, still counted); anything else is `Other`.
+#[derive(Debug)]
+pub(super) enum Content {
+    Text(String),
+    Blocks(Vec<Option<Obj>>),
+    Other,
+}
+
+impl Content {
+    /// The text: the string, or the first block's `text`.
+    pub(super) fn text(&self) -> Option<&str> {
+        match self {
+            Content::Text(s) => Some(s),
+            Content::Blocks(blocks) => blocks
+                .iter()
+                .flatten()
+                .find_map(|b| b.get("text").and_then(Value::as_str)),
+            Content::Other => None,
+        }
+    }
+
+    /// The blocks that are objects.
+    pub(super) fn blocks(&self) -> impl Iterator<Item = &Obj> {
+        let blocks = match self {
+            Content::Blocks(b) => b.as_slice(),
+            _ => &[],
+        };
+        blocks.iter().flatten()
+    }
+
+    /// A prompt's content: a string, or a list with something in it.
+    pub(super) fn is_prompt(&self) -> bool {
+        match self {
+            Content::Text(_) => true,
+            Content::Blocks(b) => !b.is_empty(),
+            Content::Other => false,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Content {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ContentVisitor)
+    }
+}
+
+struct ContentVisitor;
+
+impl<'de> Visitor<'de> for ContentVisitor {
+    type Value = Content;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Content, E> {
+        Ok(Content::Text(s.to_owned()))
+    }
+
+    fn visit_string<E>(self, s: String) -> Result<Content, E> {
+        Ok(Content::Text(s))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Content, A::Error> {
+        let mut out = Vec::new();
+        while let Some(b) = seq.next_element::<BlockOrNot>()? {
+            out.push(b.0);
+        }
+        Ok(Content::Blocks(out))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Content, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Content::Other)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Content, E> {
+        Ok(Content::Other)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Content, E> {
+        Ok(Content::Other)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Content, E> {
+        Ok(Content::Other)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Content, E> {
+        Ok(Content::Other)
+    }
+
+    fn visit_unit<E>(self) -> Result<Content, E> {
+        Ok(Content::Other)
+    }
+}
+
+/// A content block: an object's [`BLOCK_KEYS`]; any other value is `None`.
+struct BlockOrNot(Option<Obj>);
+
+impl<'de> Deserialize<'de> for BlockOrNot {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = BlockOrNot;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<BlockOrNot, A::Error> {
+                Obj::read(&mut map, BLOCK_KEYS, |_, _| Ok(false)).map(|o| BlockOrNot(Some(o)))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<BlockOrNot, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(BlockOrNot(None))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<BlockOrNot, E> {
+                Ok(BlockOrNot(None))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<BlockOrNot, E> {
+                Ok(BlockOrNot(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<BlockOrNot, E> {
+                Ok(BlockOrNot(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<BlockOrNot, E> {
+                Ok(BlockOrNot(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<BlockOrNot, E> {
+                Ok(BlockOrNot(None))
+            }
+            fn visit_unit<E>(self) -> Result<BlockOrNot, E> {
+                Ok(BlockOrNot(None))
+            }
+        }
+        d.deserialize_any(V)
     }
 }
 
@@ -67,7 +202,7 @@ impl<'de> DeserializeSeed<'de> for &'static Shape {
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
         match self {
             Whole => de::Deserialize::deserialize(d),
-            _ => d.deserialize_any(ShapeVisitor(self)),
+            Shape::Object(_) => d.deserialize_any(ShapeVisitor(self)),
         }
     }
 }
@@ -87,25 +222,24 @@ impl<'de> Visitor<'de> for MessageVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Message, A::Error> {
-        let Shape::Object(keys) = &MESSAGE else {
-            unreachable!("MESSAGE is an object shape")
-        };
-        let mut out = Map::new();
-        let mut usage = None;
-        while let Some(key) = map.next_key::<Str<'de>>()? {
-            if &*key == "usage" {
-                // As `usage_of` reads a `Value`: anything but an object is no usage; a
-                // repeated key, the last one.
-                usage = map.next_value::<UsageProbe>()?.0;
-            } else if let Some((_, shape)) = keys.iter().find(|(k, _)| *k == &*key) {
-                let v = map.next_value_seed(shape)?;
-                out.insert(key.0.into_owned(), v);
-            } else {
-                map.next_value::<IgnoredAny>()?;
-            }
-        }
+        let (mut content, mut usage) = (None, None);
+        let fields = Obj::read(
+            &mut map,
+            &["id", "model", "content", "usage"],
+            |key, map| {
+                match key {
+                    // A repeated key: the last one counts. As `usage_of` reads a `Value`:
+                    // anything but an object is no usage.
+                    "usage" => usage = map.next_value::<UsageProbe>()?.0,
+                    "content" => content = Some(map.next_value::<Content>()?),
+                    _ => return Ok(false),
+                }
+                Ok(true)
+            },
+        )?;
         Ok(Message {
-            value: Value::Object(out),
+            fields,
+            content,
             usage,
         })
     }
@@ -175,22 +309,12 @@ impl<'de> Visitor<'de> for ShapeVisitor {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let Shape::TextOrList(element) = self.0 else {
-            while seq.next_element::<IgnoredAny>()?.is_some() {}
-            return Ok(Value::Null);
-        };
-        let mut out = Vec::new();
-        while let Some(v) = seq.next_element_seed(*element)? {
-            out.push(v);
-        }
-        Ok(Value::Array(out))
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Value::Null)
     }
 
-    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
-        Ok(match self.0 {
-            Shape::TextOrList(_) => Value::String(s.to_owned()),
-            _ => Value::Null,
-        })
+    fn visit_str<E>(self, _: &str) -> Result<Value, E> {
+        Ok(Value::Null)
     }
 
     fn visit_bool<E>(self, _: bool) -> Result<Value, E> {
@@ -223,32 +347,59 @@ mod tests {
         shape.deserialize(&mut d).unwrap()
     }
 
+    fn message_of(json: &str) -> Message {
+        let mut d = serde_json::Deserializer::from_str(json);
+        message(&mut d).unwrap().unwrap()
+    }
+
+    fn keys(o: &Obj) -> Vec<&str> {
+        o.0.iter().map(|(k, _)| *k).collect()
+    }
+
     #[test]
     fn keeps_what_the_reader_reads() {
         let msg = r#"{"id":"m","role":"assistant","model":"x","usage":{"input_tokens":1},
             "content":[{"type":"thinking","thinking":"long","signature":"s"},
                        {"type":"tool_use","id":"t","name":"Write","input":{"content":"big"}},
-                       "odd", 5]}"#;
-        let expect = serde_json::json!({"id":"m","model":"x",
-            "content":[{"type":"thinking"},{"type":"tool_use","id":"t","name":"Write"},null,null]});
-        assert_eq!(read(&MESSAGE, msg), expect);
-        let mut d = serde_json::Deserializer::from_str(msg);
-        let m = message(&mut d).unwrap().unwrap();
-        assert_eq!(m.value, expect);
+                       "odd", 5, {"type":"text","text":"hi"}]}"#;
+        let m = message_of(msg);
+        assert_eq!(keys(&m.fields), ["id", "model"]);
+        assert_eq!(m.get("model"), Some(&Value::from("x")));
         let usage = serde_json::json!({"input_tokens":1});
         assert_eq!(m.usage.map(|u| *u), crate::usage::usage_of(&usage));
-        for odd in ["null", "\"s\"", "[1]", "3"] {
-            let mut d = serde_json::Deserializer::from_str(odd);
-            let m = message(&mut d).unwrap().unwrap();
-            assert_eq!((m.value, m.usage.is_none()), (Value::Null, true), "{odd}");
-        }
-        let text = serde_json::json!({"content":"a prompt"});
+        let content = m.content.unwrap();
+        let Content::Blocks(blocks) = &content else {
+            panic!("{content:?}")
+        };
+        let kept: Vec<Option<Vec<&str>>> = blocks.iter().map(|b| b.as_ref().map(keys)).collect();
+        let want = [
+            Some(vec!["type"]),
+            Some(vec!["type", "id", "name"]),
+            None,
+            None,
+            Some(vec!["type", "text"]),
+        ];
+        assert_eq!(kept, want);
+        assert_eq!(content.blocks().count(), 3);
+        assert_eq!((content.text(), content.is_prompt()), (Some("hi"), true));
+        let text = message_of(r#"{"content":"a prompt","role":"user"}"#);
+        assert!(text.fields.0.is_empty());
+        let content = text.content.unwrap();
         assert_eq!(
-            read(&MESSAGE, r#"{"content":"a prompt","role":"user"}"#),
-            text
+            (content.text(), content.is_prompt()),
+            (Some("a prompt"), true)
         );
+        for (odd, prompt) in [("{\"content\":{}}", false), ("{\"content\":[]}", false)] {
+            let c = message_of(odd).content.unwrap();
+            assert_eq!(
+                (c.text(), c.is_prompt(), c.blocks().count()),
+                (None, prompt, 0)
+            );
+        }
+        assert!(message_of("{}").content.is_none());
         for odd in ["null", "\"s\"", "[1]", "3"] {
-            assert_eq!(read(&MESSAGE, odd), Value::Null, "{odd}");
+            let m = message_of(odd);
+            assert!(m.fields.0.is_empty() && m.content.is_none() && m.usage.is_none());
         }
         let rich = r#"{"agentId":"a1","totalDurationMs":5,"content":[{"text":"out"}]}"#;
         let expect = serde_json::json!({"agentId":"a1","totalDurationMs":5});

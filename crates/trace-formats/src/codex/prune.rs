@@ -6,9 +6,8 @@
 use std::fmt;
 
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde_json::Value;
 
-use crate::Str;
+pub(crate) use crate::obj::Obj;
 
 /// Every key `read.rs` and `tools.rs` look up, at the top of a line or in its `payload` (a
 /// legacy line is an item itself). Values of these keys are kept whole.
@@ -29,22 +28,6 @@ const KEEP: &[&str] = &[
     "turn_id",
     "type",
 ];
-
-/// An object, pruned: the [`KEEP`] keys it has, in the order read (a repeated key: the last
-/// one counts, as in a `Map`). The keys are [`KEEP`]'s own, so none is allocated (a `Map`
-/// allocated each one, a quarter of a line's allocations).
-#[derive(Debug, Default)]
-pub(crate) struct Obj(Vec<(&'static str, Value)>);
-
-impl Obj {
-    pub(crate) fn get(&self, key: &str) -> Option<&Value> {
-        self.0.iter().rev().find(|(k, _)| *k == key).map(|(_, v)| v)
-    }
-
-    pub(crate) fn contains_key(&self, key: &str) -> bool {
-        self.0.iter().any(|(k, _)| *k == key)
-    }
-}
 
 /// A line's object, pruned, and its `payload` when that is an object (pruned the same way).
 pub(super) struct Pruned {
@@ -71,20 +54,15 @@ impl<'de> Visitor<'de> for Prune {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Pruned, A::Error> {
-        let mut out = Obj::default();
         let mut payload = None;
-        while let Some(key) = map.next_key::<Str<'de>>()? {
-            let Some(&kept) = KEEP.iter().find(|k| **k == &*key) else {
-                map.next_value::<IgnoredAny>()?;
-                continue;
-            };
-            if kept == "payload" && self.top {
+        let top = Obj::read(&mut map, KEEP, |key, map| {
+            if key == "payload" && self.top {
                 payload = map.next_value::<Payload>()?.0;
-            } else {
-                out.0.push((kept, map.next_value::<Value>()?));
+                return Ok(true);
             }
-        }
-        Ok(Pruned { top: out, payload })
+            Ok(false)
+        })?;
+        Ok(Pruned { top, payload })
     }
 }
 
@@ -143,6 +121,7 @@ impl<'de> Visitor<'de> for PayloadVisitor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     fn entries(o: &Obj) -> Vec<(&str, &Value)> {
         o.0.iter().map(|(k, v)| (*k, v)).collect()

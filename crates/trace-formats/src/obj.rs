@@ -1,0 +1,41 @@
+//! A pruned JSON object: only the keys a reader reads, each a `&'static str` of the reader's
+//! own list (no key allocated, where a `Map<String, Value>` allocates every one), values as
+//! `Value`s. A repeated key: the last one counts, as in a `Map`.
+
+use serde::de::{IgnoredAny, MapAccess};
+use serde_json::Value;
+
+use crate::Str;
+
+#[derive(Debug, Default)]
+pub(crate) struct Obj(pub(crate) Vec<(&'static str, Value)>);
+
+impl Obj {
+    pub(crate) fn get(&self, key: &str) -> Option<&Value> {
+        self.0.iter().rev().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+
+    pub(crate) fn contains_key(&self, key: &str) -> bool {
+        self.0.iter().any(|(k, _)| *k == key)
+    }
+
+    /// Reads the rest of `map` keeping the keys in `keep`; `other` is given each kept key
+    /// first and takes its value itself when it returns `true` (a key read another way).
+    pub(crate) fn read<'de, A: MapAccess<'de>>(
+        map: &mut A,
+        keep: &[&'static str],
+        mut other: impl FnMut(&'static str, &mut A) -> Result<bool, A::Error>,
+    ) -> Result<Self, A::Error> {
+        let mut out = Obj::default();
+        while let Some(key) = map.next_key::<Str<'de>>()? {
+            let Some(&kept) = keep.iter().find(|k| **k == &*key) else {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            };
+            if !other(kept, map)? {
+                out.0.push((kept, map.next_value::<Value>()?));
+            }
+        }
+        Ok(out)
+    }
+}
