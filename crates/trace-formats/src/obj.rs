@@ -1,6 +1,6 @@
 //! A pruned JSON object: only the keys a reader reads, each a `&'static str` of the reader's
 //! own list (no key allocated, where a `Map<String, Value>` allocates every one), values as
-//! `Value`s. A repeated key: the last one counts, as in a `Map`.
+//! `Value`s. A repeated key: the last one counts, as in a `Map`, and is kept once.
 
 use serde::de::{IgnoredAny, MapAccess};
 use serde_json::Value;
@@ -19,6 +19,15 @@ impl Obj {
         self.0.iter().any(|(k, _)| *k == key)
     }
 
+    /// Sets `key`, replacing its earlier value: a line repeating a key a million times keeps
+    /// one, as a `Map` would.
+    pub(crate) fn insert(&mut self, key: &'static str, v: Value) {
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = v,
+            None => self.0.push((key, v)),
+        }
+    }
+
     /// Reads the rest of `map` keeping the keys in `keep`; `other` is given each kept key
     /// first and takes its value itself when it returns `true` (a key read another way).
     pub(crate) fn read<'de, A: MapAccess<'de>>(
@@ -33,7 +42,7 @@ impl Obj {
                 continue;
             };
             if !other(kept, map)? {
-                out.0.push((kept, map.next_value::<Value>()?));
+                out.insert(kept, map.next_value::<Value>()?);
             }
         }
         Ok(out)

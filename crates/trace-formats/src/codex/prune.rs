@@ -152,6 +152,7 @@ mod tests {
         // A repeated key: the last one counts, as in a `Map`.
         let p: Pruned = serde_json::from_str(r#"{"type":"a","id":"x","type":"b"}"#).unwrap();
         assert_eq!(p.top.get("type"), Some(&Value::from("b")));
+        assert_eq!(p.top.0.len(), 2, "a repeated key is kept once");
         assert!(p.top.contains_key("id") && !p.top.contains_key("role"));
         assert!(serde_json::from_str::<Pruned>("[1]").is_err());
     }

@@ -239,3 +239,22 @@ fn unreadable_span_times_are_warned_about() {
         );
     }
 }
+
+/// A span repeating a mapped key: the last value counts, and the key is kept once however
+/// often it repeats.
+#[test]
+fn a_repeated_attribute_key_counts_once_with_its_last_value() {
+    let attr =
+        |n: u64| format!(r#"{{"key":"gen_ai.usage.input_tokens","value":{{"intValue":"{n}"}}}}"#);
+    let attrs: Vec<String> = (1..=10_000).map(attr).collect();
+    let line = format!(
+        r#"{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{{"traceId":"7d3f0a9c41e25b86c0f1a2d3e4b5c6d7","spanId":"a1b2c3d4e5f60718","name":"chat","startTimeUnixNano":"1","endTimeUnixNano":"2","attributes":[{{"key":"gen_ai.operation.name","value":{{"stringValue":"chat"}}}},{}]}}]}}]}}]}}"#,
+        attrs.join(",")
+    );
+    let mut d = serde_json::Deserializer::from_str(&line);
+    let req: wire::Request<'_> = serde::Deserialize::deserialize(&mut d).unwrap();
+    let span = &req.resource_spans.as_ref().unwrap()[0].scope_spans[0].spans[0];
+    assert_eq!(span.attributes.vals.len(), 2);
+    let evs = read(&line).unwrap();
+    assert_eq!(evs[1].tokens.and_then(|t| t.input), Some(10_000));
+}
