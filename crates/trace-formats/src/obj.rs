@@ -30,19 +30,35 @@ impl Obj {
 
     /// Reads the rest of `map` keeping the keys in `keep`; `other` is given each kept key
     /// first and takes its value itself when it returns `true` (a key read another way).
+    // Each caller's key list is a constant: inlined, its comparisons are too. Measured on
+    // 20 MB (callgrind): Codex 740 -> 649 M instructions, Claude Code 688 -> 682 M, where
+    // an out-of-line `read` compared every key through `memcmp`.
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
     pub(crate) fn read<'de, A: MapAccess<'de>>(
         map: &mut A,
         keep: &[&'static str],
         mut other: impl FnMut(&'static str, &mut A) -> Result<bool, A::Error>,
     ) -> Result<Self, A::Error> {
         let mut out = Obj::default();
+        // Which of `keep` are in `out` (up to 64 keys; past that, every key is looked for).
+        let mut seen = 0u64;
         while let Some(key) = map.next_key::<Str<'de>>()? {
-            let Some(&kept) = keep.iter().find(|k| **k == &*key) else {
+            let Some(i) = keep.iter().position(|k| *k == &*key) else {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             };
-            if !other(kept, map)? {
-                out.insert(kept, map.next_value::<Value>()?);
+            let kept = keep[i];
+            if other(kept, map)? {
+                continue;
+            }
+            let v = map.next_value::<Value>()?;
+            let bit = 1u64.checked_shl(i as u32).unwrap_or(0);
+            if seen & bit == 0 && bit != 0 {
+                seen |= bit;
+                out.0.push((kept, v));
+            } else {
+                out.insert(kept, v);
             }
         }
         Ok(out)
