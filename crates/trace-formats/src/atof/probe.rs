@@ -10,6 +10,7 @@ use serde_json::value::RawValue;
 use super::super::Str;
 use super::super::usage::probe::{Lenient, Scalar, lenient};
 use super::super::usage::{Semantics, TokensInProbe, UsageProbe, error_text};
+pub(crate) use crate::obj::ObjOr;
 
 #[derive(Deserialize)]
 pub(crate) struct Line<'a> {
@@ -273,63 +274,6 @@ impl Lv<'_> {
             Lv::Str(s) => Some(s.as_ref().to_owned()),
             Lv::Other(v) => error_text(v),
         }
-    }
-}
-
-/// A probe struct when the value is an object; any other JSON value is skipped as `None`.
-/// One pass over the line: payloads are scanned once and never materialized.
-/// The large probes go in as `ObjOr<Box<_>>`: serde moves values by copy through every
-/// layer, and measured, a box per object beats copying them.
-pub(crate) struct ObjOr<T>(pub(crate) Option<T>);
-
-impl<T> Default for ObjOr<T> {
-    fn default() -> Self {
-        Self(None)
-    }
-}
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for ObjOr<T> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<T>(std::marker::PhantomData<T>);
-        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for V<T> {
-            type Value = ObjOr<T>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                map: A,
-            ) -> Result<Self::Value, A::Error> {
-                T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
-                    .map(|t| ObjOr(Some(t)))
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                mut seq: A,
-            ) -> Result<Self::Value, A::Error> {
-                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-                Ok(ObjOr(None))
-            }
-            fn visit_unit<E>(self) -> Result<Self::Value, E> {
-                Ok(ObjOr(None))
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(ObjOr(None))
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(ObjOr(None))
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(ObjOr(None))
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(ObjOr(None))
-            }
-            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-                Ok(ObjOr(None))
-            }
-        }
-        d.deserialize_any(V(std::marker::PhantomData))
     }
 }
 

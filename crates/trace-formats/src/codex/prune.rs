@@ -67,6 +67,8 @@ impl<'de> Visitor<'de> for Prune {
 }
 
 /// A `payload`: an object, pruned; anything else is never read (the reader wants an object).
+/// What `obj::ObjOr` does, by hand: through `ObjOr`, 20 MB of Codex took 670 M instructions
+/// instead of 650 M (callgrind, measured twice each).
 struct Payload(Option<Obj>);
 
 impl<'de> de::Deserialize<'de> for Payload {

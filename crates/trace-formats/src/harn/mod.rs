@@ -140,8 +140,7 @@ impl HarnReader {
         let sid = env.session_id.as_deref().unwrap_or("");
         let session_name = if sid.is_empty() { "harn session" } else { sid };
         self.root.clear();
-        self.root.push_str("harn:");
-        self.root.push_str(sid);
+        push_all(&mut self.root, &["harn:", sid]);
         let root = self.root.as_str();
         if !self.sessions.contains_key(sid) {
             let mut start = stamped(EventKind::Start, root, session_name, ts, src);
@@ -213,9 +212,7 @@ impl HarnReader {
                     *session.tool_uses.entry(call.to_owned()).or_default() += 1;
                 }
                 self.tool.clear();
-                for part in [root, ":tool:", call] {
-                    self.tool.push_str(part);
-                }
+                push_all(&mut self.tool, &[root, ":tool:", call]);
                 match session.tool_uses.get(call).copied().unwrap_or(1) {
                     0 | 1 => {}
                     n => push_all(&mut self.tool, &["#", itoa::Buffer::new().format(n)]),
@@ -253,9 +250,7 @@ impl HarnReader {
                 } else if !is_new {
                     // Marks are never looked up by id (the model keeps none): theirs is empty.
                     self.mark.clear();
-                    for part in [kind, ": ", status] {
-                        self.mark.push_str(part);
-                    }
+                    push_all(&mut self.mark, &[kind, ": ", status]);
                     let mut e = stamped(EventKind::Mark, "", self.mark.as_str(), ts, src);
                     e.parent = Some(Cow::Borrowed(tool_id));
                     out(e);

@@ -73,26 +73,8 @@ impl CompletedRuns {
 
     /// A file read so far is now named `new` (rotated away): its runs stay reported.
     pub fn rename_file(&mut self, old: &str, new: &str) {
-        let printed = std::mem::take(&mut self.printed);
-        self.printed = printed
-            .into_iter()
-            .map(|mut k| {
-                if k.0 == old {
-                    new.clone_into(&mut k.0);
-                }
-                k
-            })
-            .collect();
-        let seen = std::mem::take(&mut self.seen);
-        self.seen = seen
-            .into_iter()
-            .map(|mut k| {
-                if k.0 == old {
-                    new.clone_into(&mut k.0);
-                }
-                k
-            })
-            .collect();
+        renamed(&mut self.printed, old, new, |k| &mut k.0);
+        renamed(&mut self.seen, old, new, |k| &mut k.0);
     }
 
     /// The input started over: the trace is rebuilt, but runs already reported stay
@@ -100,6 +82,25 @@ impl CompletedRuns {
     pub fn reset(&mut self) {
         self.checked_generation = 0;
     }
+}
+
+/// `set` with every key whose file (`file` of it) is `old` now in `new`.
+fn renamed<K: Eq + std::hash::Hash>(
+    set: &mut rustc_hash::FxHashSet<K>,
+    old: &str,
+    new: &str,
+    file: fn(&mut K) -> &mut String,
+) {
+    *set = std::mem::take(set)
+        .into_iter()
+        .map(|mut k| {
+            let f = file(&mut k);
+            if f == old {
+                new.clone_into(f);
+            }
+            k
+        })
+        .collect();
 }
 
 /// A run's identity across resets: its file, its producer id, and its root's times. A reset
