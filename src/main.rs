@@ -272,9 +272,20 @@ fn phase_report(phase: &str, since: std::time::Instant) {
             .find_map(|l| l.strip_prefix(name))
             .map_or_else(|| "?".to_owned(), |v| v.trim().to_owned())
     };
+    // User and system time so far, fields 14 and 15 of `/proc/self/stat` (after the
+    // parenthesized command name), in USER_HZ ticks: 100 a second on Linux.
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let cpu: u64 = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().skip(11).take(2))
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.parse::<u64>().ok())
+        .sum();
     eprintln!(
-        "phase {phase}: {:.3} s, VmRSS {}, VmHWM {}",
+        "phase {phase}: {:.3} s, cpu {:.2} s, VmRSS {}, VmHWM {}",
         since.elapsed().as_secs_f64(),
+        cpu as f64 / 100.0,
         field("VmRSS:"),
         field("VmHWM:")
     );

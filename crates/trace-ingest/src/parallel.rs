@@ -4,43 +4,66 @@
 //! the model sees exactly the sequence a single-threaded read would produce.
 
 use std::fs::File;
-use std::ops::Range;
 
 use super::Sink;
 use trace_formats::Format;
 #[cfg(test)]
 use trace_model::Trace;
-use trace_model::event::{Category, Event, EventKind, Failure, SourceRef, Tokens};
+use trace_model::event::{Category, Event, EventKind, Failure, PreKeys, SourceRef, Tokens};
 
 /// Bytes per chunk: big enough to amortize hand-offs, small enough to stream progress.
 pub const CHUNK_BYTES: usize = 256 << 10;
 /// Files smaller than this are read on one thread.
 pub const MIN_PARALLEL_BYTES: u64 = 16 << 20;
 
-type Span = Range<u32>;
+/// A string of the chunk's arena: start and end; [`Span::NONE`] for none.
+#[derive(Clone, Copy)]
+struct Span(u32, u32);
 
+impl Span {
+    const NONE: Self = Self(u32::MAX, 0);
+}
+
+/// One event of a chunk, compact: the applying thread reads every one after another core
+/// wrote it, so its size is traffic between the cores (352 bytes with the event's own
+/// `Option`s, 144 here; the rare parts are out of line).
 struct Rec {
-    kind: EventKind,
+    ts_us: i64,
+    /// Byte offset in the file, and line number within the chunk (1-based).
+    offset: u64,
+    line: u64,
+    /// The ids as keys, worked out here on the parse thread.
+    keys: PreKeys,
     id: Span,
-    parent: Option<Span>,
     name: Span,
-    ts_us: Option<i64>,
+    parent: Span,
+    model: Span,
+    tool_call_id: Span,
+    /// Known categories are copied, not allocated.
     category: Option<Category>,
-    model: Option<Span>,
-    model_is_fallback: bool,
-    tool_call_id: Option<Span>,
-    tokens: Option<Tokens>,
+    len: u32,
+    /// Index into [`Parsed::tokens`] or [`Parsed::rare`], `u32::MAX` for none.
+    tokens: u32,
+    rare: u32,
+    kind: EventKind,
+    flags: u8,
+}
+
+const _: () = assert!(std::mem::size_of::<Rec>() == 144);
+
+/// [`Rec::flags`].
+const HAS_TS: u8 = 1;
+const MODEL_IS_FALLBACK: u8 = 1 << 1;
+const CONTAINER: u8 = 1 << 2;
+const GROUPING: u8 = 1 << 3;
+
+/// What few events have.
+struct Rare {
     reported_cost_nusd: Option<u64>,
     /// The failure text, and whether it is an incomplete ending rather than an error.
     failure: Option<(Span, bool)>,
     duration_us: Option<i64>,
-    container: bool,
     settles: Option<bool>,
-    grouping: bool,
-    /// Line number within the chunk (1-based) and byte range in the file.
-    line: u64,
-    offset: u64,
-    len: u32,
 }
 
 /// One parsed chunk.
@@ -48,6 +71,8 @@ struct Rec {
 struct Parsed {
     arena: String,
     recs: Vec<Rec>,
+    tokens: Vec<Tokens>,
+    rare: Vec<Rare>,
     skips: Vec<(u64, String)>,
     /// (line, message): invalid UTF-8 replaced, or the reader's own warnings.
     warnings: Vec<(u64, String)>,
@@ -59,38 +84,67 @@ impl Parsed {
     fn keep(&mut self, s: &str) -> Span {
         let start = self.arena.len() as u32;
         self.arena.push_str(s);
-        start..self.arena.len() as u32
+        Span(start, self.arena.len() as u32)
     }
 
-    fn get(&self, s: &Span) -> &str {
-        &self.arena[s.start as usize..s.end as usize]
+    fn keep_opt(&mut self, s: Option<&str>) -> Span {
+        s.map_or(Span::NONE, |s| self.keep(s))
+    }
+
+    fn get(&self, s: Span) -> &str {
+        &self.arena[s.0 as usize..s.1 as usize]
+    }
+
+    fn get_opt(&self, s: Span) -> Option<&str> {
+        (s.0 != u32::MAX).then(|| self.get(s))
     }
 
     fn push(&mut self, ev: &Event<'_>, line: u64) {
-        let rec = Rec {
-            kind: ev.kind,
-            id: self.keep(&ev.id),
-            parent: ev.parent.as_deref().map(|p| self.keep(p)),
-            name: self.keep(&ev.name),
-            ts_us: ev.ts_us,
-            category: ev.category.clone(),
-            model: ev.model.as_deref().map(|m| self.keep(m)),
-            model_is_fallback: ev.model_is_fallback,
-            tool_call_id: ev.tool_call_id.as_deref().map(|t| self.keep(t)),
-            tokens: ev.tokens,
-            reported_cost_nusd: ev.reported_cost_nusd,
-            failure: match &ev.failure {
+        let index = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        let tokens = ev.tokens.map_or(u32::MAX, |t| {
+            self.tokens.push(t);
+            index(self.tokens.len() - 1)
+        });
+        let rare = if ev.reported_cost_nusd.is_some()
+            || !matches!(ev.failure, Failure::None)
+            || ev.duration_us.is_some()
+            || ev.settles.is_some()
+        {
+            let failure = match &ev.failure {
                 Failure::None => None,
                 Failure::Error(t) => Some((self.keep(t), false)),
                 Failure::Incomplete(t) => Some((self.keep(t), true)),
-            },
-            duration_us: ev.duration_us,
-            container: ev.container,
-            settles: ev.settles,
-            grouping: ev.grouping,
-            line,
+            };
+            self.rare.push(Rare {
+                reported_cost_nusd: ev.reported_cost_nusd,
+                failure,
+                duration_us: ev.duration_us,
+                settles: ev.settles,
+            });
+            index(self.rare.len() - 1)
+        } else {
+            u32::MAX
+        };
+        let flag = |on: bool, f: u8| if on { f } else { 0 };
+        let rec = Rec {
+            ts_us: ev.ts_us.unwrap_or(0),
             offset: ev.src.offset,
+            line,
+            keys: PreKeys::of(&ev.id, ev.parent.as_deref()),
+            id: self.keep(&ev.id),
+            name: self.keep(&ev.name),
+            parent: self.keep_opt(ev.parent.as_deref()),
+            model: self.keep_opt(ev.model.as_deref()),
+            tool_call_id: self.keep_opt(ev.tool_call_id.as_deref()),
+            category: ev.category.clone(),
             len: ev.src.len,
+            tokens,
+            rare,
+            kind: ev.kind,
+            flags: flag(ev.ts_us.is_some(), HAS_TS)
+                | flag(ev.model_is_fallback, MODEL_IS_FALLBACK)
+                | flag(ev.container, CONTAINER)
+                | flag(ev.grouping, GROUPING),
         };
         self.recs.push(rec);
     }
@@ -101,31 +155,29 @@ impl Parsed {
     fn apply(&self, sink: &mut dyn Sink, file: u16, line_base: u64, warned: &mut Vec<String>) {
         use std::borrow::Cow::Borrowed;
         for r in &self.recs {
-            let mut ev = Event::new(
-                r.kind,
-                Borrowed(self.get(&r.id)),
-                Borrowed(self.get(&r.name)),
-            );
-            ev.parent = r.parent.as_ref().map(|p| Borrowed(self.get(p)));
-            ev.ts_us = r.ts_us;
+            let mut ev = Event::new(r.kind, Borrowed(self.get(r.id)), Borrowed(self.get(r.name)));
+            ev.parent = self.get_opt(r.parent).map(Borrowed);
+            ev.ts_us = (r.flags & HAS_TS != 0).then_some(r.ts_us);
+            ev.model = self.get_opt(r.model).map(Borrowed);
+            ev.model_is_fallback = r.flags & MODEL_IS_FALLBACK != 0;
+            ev.tool_call_id = self.get_opt(r.tool_call_id).map(Borrowed);
+            ev.tokens = self.tokens.get(r.tokens as usize).copied();
             ev.category.clone_from(&r.category);
-            ev.model = r.model.as_ref().map(|m| Borrowed(self.get(m)));
-            ev.model_is_fallback = r.model_is_fallback;
-            ev.tool_call_id = r.tool_call_id.as_ref().map(|t| Borrowed(self.get(t)));
-            ev.tokens = r.tokens;
-            ev.reported_cost_nusd = r.reported_cost_nusd;
-            ev.failure = r.failure.as_ref().map_or(Failure::None, |(f, incomplete)| {
-                let t = Borrowed(self.get(f));
-                if *incomplete {
-                    Failure::Incomplete(t)
-                } else {
-                    Failure::Error(t)
-                }
-            });
-            ev.duration_us = r.duration_us;
-            ev.container = r.container;
-            ev.settles = r.settles;
-            ev.grouping = r.grouping;
+            if let Some(rare) = self.rare.get(r.rare as usize) {
+                ev.reported_cost_nusd = rare.reported_cost_nusd;
+                ev.failure = rare.failure.map_or(Failure::None, |(f, incomplete)| {
+                    let t = Borrowed(self.get(f));
+                    if incomplete {
+                        Failure::Incomplete(t)
+                    } else {
+                        Failure::Error(t)
+                    }
+                });
+                ev.duration_us = rare.duration_us;
+                ev.settles = rare.settles;
+            }
+            ev.container = r.flags & CONTAINER != 0;
+            ev.grouping = r.flags & GROUPING != 0;
             ev.src = SourceRef {
                 file,
                 line: line_base + r.line,
@@ -133,6 +185,7 @@ impl Parsed {
                 len: r.len,
                 item: 0,
             };
+            ev.keys = r.keys;
             sink.event(ev);
         }
         for (line, msg) in &self.skips {
@@ -173,6 +226,8 @@ fn parse_chunk(
     let max = crate::max_line_bytes();
     out.arena.clear();
     out.recs.clear();
+    out.tokens.clear();
+    out.rare.clear();
     out.skips.clear();
     out.warnings.clear();
     out.bytes = bytes.len() as u64 + lead.map_or(0, |(_, used)| used);

@@ -185,7 +185,7 @@ impl Trace {
                 id
             }
             EventKind::Start => {
-                let key = self.key(&ev.id);
+                let key = self.key_with(&ev.id, ev.keys.id());
                 if self.replayed(key, ev, name, ts) {
                     return;
                 }
@@ -220,7 +220,7 @@ impl Trace {
                 id
             }
             EventKind::End => {
-                let key = self.key(&ev.id);
+                let key = self.key_with(&ev.id, ev.keys.id());
                 if self.replayed(key, ev, name, ts) {
                     return;
                 }
@@ -337,7 +337,7 @@ impl Trace {
             self.adopt_children(id);
         }
         match ev.parent.as_deref().filter(|p| !p.is_empty()) {
-            Some(p) => self.link(id, p, ev.src),
+            Some(p) => self.link(id, p, ev.keys.parent(), ev.src),
             None if self.hot[id as usize].parent == NONE => self.mark_root_if_run(id),
             None => {}
         }
@@ -358,7 +358,7 @@ impl Trace {
         if ev.kind == EventKind::Mark {
             return false;
         }
-        let key = self.key(&ev.id);
+        let key = self.key_with(&ev.id, ev.keys.id());
         if let Some(n) = self.get_id(key) {
             let h = &self.hot[n as usize];
             if h.kind != NodeKind::Scope || !h.flag(flag::CONTAINER) {
@@ -385,7 +385,7 @@ impl Trace {
         let Some(p) = ev.parent.as_deref().filter(|p| !p.is_empty()) else {
             return false;
         };
-        let pk = self.key(p);
+        let pk = self.key_with(p, ev.keys.parent());
         match self.get_id(pk) {
             Some(pn)
                 if self.hot[pn as usize].kind == NodeKind::Scope

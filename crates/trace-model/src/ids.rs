@@ -59,6 +59,31 @@ fn hash_str(s: &str) -> u64 {
     h.finish()
 }
 
+/// What is known ahead of an id's key ([`PreKeys`], worked out on a parse thread).
+///
+/// [`PreKeys`]: crate::event::PreKeys
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pre {
+    /// Nothing: the id is parsed when keyed.
+    Unknown,
+    Uuid(u128),
+    /// Not a canonical UUID.
+    Text,
+}
+
+impl Pre {
+    /// The UUID of `s` (whose key this is), if it is one.
+    fn uuid(self, s: &str) -> Option<u128> {
+        let u = match self {
+            Self::Unknown => return canonical_uuid(s),
+            Self::Uuid(u) => Some(u),
+            Self::Text => None,
+        };
+        debug_assert_eq!(u, canonical_uuid(s), "stale keys for {s:?}");
+        u
+    }
+}
+
 /// A producer id as the model keys it: canonical lowercase UUIDs as 128-bit numbers (no
 /// string kept), anything else as text in one arena.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -72,46 +97,52 @@ pub(crate) enum Key {
 /// The UUID in `s` when `s` is exactly its canonical lowercase hyphenated form, so the id
 /// can be printed back byte for byte.
 ///
-/// One pass, lowercase hex only (an uppercase digit makes the id text), no table of the
-/// `uuid` crate's five forms: this runs once per event on the applying thread (the `uuid`
-/// crate's parser plus a separate case scan were 14% of its profile on a scope-heavy log).
-fn canonical_uuid(s: &str) -> Option<u128> {
-    // Fixed positions, so the loops unroll: 16 digits a half.
-    const HI: [usize; 16] = [0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 14, 15, 16, 17];
-    const LO: [usize; 16] = [
-        19, 20, 21, 22, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35,
-    ];
+/// Lowercase hex only (an uppercase digit makes the id text), no table of the `uuid` crate's
+/// five forms: this runs once or twice per event on the applying thread (the `uuid` crate's
+/// parser plus a separate case scan were 14% of its profile on a scope-heavy log; a
+/// digit-at-a-time loop was still ~200 instructions an id, 13-17% of that thread).
+pub(crate) fn canonical_uuid(s: &str) -> Option<u128> {
     let b: &[u8; 36] = s.as_bytes().try_into().ok()?;
-    if b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
-        return None;
+    // Four digits at `i` (the first in the lowest byte).
+    let quad = |i: usize| u64::from(u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]));
+    let words = [
+        quad(0) | quad(4) << 32,
+        quad(9) | quad(14) << 32,
+        quad(19) | quad(24) << 32,
+        quad(28) | quad(32) << 32,
+    ];
+    let mut bad = u64::from(b[8] ^ b'-' | b[13] ^ b'-' | b[18] ^ b'-' | b[23] ^ b'-');
+    let mut n = 0u128;
+    for w in words {
+        let (v, wrong) = hex8(w);
+        bad |= wrong;
+        n = (n << 32) | u128::from(v);
     }
-    let mut bad = 0u8;
-    let mut half = |pos: &[usize; 16]| {
-        pos.iter().fold(0u64, |n, &i| {
-            let d = HEX[b[i] as usize];
-            bad |= d;
-            (n << 4) | u64::from(d & 0xf)
-        })
-    };
-    let (hi, lo) = (half(&HI), half(&LO));
-    (bad & 0x80 == 0).then_some((u128::from(hi) << 64) | u128::from(lo))
+    (bad == 0).then_some(n)
 }
 
-/// Lowercase hex digits to their value; anything else has the high bit set.
-static HEX: [u8; 256] = {
-    let mut t = [0x80u8; 256];
-    let mut i = 0;
-    while i < 10 {
-        t[b'0' as usize + i] = i as u8;
-        i += 1;
-    }
-    let mut i = 0;
-    while i < 6 {
-        t[b'a' as usize + i] = 10 + i as u8;
-        i += 1;
-    }
-    t
-};
+/// Eight lowercase hex digits read as one little-endian `u64` (the first digit in the lowest
+/// byte, and most significant in the value), all eight at once: their value, and a word that
+/// is not zero unless every byte is one of `0-9a-f`.
+#[inline(always)]
+fn hex8(x: u64) -> (u32, u64) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    // A byte's value: its low nibble, plus 9 when bit 6 is set (`a` = 0x61 -> 1 + 9).
+    let letter = (x >> 6) & ONES;
+    let v = (x & (ONES * 0x0f)) + letter * 9;
+    // Valid exactly when each value is under 16 and writing it back as a lowercase digit
+    // gives the byte read (no byte carries into the next: every sum stays under 0x80).
+    let over9 = ((v + ONES * 0x76) >> 7) & ONES;
+    let back = v + ONES * 0x30 + over9 * 0x27;
+    let wrong = (v & (ONES * 0xf0)) | (back ^ x);
+    // Pack the eight nibbles, first digit (lowest byte) most significant.
+    let pairs = ((v << 4) | (v >> 8)) & 0x00ff_00ff_00ff_00ff;
+    let quads = ((pairs << 8) | (pairs >> 16)) & 0x0000_ffff_0000_ffff;
+    (
+        (((quads << 16) | (quads >> 32)) & 0xffff_ffff) as u32,
+        wrong,
+    )
+}
 
 fn hash_uuid(u: u128) -> u64 {
     let mut h = FxHasher::default();
@@ -138,8 +169,9 @@ impl Trace {
         }
     }
 
-    pub(crate) fn key(&mut self, s: &str) -> Key {
-        match canonical_uuid(s) {
+    /// The key of `s`, added if new; `pre` is what is known of it ahead.
+    pub(crate) fn key_with(&mut self, s: &str, pre: Pre) -> Key {
+        match pre.uuid(s) {
             Some(u) => Key::Uuid(self.uuid_entry_or_insert(u)),
             None => Key::Str(self.str_entry_or_insert(s)),
         }
@@ -147,7 +179,12 @@ impl Trace {
 
     /// The key of `s` if `s` was ever seen as an id (adds nothing).
     pub(crate) fn find_key(&self, s: &str) -> Option<Key> {
-        match canonical_uuid(s) {
+        self.find_key_with(s, Pre::Unknown)
+    }
+
+    /// [`Self::find_key`] with what is known of `s` ahead, as in [`Self::key_with`].
+    pub(crate) fn find_key_with(&self, s: &str, pre: Pre) -> Option<Key> {
+        match pre.uuid(s) {
             Some(u) => self.uuid_entry(u).map(Key::Uuid),
             None => self.str_entry(s).map(Key::Str),
         }
@@ -289,6 +326,95 @@ mod tests {
             "",
         ] {
             assert_eq!(canonical_uuid(bad), None, "{bad}");
+        }
+    }
+
+    /// Keys worked out ahead give the trace keying them on the applying thread gives: the
+    /// same nodes under the same ids, the same parents, and a repeated parent is no change.
+    #[test]
+    fn prepared_keys_build_the_same_trace() {
+        use crate::Trace;
+        use crate::event::{Event, EventKind};
+        let (root, child) = (
+            "019efaca-0889-70db-95a7-e859c9eedc45",
+            "019efaca-0889-70db-95a7-e859c9eedc46",
+        );
+        let events = [
+            (EventKind::Start, root, None),
+            (EventKind::Start, child, Some(root)),
+            (EventKind::Start, "text-id", Some(child)),
+            (EventKind::End, "text-id", Some(child)),
+            (EventKind::End, child, Some(root)),
+            (EventKind::End, root, None),
+        ];
+        let build = |prepare: bool| {
+            let mut tr = Trace::new();
+            for (kind, id, parent) in events {
+                let mut e = Event::new(kind, id, id);
+                e.parent = parent.map(Into::into);
+                if prepare {
+                    e.prepare_keys();
+                }
+                tr.apply(&e);
+            }
+            tr
+        };
+        let (plain, prepared) = (build(false), build(true));
+        for tr in [&plain, &prepared] {
+            assert_eq!(tr.warnings_count, 0);
+            let [r, c, t] = [root, child, "text-id"].map(|id| tr.lookup(id).unwrap());
+            assert_eq!(tr.node(c).parent(), Some(r));
+            assert_eq!(tr.node(t).parent(), Some(c));
+            assert_eq!(tr.ext_id(t), "text-id");
+            assert_eq!(tr.ext_id(c), child);
+        }
+        assert_eq!(plain.node_count(), prepared.node_count());
+    }
+
+    /// Digit by digit, the way the packed parser must agree with.
+    fn reference(s: &str) -> Option<u128> {
+        let b = s.as_bytes();
+        if b.len() != 36 {
+            return None;
+        }
+        let mut n = 0u128;
+        for (i, &c) in b.iter().enumerate() {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                if c != b'-' {
+                    return None;
+                }
+                continue;
+            }
+            let d = match c {
+                b'0'..=b'9' => c - b'0',
+                b'a'..=b'f' => c - b'a' + 10,
+                _ => return None,
+            };
+            n = (n << 4) | u128::from(d);
+        }
+        Some(n)
+    }
+
+    /// Every byte value at every position of several UUIDs: the packed parser gives what
+    /// the digit-by-digit one gives (value or refusal).
+    #[test]
+    fn packed_parser_agrees_with_digit_by_digit_on_every_byte() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        for _ in 0..8 {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let u = uuid::Uuid::from_u64_pair(seed, seed.rotate_left(29) ^ 0xdead_beef);
+            let text = u.hyphenated().to_string();
+            assert_eq!(canonical_uuid(&text), Some(u.as_u128()));
+            for pos in 0..36 {
+                for byte in 0..=255u8 {
+                    let mut b = text.clone().into_bytes();
+                    b[pos] = byte;
+                    let Ok(s) = String::from_utf8(b) else {
+                        continue;
+                    };
+                    assert_eq!(canonical_uuid(&s), reference(&s), "{s:?}");
+                }
+            }
         }
     }
 }

@@ -57,9 +57,17 @@ impl Trace {
         }
     }
 
-    pub(crate) fn link(&mut self, child: NodeId, parent_key: &str, src: SourceRef) {
+    pub(crate) fn link(
+        &mut self,
+        child: NodeId,
+        parent_key: &str,
+        pre: crate::ids::Pre,
+        src: SourceRef,
+    ) {
         if let Some(existing) = opt(self.hot[child as usize].parent) {
-            let same = self.ext_id(existing) == parent_key;
+            // The parent's key, not its id printed back: an end repeating its parent would
+            // format a UUID (and allocate) on every line.
+            let same = self.find_key_with(parent_key, pre) == Some(self.key_of(existing));
             if !same {
                 self.warn(
                     src,
@@ -68,7 +76,7 @@ impl Trace {
             }
             return;
         }
-        let pkey = self.key(parent_key);
+        let pkey = self.key_with(parent_key, pre);
         if self.hot[child as usize].kind == NodeKind::Scope && pkey == self.key_of(child) {
             self.warn(
                 src,
