@@ -48,7 +48,8 @@ pub(crate) struct RunFigures<'t> {
 /// [`runs_by_start`] order ([`Figures::ordered`] merges them): one per thread, so they need
 /// not be copied into one list. Without `--detail` only each run's place in that order is
 /// kept (24 bytes, not ~300): its row is computed again as it is written
-/// ([`Figures::rows`]), so a log of 300,000 runs does not hold 90 MB of figures.
+/// ([`Figures::row_batches`]), so a log of 300,000 runs does not hold 90 MB of figures.
+/// Under `PARALLEL_FROM` runs, they are all kept.
 pub(crate) struct Figures<'t> {
     parts: [Vec<RunFigures<'t>>; 2],
     keys: [Vec<RunKey>; 2],
@@ -92,8 +93,13 @@ impl<'t> RunFigures<'t> {
 
 impl<'t> Figures<'t> {
     fn of(trace: &'t Trace, roots: &[NodeId], detail: bool) -> Self {
-        let mut runs = Vec::with_capacity(if detail { roots.len() } else { 0 });
-        let mut keys = Vec::with_capacity(if detail { 0 } else { roots.len() });
+        // Few runs keep their figures (a few hundred bytes each), so their rows are not
+        // computed again: a log of one huge run walked it twice (1 GB, 1.25 M scopes).
+        // [`figures`] calls this once for all runs below `PARALLEL_FROM`, so either every
+        // run keeps its figures or none does.
+        let keep = detail || roots.len() < PARALLEL_FROM;
+        let mut runs = Vec::with_capacity(if keep { roots.len() } else { 0 });
+        let mut keys = Vec::with_capacity(if keep { 0 } else { roots.len() });
         let mut totals = Totals::default();
         let mut cost = CostSum::default();
         let mut cost_by_model: FxHashMap<Sym, CostSum> = FxHashMap::default();
@@ -106,7 +112,7 @@ impl<'t> Figures<'t> {
             for (sym, c) in by_model {
                 cost_by_model.entry(sym).or_default().add_sum(&c);
             }
-            if detail {
+            if keep {
                 runs.push(f);
             } else {
                 keys.push(start_key(&f));
