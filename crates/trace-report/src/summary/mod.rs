@@ -52,7 +52,11 @@ pub(crate) struct RunFigures<'t> {
 /// Under `PARALLEL_FROM` runs, they are all kept.
 pub(crate) struct Figures<'t> {
     parts: [Vec<RunFigures<'t>>; 2],
+    /// Each half's runs by [`RunKey`] while they are computed, then merged into `order`.
     keys: [Vec<RunKey>; 2],
+    /// The runs whose rows are computed again, in [`runs_by_start`] order: 4 bytes a run
+    /// while rows are written, where the keys take 16.
+    order: Vec<NodeId>,
     pub totals: Totals,
     pub cost: CostSum,
     pub cost_by_model: FxHashMap<Sym, CostSum>,
@@ -123,6 +127,7 @@ impl<'t> Figures<'t> {
         Figures {
             parts: [runs, Vec::new()],
             keys: [keys, Vec::new()],
+            order: Vec::new(),
             totals,
             cost,
             cost_by_model,
@@ -140,8 +145,14 @@ impl<'t> Figures<'t> {
         }
     }
 
+    /// Merges the halves' keys into [`Self::order`] and frees them.
+    fn seal(&mut self) {
+        let [a, b] = std::mem::take(&mut self.keys);
+        self.order = merged(&a, &b, |k| *k).map(|k| k.1).collect();
+    }
+
     pub fn len(&self) -> usize {
-        self.parts[0].len() + self.parts[1].len() + self.keys[0].len() + self.keys[1].len()
+        self.parts[0].len() + self.parts[1].len() + self.order.len()
     }
 
     /// Every run's figures in [`runs_by_start`] order, handed to `each` on this thread: the
@@ -153,8 +164,9 @@ impl<'t> Figures<'t> {
     ) -> Result<(), E> {
         let [a, b] = &self.parts;
         merged(a, b, start_key).try_for_each(&mut each)?;
-        let [a, b] = &self.keys;
-        merged(a, b, |k| *k).try_for_each(|k| each(&RunFigures::compute(trace, k.1, false).0))
+        self.order
+            .iter()
+            .try_for_each(|&id| each(&RunFigures::compute(trace, id, false).0))
     }
 
     /// What `write` makes of every run's figures, in [`runs_by_start`] order, handed to
@@ -183,8 +195,7 @@ impl<'t> Figures<'t> {
         if !buf.is_empty() {
             each(&buf)?;
         }
-        let [a, b] = &self.keys;
-        let ids: Vec<NodeId> = merged(a, b, |k| *k).map(|k| k.1).collect();
+        let ids = &self.order;
         let batch = |ids: &[NodeId], out: &mut Vec<u8>| -> Result<(), E> {
             out.clear();
             for (i, &id) in ids.iter().enumerate() {
@@ -265,19 +276,23 @@ const PARALLEL_FROM: usize = 1024;
 /// Every run's figures, computed on two threads when there are many.
 pub(crate) fn figures(trace: &Trace, detail: bool) -> Figures<'_> {
     let roots: Vec<NodeId> = trace.runs().collect();
-    if roots.len() < PARALLEL_FROM {
-        return Figures::of(trace, &roots, detail);
-    }
-    let (a, b) = roots.split_at(roots.len() / 2);
-    std::thread::scope(|scope| {
-        let tail = scope.spawn(|| Figures::of(trace, b, detail));
-        let mut head = Figures::of(trace, a, detail);
-        head.merge(
-            tail.join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-        );
-        head
-    })
+    let mut figures = if roots.len() < PARALLEL_FROM {
+        Figures::of(trace, &roots, detail)
+    } else {
+        let (a, b) = roots.split_at(roots.len() / 2);
+        std::thread::scope(|scope| {
+            let tail = scope.spawn(|| Figures::of(trace, b, detail));
+            let mut head = Figures::of(trace, a, detail);
+            head.merge(
+                tail.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            );
+            head
+        })
+    };
+    drop(roots);
+    figures.seal();
+    figures
 }
 
 /// `f` over `items`, the second half on another thread when there are many.
