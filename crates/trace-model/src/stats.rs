@@ -253,41 +253,43 @@ impl Trace {
     /// sums of nodes still waiting for a child, as [`Self::root_subtree_tokens`] does: 16 B a
     /// node, where the whole figures took 240 (280 MB transient on one run of 1.25 M scopes).
     pub fn subtree_totals(&self, order: &[NodeId]) -> Vec<Option<u64>> {
-        let mut pending: rustc_hash::FxHashMap<NodeId, Option<Tokens>> =
-            rustc_hash::FxHashMap::default();
         let mut out = vec![None; order.len()];
+        let mut done = Vec::new();
         for (i, &id) in order.iter().enumerate().rev() {
-            let n = self.node(id);
-            let kids = pending.remove(&id).flatten();
-            let s = combine_tokens(self.tokens(id).as_ref(), kids, n.is_llm());
+            let s = self.subtree_step(id, &mut done);
             out[i] = s.map(|t| t.total_or_sum());
-            if let Some(p) = n.parent().filter(|_| i > 0) {
-                let e = pending.entry(p).or_default();
-                *e = add_opt(*e, s);
-            }
         }
         out
     }
 
+    /// One node of a backwards walk over a pre-order: its subtree usage, from its own and
+    /// its children's sums, which are the top of `done` (walked backwards, a pre-order meets
+    /// each node right after its children's subtrees). Pushes the sum for its parent. A map
+    /// from node to pending sum did the same with two hash probes a node.
+    fn subtree_step(&self, id: NodeId, done: &mut Vec<(NodeId, Option<Tokens>)>) -> Option<Tokens> {
+        let n = self.node(id);
+        let mut kids = None;
+        while let Some(&(parent, s)) = done.last() {
+            if parent != id {
+                break;
+            }
+            kids = add_opt(kids, s);
+            done.pop();
+        }
+        let s = combine_tokens(self.tokens(id).as_ref(), kids, n.is_llm());
+        done.push((n.parent().unwrap_or(crate::records::NONE), s));
+        s
+    }
+
     /// The first node's subtree usage, as [`Self::subtree_tokens`] gives it at position 0,
     /// holding only the sums of nodes still waiting for a child (the current node's
-    /// ancestors) rather than two figures for every node of a run.
+    /// ancestors) rather than two figures for every node of a run ([`Self::subtree_step`]).
     pub fn root_subtree_tokens(&self, order: &[NodeId]) -> Option<Tokens> {
-        let mut pending: rustc_hash::FxHashMap<NodeId, Option<Tokens>> =
-            rustc_hash::FxHashMap::default();
-        let mut root = None;
-        for (i, &id) in order.iter().enumerate().rev() {
-            let n = self.node(id);
-            let kids = pending.remove(&id).flatten();
-            let s = combine_tokens(self.tokens(id).as_ref(), kids, n.is_llm());
-            if i == 0 {
-                root = s;
-            } else if let Some(p) = n.parent() {
-                let e = pending.entry(p).or_default();
-                *e = add_opt(*e, s);
-            }
-        }
-        root
+        let mut done = Vec::new();
+        order
+            .iter()
+            .rev()
+            .fold(None, |_, &id| self.subtree_step(id, &mut done))
     }
 
     /// Figures for the run rooted at `root`.
