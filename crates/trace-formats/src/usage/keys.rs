@@ -104,6 +104,21 @@ pub(crate) const USAGE_FIELDS: [&str; N_USAGE_FIELDS] = concat(&[
 ]);
 const _: () = assert!(N_USAGE_FIELDS <= 64);
 
+/// The position of `key` in [`USAGE_FIELDS`] (the first, were a key listed twice): one hash
+/// probe, where scanning the table compared each key of an object with every name of the
+/// same length (~3 k instructions for a harn `iteration_info` of eight keys).
+pub(crate) fn usage_field(key: &str) -> Option<usize> {
+    static INDEX: std::sync::LazyLock<rustc_hash::FxHashMap<&'static str, u8>> =
+        std::sync::LazyLock::new(|| {
+            let mut m = rustc_hash::FxHashMap::default();
+            for (i, k) in USAGE_FIELDS.iter().enumerate() {
+                m.entry(*k).or_insert(i as u8);
+            }
+            m
+        });
+    INDEX.get(key).map(|&i| usize::from(i))
+}
+
 pub(crate) const fn index_of(key: &str) -> usize {
     let mut i = 0;
     while i < N_USAGE_FIELDS {

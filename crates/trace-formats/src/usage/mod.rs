@@ -55,7 +55,7 @@ pub(crate) fn raw_of(obj: &serde_json::Map<String, Value>) -> Raw {
     // The object's few entries against the table, not each of the table's keys looked up
     // in the map: a map's keys are distinct, so the answer is the same.
     for (key, v) in obj {
-        let Some(i) = USAGE_FIELDS.iter().position(|k| *k == key) else {
+        let Some(i) = keys::usage_field(key) else {
             continue;
         };
         r.seen |= 1 << i;

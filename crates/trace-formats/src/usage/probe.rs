@@ -28,6 +28,10 @@ pub(crate) trait Lenient: Default + DeserializeOwned {
     type Obj: Default;
     /// Keys whose values the probe reads; `field` gets an index into this list.
     const FIELDS: &'static [&'static str];
+    /// The index of `key` in [`Self::FIELDS`].
+    fn field_index(key: &str) -> Option<usize> {
+        Self::FIELDS.iter().position(|k| *k == key)
+    }
     /// Reads the value of `FIELDS[i]`, replacing what an earlier duplicate key gave.
     fn field<'de, A: MapAccess<'de>>(
         _obj: &mut Self::Obj,
@@ -91,7 +95,7 @@ impl<'de, T: Lenient> Visitor<'de> for LenientVisitor<T> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
         let mut obj = T::Obj::default();
         let mut first = true;
-        while let Some(key) = map.next_key_seed(KeySeed(T::FIELDS))? {
+        while let Some(key) = map.next_key_seed(KeySeed(T::field_index))? {
             match key {
                 Key::Raw if first => {
                     let text = map.next_value_seed(RawText)?;
@@ -114,7 +118,8 @@ pub(crate) enum Key {
     Other,
 }
 
-pub(crate) struct KeySeed(&'static [&'static str]);
+/// Reads a key as its index among a probe's fields (the function finds it).
+pub(crate) struct KeySeed(fn(&str) -> Option<usize>);
 
 impl<'de> DeserializeSeed<'de> for KeySeed {
     type Value = Key;
@@ -132,10 +137,7 @@ impl Visitor<'_> for KeySeed {
         Ok(if s == RAW_VALUE_TOKEN {
             Key::Raw
         } else {
-            self.0
-                .iter()
-                .position(|k| *k == s)
-                .map_or(Key::Other, Key::Field)
+            (self.0)(s).map_or(Key::Other, Key::Field)
         })
     }
 }
@@ -347,6 +349,9 @@ impl<'de> Deserialize<'de> for UsageProbe {
 impl Lenient for UsageProbe {
     type Obj = Raw;
     const FIELDS: &'static [&'static str] = &USAGE_FIELDS;
+    fn field_index(key: &str) -> Option<usize> {
+        super::keys::usage_field(key)
+    }
     fn field<'de, A: MapAccess<'de>>(
         obj: &mut Self::Obj,
         i: usize,
