@@ -66,14 +66,17 @@ struct TopicPayload<'a> {
     event: Option<&'a RawValue>,
 }
 
-/// A harn line parsed on its own.
-pub struct HarnLine(Kind<'static>);
+/// A harn line parsed on its own: one allocation, the parsed line moved into it once (the
+/// envelope was boxed when parsed, then moved out and boxed again when made owned).
+pub struct HarnLine(Box<Kind<'static>>);
 
 /// A parsed line, borrowing its strings from the text (`'static`: owned, for another thread).
+/// Unboxed: on one thread it stays on the stack, and [`HarnLine`] boxes it whole.
+#[allow(clippy::large_enum_variant)]
 pub(super) enum Kind<'a> {
     /// A persisted agent event (`index`: the envelope's, or a topic record's `id`).
     Event {
-        env: Box<Envelope<'a>>,
+        env: Envelope<'a>,
         index: Option<u64>,
         ts: Option<i64>,
     },
@@ -130,7 +133,7 @@ impl Kind<'_> {
     fn into_owned(self) -> Kind<'static> {
         match self {
             Kind::Event { env, index, ts } => Kind::Event {
-                env: Box::new(env.into_owned()),
+                env: env.into_owned(),
                 index,
                 ts,
             },
@@ -161,7 +164,7 @@ impl Staged for HarnReader {
     type Pre = HarnLine;
 
     fn pre(text: &str) -> Result<HarnLine, ParseError> {
-        parse(text).map(|k| HarnLine(k.into_owned()))
+        parse(text).map(|k| HarnLine(Box::new(k.into_owned())))
     }
 
     fn step(
@@ -210,11 +213,7 @@ pub(super) fn parse(text: &str) -> Result<Kind<'_>, ParseError> {
             .as_ref()
             .and_then(Scalar::as_i64)
             .map(|ms| ms.saturating_mul(1000));
-        Ok(Kind::Event {
-            env: Box::new(env),
-            index,
-            ts,
-        })
+        Ok(Kind::Event { env, index, ts })
     }
 }
 
@@ -263,7 +262,7 @@ fn topic(id: u64, event: &RawValue) -> Result<Kind<'_>, ParseError> {
     let env: Envelope<'_> = serde_json::from_str(inner.get())
         .map_err(|e| ParseError::shape(Format::Harn, format!("topic payload: {e}")))?;
     Ok(Kind::Event {
-        env: Box::new(env),
+        env,
         index: Some(id),
         ts,
     })
