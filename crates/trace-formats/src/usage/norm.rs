@@ -42,8 +42,15 @@ impl Semantics {
     /// Anthropic / Claude and Bedrock are exclusive, OpenAI-compatible and Gemini inclusive,
     /// anything else is left to the keys.
     pub fn of_provider(provider: &str) -> Self {
-        let p = provider.trim().to_ascii_lowercase();
-        let starts = |xs: &[&str]| xs.iter().any(|x| p.starts_with(x));
+        // Compared without case and without a lowercased copy: harn names the provider on
+        // every LLM call.
+        let p = provider.trim().as_bytes();
+        let starts = |xs: &[&str]| {
+            xs.iter().any(|x| {
+                p.get(..x.len())
+                    .is_some_and(|h| h.eq_ignore_ascii_case(x.as_bytes()))
+            })
+        };
         if starts(&["anthropic", "claude", "bedrock", "aws"]) {
             Self::Exclusive
         } else if starts(&[
