@@ -58,10 +58,17 @@ const EXAMPLES: &[(&str, &str)] = &[
 /// when the terminal is too narrow for both on one line.
 pub fn examples_text() -> String {
     use std::fmt::Write as _;
+    // Built at every start (clap takes it up front), so the terminal is asked only when
+    // stdout is one: otherwise crossterm runs `tput cols` and `tput lines`, two processes
+    // that cost a `summary` piped to a file ~2.6 ms (9% of a 10 MB log's run). Piped, the
+    // width is 80, what `tput` says without a terminal.
     let width = std::env::var("COLUMNS")
         .ok()
         .and_then(|c| c.parse::<usize>().ok())
         .or_else(|| {
+            if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+                return Some(80);
+            }
             crossterm::terminal::size()
                 .ok()
                 .map(|(w, _)| usize::from(w))
