@@ -192,7 +192,14 @@ impl Runs<'_> {
     /// cores), then copied out whole.
     fn write(&self, out: &mut dyn Write) -> serde_json::Result<()> {
         let write_row = |f: &RunFigures<'_>, buf: &mut Vec<u8>| {
-            self.row(f, &mut serde_json::Serializer::new(buf))
+            if f.detail.is_some() {
+                return self.row(f, &mut serde_json::Serializer::new(buf));
+            }
+            let mut row = RunRow::of(self.trace, f, false);
+            if self.one_file {
+                row.file = None;
+            }
+            row.write_compact(buf)
         };
         let mut first = true;
         self.figures.row_batches(self.trace, write_row, |batch| {

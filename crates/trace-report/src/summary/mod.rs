@@ -13,6 +13,7 @@ mod detail;
 mod exemplars;
 mod follow;
 mod json;
+mod row;
 mod text;
 
 pub use detail::CRITICAL_STEPS;
