@@ -230,6 +230,28 @@ mod tests {
         assert!(fast_rfc3339_us(b"2026-06-24T18:03:11.204518+00:00").is_some());
     }
 
+    /// Every hour, minute and second, the out-of-range ones included (24, 60, 99), on the
+    /// first and last day of the four-digit range and around the epoch: chrono's answer.
+    #[test]
+    fn fast_path_time_of_day_agrees_with_chrono() {
+        for date in ["0000-01-01", "1969-12-31", "1970-01-01", "9999-12-31"] {
+            for hh in (0..=25).chain([99]) {
+                for mm in (0..=60).filter(|m| m % 7 == 0 || *m >= 58) {
+                    for ss in (0..=61).chain([99]) {
+                        let s = format!("{date}T{hh:02}:{mm:02}:{ss:02}.5+05:45");
+                        let chrono = chrono::DateTime::parse_from_rfc3339(&s)
+                            .ok()
+                            .map(|t| t.timestamp_micros());
+                        if let Some(fast) = fast_rfc3339_us(s.as_bytes()) {
+                            assert_eq!(Some(fast), chrono, "{s}");
+                        }
+                        assert_eq!(parse_rfc3339_us(&s), chrono, "{s}");
+                    }
+                }
+            }
+        }
+    }
+
     /// The fast path agrees with chrono's parser on every day (and every invalid day 29–31)
     /// of the years around the Gregorian exceptions, and at the ends of the four-digit range.
     #[test]
