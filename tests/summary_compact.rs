@@ -292,3 +292,34 @@ fn rows_of_many_runs_are_in_start_order() {
     let arrival: Vec<String> = t.runs().map(|r| t.ext_id(r).into_owned()).collect();
     assert_ne!(arrival, want, "arrival order is not start order");
 }
+
+/// Runs arriving latest-first, in counts around the two-thread split (1,024 runs; halves of
+/// 1,023 and 1,024 at 2,047): the streamed rows are in start order, as serde's document has
+/// them, whichever half keeps its figures.
+#[test]
+fn rows_are_in_start_order_at_every_count_around_the_split() {
+    use trace_model::event::{Event, EventKind};
+    for n in [1_023_i64, 1_024, 2_047, 2_048] {
+        let mut t = Trace::new();
+        for i in 0..n {
+            let id = format!("run-{i}");
+            for (kind, ts) in [(EventKind::Start, n - i), (EventKind::End, n - i + 1)] {
+                let mut e = Event::new(kind, id.as_str(), "task");
+                e.ts_us = Some(ts * 1_000_000);
+                t.apply(&e);
+            }
+        }
+        let mut out = Vec::new();
+        write_summary_json(&mut out, &t, &[], false).unwrap();
+        let streamed: Value = serde_json::from_slice(&out).unwrap();
+        let ids: Vec<&str> = streamed["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap())
+            .collect();
+        let want: Vec<String> = (0..n).rev().map(|i| format!("run-{i}")).collect();
+        assert_eq!(ids, want, "{n} runs");
+        assert_eq!(streamed["runs"], summary_json(&t, &[])["runs"], "{n} runs");
+    }
+}

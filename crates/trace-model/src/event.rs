@@ -205,7 +205,7 @@ impl Failure<'_> {
 }
 
 /// An event's ids as the model keys them (canonical UUIDs as numbers), worked out ahead by
-/// [`Event::prepare_keys`] so that a parse thread, not the applying one, pays for it (it was
+/// [`PreKeys::of`] so that a parse thread, not the applying one, pays for it (it was
 /// ~12% of the applying thread on a scope-heavy log). Unset, the model works them out itself.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PreKeys {
@@ -222,7 +222,7 @@ impl PreKeys {
     const ID: u8 = 2;
     const PARENT: u8 = 4;
 
-    /// The keys of `id` and `parent`, as [`Event::prepare_keys`] records them.
+    /// The keys of an event's `id` and `parent`, for its [`Event::keys`].
     pub fn of(id: &str, parent: Option<&str>) -> Self {
         let mut k = Self {
             flags: Self::SET,
@@ -299,8 +299,8 @@ pub struct Event<'a> {
     /// not a new level.
     pub grouping: bool,
     pub src: SourceRef,
-    /// `id` and `parent` as keys, when worked out ahead ([`Event::prepare_keys`]). A reader
-    /// that changes either after must prepare them again.
+    /// `id` and `parent` as keys, when worked out ahead ([`PreKeys::of`]); whoever changes
+    /// either after must work them out again (debug builds check on every keying).
     pub keys: PreKeys,
 }
 
@@ -331,12 +331,6 @@ impl<'a> Event<'a> {
             src: SourceRef::default(),
             keys: PreKeys::default(),
         }
-    }
-
-    /// Works out [`Event::keys`] from `id` and `parent` (on a parse thread: the applying
-    /// thread then skips it).
-    pub fn prepare_keys(&mut self) {
-        self.keys = PreKeys::of(&self.id, self.parent.as_deref());
     }
 }
 

@@ -353,7 +353,7 @@ mod tests {
                 let mut e = Event::new(kind, id, id);
                 e.parent = parent.map(Into::into);
                 if prepare {
-                    e.prepare_keys();
+                    e.keys = crate::event::PreKeys::of(id, parent);
                 }
                 tr.apply(&e);
             }

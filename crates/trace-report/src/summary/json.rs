@@ -31,24 +31,37 @@ pub(crate) struct Tok<'a> {
     pub nulls: bool,
 }
 
+impl Tok<'_> {
+    /// The members in order: five always (a bucket no summed call reported is unknown:
+    /// `null`, never 0), then the finer buckets when known or `nulls`.
+    pub(crate) fn members(&self) -> impl Iterator<Item = (&'static str, Option<u64>)> {
+        let t = self.t;
+        let nulls = self.nulls;
+        [
+            ("input", t.known(TokenSum::INPUT)),
+            ("output", t.known(TokenSum::OUTPUT)),
+            ("total", t.known(0)),
+            ("cache_read", t.known(TokenSum::CACHE_READ)),
+            ("cache_write", t.known(TokenSum::CACHE_WRITE)),
+        ]
+        .into_iter()
+        .chain(
+            [
+                ("cache_write_1h", t.cache_write_1h),
+                ("uncached", t.uncached()),
+                ("reasoning", t.reasoning),
+            ]
+            .into_iter()
+            .filter(move |(_, v)| nulls || v.is_some()),
+        )
+    }
+}
+
 impl Serialize for Tok<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let t = self.t;
         let mut m = s.serialize_map(None)?;
-        // A bucket no summed call reported is unknown: `null`, never 0.
-        m.serialize_entry("input", &t.known(TokenSum::INPUT))?;
-        m.serialize_entry("output", &t.known(TokenSum::OUTPUT))?;
-        m.serialize_entry("total", &t.known(0))?;
-        m.serialize_entry("cache_read", &t.known(TokenSum::CACHE_READ))?;
-        m.serialize_entry("cache_write", &t.known(TokenSum::CACHE_WRITE))?;
-        for (k, v) in [
-            ("cache_write_1h", t.cache_write_1h),
-            ("uncached", t.uncached()),
-            ("reasoning", t.reasoning),
-        ] {
-            if self.nulls || v.is_some() {
-                m.serialize_entry(k, &v)?;
-            }
+        for (k, v) in self.members() {
+            m.serialize_entry(k, &v)?;
         }
         m.end()
     }
@@ -180,12 +193,17 @@ impl Runs<'_> {
         if let Some(d) = &f.detail {
             DetailRow::of(self.trace, f, d).serialize(s)
         } else {
-            let mut row = RunRow::of(self.trace, f, false);
-            if self.one_file {
-                row.file = None;
-            }
-            row.serialize(s)
+            self.compact(f).serialize(s)
         }
+    }
+
+    /// A run's compact row; without its file when the document has one.
+    fn compact<'f>(&'f self, f: &'f RunFigures<'_>) -> RunRow<'f> {
+        let mut row = RunRow::of(self.trace, f, false);
+        if self.one_file {
+            row.file = None;
+        }
+        row
     }
 
     /// The rows, comma-separated, in batches: serialized where they are computed (both
@@ -193,13 +211,10 @@ impl Runs<'_> {
     fn write(&self, out: &mut dyn Write) -> serde_json::Result<()> {
         let write_row = |f: &RunFigures<'_>, buf: &mut Vec<u8>| {
             if f.detail.is_some() {
-                return self.row(f, &mut serde_json::Serializer::new(buf));
+                self.row(f, &mut serde_json::Serializer::new(buf))
+            } else {
+                self.compact(f).write_compact(buf)
             }
-            let mut row = RunRow::of(self.trace, f, false);
-            if self.one_file {
-                row.file = None;
-            }
-            row.write_compact(buf)
         };
         let mut first = true;
         self.figures.row_batches(self.trace, write_row, |batch| {

@@ -97,12 +97,8 @@ impl<'t> RunFigures<'t> {
 }
 
 impl<'t> Figures<'t> {
-    fn of(trace: &'t Trace, roots: &[NodeId], detail: bool) -> Self {
-        // Few runs keep their figures (a few hundred bytes each), so their rows are not
-        // computed again: a log of one huge run walked it twice (1 GB, 1.25 M scopes).
-        // [`figures`] calls this once for all runs below `PARALLEL_FROM`, so either every
-        // run keeps its figures or none does.
-        let keep = detail || roots.len() < PARALLEL_FROM;
+    /// The figures of `roots`; each run's are kept (`keep`) or only its place in order.
+    fn of(trace: &'t Trace, roots: &[NodeId], detail: bool, keep: bool) -> Self {
         let mut runs = Vec::with_capacity(if keep { roots.len() } else { 0 });
         let mut keys = Vec::with_capacity(if keep { 0 } else { roots.len() });
         let mut totals = Totals::default();
@@ -277,13 +273,18 @@ const PARALLEL_FROM: usize = 1024;
 /// Every run's figures, computed on two threads when there are many.
 pub(crate) fn figures(trace: &Trace, detail: bool) -> Figures<'_> {
     let roots: Vec<NodeId> = trace.runs().collect();
+    // Few runs keep their figures (a few hundred bytes each), so their rows are not computed
+    // again: a log of one huge run walked it twice (1 GB, 1.25 M scopes). Decided once for
+    // all runs: the rows are written kept ones first, so both halves must agree (with a
+    // choice per half, 2,047 runs split 1,023 / 1,024 and came out of order; tested).
+    let keep = detail || roots.len() < PARALLEL_FROM;
     let mut figures = if roots.len() < PARALLEL_FROM {
-        Figures::of(trace, &roots, detail)
+        Figures::of(trace, &roots, detail, keep)
     } else {
         let (a, b) = roots.split_at(roots.len() / 2);
         std::thread::scope(|scope| {
-            let tail = scope.spawn(|| Figures::of(trace, b, detail));
-            let mut head = Figures::of(trace, a, detail);
+            let tail = scope.spawn(|| Figures::of(trace, b, detail, keep));
+            let mut head = Figures::of(trace, a, detail, keep);
             head.merge(
                 tail.join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),

@@ -4,7 +4,6 @@
 //! row's figures.
 
 use serde::Serialize;
-use trace_model::stats::TokenSum;
 
 use super::json::{RunRow, Tok};
 
@@ -53,21 +52,15 @@ impl RunRow<'_> {
 impl Tok<'_> {
     /// Appends the token object to `out` as its `Serialize` writes it.
     fn write_compact(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
-        let t = self.t;
-        out.extend_from_slice(b"{\"input\":");
-        value(out, &t.known(TokenSum::INPUT))?;
-        member(out, "output", &t.known(TokenSum::OUTPUT))?;
-        member(out, "total", &t.known(0))?;
-        member(out, "cache_read", &t.known(TokenSum::CACHE_READ))?;
-        member(out, "cache_write", &t.known(TokenSum::CACHE_WRITE))?;
-        for (k, v) in [
-            ("cache_write_1h", t.cache_write_1h),
-            ("uncached", t.uncached()),
-            ("reasoning", t.reasoning),
-        ] {
-            if self.nulls || v.is_some() {
-                member(out, k, &v)?;
+        out.push(b'{');
+        for (i, (k, v)) in self.members().enumerate() {
+            if i > 0 {
+                out.push(b',');
             }
+            out.push(b'"');
+            out.extend_from_slice(k.as_bytes());
+            out.extend_from_slice(b"\":");
+            value(out, &v)?;
         }
         out.push(b'}');
         Ok(())
