@@ -265,13 +265,7 @@ fn rows_of_many_runs_are_in_start_order() {
         .collect();
     assert!(want.len() > 1024, "{} runs", want.len());
     let doc = summary_json(&t, &formats);
-    let got: Vec<&str> = doc["runs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(got, want);
+    assert_eq!(run_ids(&doc), want);
     assert_eq!(doc["totals"]["runs"], runs.len());
     let full = summary_json_detail(&t, &formats);
     let kept = full["runs"].as_array().unwrap();
@@ -312,14 +306,18 @@ fn rows_are_in_start_order_at_every_count_around_the_split() {
         let mut out = Vec::new();
         write_summary_json(&mut out, &t, &[], false).unwrap();
         let streamed: Value = serde_json::from_slice(&out).unwrap();
-        let ids: Vec<&str> = streamed["runs"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| r["id"].as_str().unwrap())
-            .collect();
         let want: Vec<String> = (0..n).rev().map(|i| format!("run-{i}")).collect();
-        assert_eq!(ids, want, "{n} runs");
+        assert_eq!(run_ids(&streamed), want, "{n} runs");
         assert_eq!(streamed["runs"], summary_json(&t, &[])["runs"], "{n} runs");
     }
+}
+
+/// The ids of a summary document's runs, in its order.
+fn run_ids(doc: &Value) -> Vec<&str> {
+    doc["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect()
 }
