@@ -176,6 +176,9 @@ pub fn run<C: Chunk>(
     })
 }
 
+/// Room a chunk buffer has beyond a chunk for the partial line carried into it.
+const CARRY_ROOM: usize = 16 << 10;
+
 /// The reading side of [`run`]: cuts `file` into chunks of whole lines and queues them, in
 /// order, until the file (or the queue's other side) ends.
 fn read_jobs(
@@ -190,16 +193,21 @@ fn read_jobs(
     let mut idx = 0usize;
     loop {
         // A partial line carried over is continued in place (no copy, even for a line
-        // longer than many chunks); otherwise a recycled buffer.
-        let mut buf = if carry.is_empty() {
+        // longer than many chunks), in the buffer that holds it even when it is empty (the
+        // last chunk ended at a newline); otherwise a recycled buffer.
+        let mut buf = if carry.capacity() == 0 {
             let mut b = buffers.get();
             b.clear();
             b
         } else {
             std::mem::take(&mut carry)
         };
-        // Read into spare capacity: no zeroing of a buffer about to be overwritten.
-        buf.reserve(chunk_bytes);
+        // Read into spare capacity: no zeroing of a buffer about to be overwritten. Grown to
+        // exactly a chunk and some room for the next carried tail, not by `reserve`'s
+        // doubling: a recycled buffer carrying a 300-byte tail went from 256 to 512 KiB.
+        if buf.capacity() - buf.len() < chunk_bytes {
+            buf.reserve_exact(chunk_bytes + CARRY_ROOM);
+        }
         let n = Read::by_ref(file)
             .take(chunk_bytes as u64)
             .read_to_end(&mut buf)?;

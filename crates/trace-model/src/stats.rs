@@ -220,7 +220,14 @@ impl Trace {
     pub fn preorder(&self, root: NodeId) -> Vec<NodeId> {
         // Most runs are small: one allocation each instead of a doubling series.
         let mut out = Vec::with_capacity(32);
-        let mut stack = Vec::with_capacity(16);
+        self.preorder_into(root, &mut out, &mut Vec::with_capacity(16));
+        out
+    }
+
+    /// [`Self::preorder`] into `out` (cleared first), with `stack` as scratch.
+    fn preorder_into(&self, root: NodeId, out: &mut Vec<NodeId>, stack: &mut Vec<NodeId>) {
+        out.clear();
+        stack.clear();
         stack.push(root);
         while let Some(id) = stack.pop() {
             out.push(id);
@@ -228,7 +235,6 @@ impl Trace {
             stack.extend(self.children(id));
             stack[at..].reverse();
         }
-        out
     }
 
     /// Subtree token usage for every node under `root`, by pre-order position.
@@ -266,7 +272,7 @@ impl Trace {
     /// its children's sums, which are the top of `done` (walked backwards, a pre-order meets
     /// each node right after its children's subtrees). Pushes the sum for its parent. A map
     /// from node to pending sum did the same with two hash probes a node.
-    fn subtree_step(&self, id: NodeId, done: &mut Vec<(NodeId, Option<Tokens>)>) -> Option<Tokens> {
+    fn subtree_step(&self, id: NodeId, done: &mut TokenStack) -> Option<Tokens> {
         let n = self.node(id);
         let mut kids = None;
         while let Some(&(parent, s)) = done.last() {
@@ -285,11 +291,15 @@ impl Trace {
     /// holding only the sums of nodes still waiting for a child (the current node's
     /// ancestors) rather than two figures for every node of a run ([`Self::subtree_step`]).
     pub fn root_subtree_tokens(&self, order: &[NodeId]) -> Option<Tokens> {
-        let mut done = Vec::new();
+        self.root_subtree_tokens_in(order, &mut Vec::new())
+    }
+
+    fn root_subtree_tokens_in(&self, order: &[NodeId], done: &mut TokenStack) -> Option<Tokens> {
+        done.clear();
         order
             .iter()
             .rev()
-            .fold(None, |_, &id| self.subtree_step(id, &mut done))
+            .fold(None, |_, &id| self.subtree_step(id, done))
     }
 
     /// Figures for the run rooted at `root`.
@@ -300,8 +310,19 @@ impl Trace {
     /// [`Self::run_stats`] of the run whose [`Self::preorder`] is `order` (its root first),
     /// for callers that walk the run more than once.
     pub fn run_stats_of(&self, order: &[NodeId]) -> RunStats {
+        self.run_stats_in(order, true, &mut Vec::new())
+    }
+
+    /// [`Self::run_stats`] walked in `walk`, whose [`RunWalk::order`] is then the run's
+    /// pre-order; the figures per model only with `per_model` (each is a `String`).
+    pub fn run_stats_walk(&self, root: NodeId, walk: &mut RunWalk, per_model: bool) -> RunStats {
+        self.preorder_into(root, &mut walk.order, &mut walk.stack);
+        self.run_stats_in(&walk.order, per_model, &mut walk.done)
+    }
+
+    fn run_stats_in(&self, order: &[NodeId], per_model: bool, done: &mut TokenStack) -> RunStats {
         let root = order[0];
-        let root_tokens = self.root_subtree_tokens(order);
+        let root_tokens = self.root_subtree_tokens_in(order, done);
         let mut s = RunStats::default();
         let mut min_t: Option<i64> = None;
         let mut max_t: Option<i64> = None;
@@ -328,26 +349,11 @@ impl Trace {
             }
             if n.is_llm() {
                 s.llm_calls += 1;
-                let model = n.model().map_or(UNKNOWN_MODEL, |m| self.str(m));
-                // Look up before inserting: no key allocation per call.
-                let at = match s.by_model.binary_search_by(|(k, _)| k.as_str().cmp(model)) {
-                    Ok(i) => i,
-                    Err(i) => {
-                        s.by_model
-                            .insert(i, (model.to_owned(), ModelStats::default()));
-                        i
-                    }
-                };
-                let m = &mut s.by_model[at].1;
-                m.calls += 1;
-                if let Some(t) = self.tokens(id) {
-                    m.tokens.add(&t);
+                if per_model {
+                    self.add_call(&mut s.by_model, id);
                 }
             }
-            for t in [n.start_us(), n.end_us()].into_iter().flatten() {
-                min_t = Some(min_t.map_or(t, |m| m.min(t)));
-                max_t = Some(max_t.map_or(t, |m| m.max(t)));
-            }
+            widen_span(n, &mut min_t, &mut max_t);
         }
         if let Some(t) = root_tokens {
             s.tokens.add(&t);
@@ -376,6 +382,53 @@ impl Trace {
             RunStatus::Incomplete
         });
         s
+    }
+}
+
+impl Trace {
+    /// Counts the LLM call `id` in its model's figures.
+    fn add_call(&self, by_model: &mut Vec<(String, ModelStats)>, id: NodeId) {
+        let model = self.node(id).model().map_or(UNKNOWN_MODEL, |m| self.str(m));
+        // Look up before inserting: no key allocation per call.
+        let at = match by_model.binary_search_by(|(k, _)| k.as_str().cmp(model)) {
+            Ok(i) => i,
+            Err(i) => {
+                by_model.insert(i, (model.to_owned(), ModelStats::default()));
+                i
+            }
+        };
+        let m = &mut by_model[at].1;
+        m.calls += 1;
+        if let Some(t) = self.tokens(id) {
+            m.tokens.add(&t);
+        }
+    }
+}
+
+/// Widens the run's time span by a node's start and end.
+fn widen_span(n: crate::Node<'_>, min_t: &mut Option<i64>, max_t: &mut Option<i64>) {
+    for t in [n.start_us(), n.end_us()].into_iter().flatten() {
+        *min_t = Some(min_t.map_or(t, |m| m.min(t)));
+        *max_t = Some(max_t.map_or(t, |m| m.max(t)));
+    }
+}
+
+/// The sums of a backwards pre-order walk still waiting for their parent.
+type TokenStack = Vec<(NodeId, Option<Tokens>)>;
+
+/// What walking many runs one after another reuses ([`Trace::run_stats_walk`]): the run's
+/// pre-order and the stacks behind it and its token sums, kept rather than allocated per run.
+#[derive(Debug, Default)]
+pub struct RunWalk {
+    order: Vec<NodeId>,
+    stack: Vec<NodeId>,
+    done: TokenStack,
+}
+
+impl RunWalk {
+    /// The pre-order of the run walked last.
+    pub fn order(&self) -> &[NodeId] {
+        &self.order
     }
 }
 

@@ -145,6 +145,15 @@ pub fn run_cost(trace: &Trace, root: NodeId) -> (CostSum, Vec<(Sym, CostSum)>) {
 
 /// [`run_cost`] of the run whose pre-order is `order`.
 pub fn run_cost_of(trace: &Trace, order: &[NodeId]) -> (CostSum, Vec<(Sym, CostSum)>) {
+    run_cost_in(trace, order, true)
+}
+
+/// [`run_cost_of`], by model only with `per_model` (the list is empty otherwise).
+pub(crate) fn run_cost_in(
+    trace: &Trace,
+    order: &[NodeId],
+    per_model: bool,
+) -> (CostSum, Vec<(Sym, CostSum)>) {
     let mut total = CostSum::default();
     let mut by_model: Vec<(Sym, CostSum)> = Vec::new();
     for &id in order {
@@ -157,7 +166,7 @@ pub fn run_cost_of(trace: &Trace, order: &[NodeId]) -> (CostSum, Vec<(Sym, CostS
         let reported = trace.reported_cost_nusd(id);
         total.add(c.as_ref(), had_usage);
         total.add_reported(reported);
-        if let Some(sym) = n.model() {
+        if let Some(sym) = n.model().filter(|_| per_model) {
             let i = by_model
                 .iter()
                 .position(|(s, _)| *s == sym)

@@ -22,7 +22,7 @@ pub use json::{summary_json, summary_json_detail, write_summary_json};
 pub use text::{diagnostics_text, warnings_text, write_text};
 
 use rustc_hash::FxHashMap;
-use trace_model::stats::{RunStats, Totals};
+use trace_model::stats::{RunStats, RunWalk, Totals};
 use trace_model::{NodeId, Sym, Trace};
 
 use crate::cost::CostSum;
@@ -79,12 +79,17 @@ fn start_key(r: &RunFigures<'_>) -> RunKey {
 const ROW_BATCH: usize = 1024;
 
 impl<'t> RunFigures<'t> {
-    /// One run's figures, and its cost per model.
-    fn compute(trace: &'t Trace, id: NodeId, detail: bool) -> (Self, Vec<(Sym, CostSum)>) {
-        let order = trace.preorder(id);
-        let stats = trace.run_stats_of(&order);
-        let (cost, by_model) = crate::cost::run_cost_of(trace, &order);
-        drop(order);
+    /// One run's figures, walked in `walk`, and with `per_model` its figures and cost per
+    /// model (which the totals need and a row does not: a `String` per model per run).
+    fn compute(
+        trace: &'t Trace,
+        id: NodeId,
+        detail: bool,
+        walk: &mut RunWalk,
+        per_model: bool,
+    ) -> (Self, Vec<(Sym, CostSum)>) {
+        let stats = trace.run_stats_walk(id, walk, per_model);
+        let (cost, by_model) = crate::cost::run_cost_in(trace, walk.order(), per_model);
         let detail = detail.then(|| Box::new(detail::RunDetail::of(trace, id, &stats)));
         let f = RunFigures {
             id,
@@ -104,8 +109,9 @@ impl<'t> Figures<'t> {
         let mut totals = Totals::default();
         let mut cost = CostSum::default();
         let mut cost_by_model: FxHashMap<Sym, CostSum> = FxHashMap::default();
+        let mut walk = RunWalk::default();
         for &id in roots {
-            let (mut f, by_model) = RunFigures::compute(trace, id, detail);
+            let (mut f, by_model) = RunFigures::compute(trace, id, detail, &mut walk, true);
             totals.add(&f.stats);
             // Summed; a gigabyte log's runs need not each keep their model list.
             f.stats.by_model = Vec::new();
@@ -161,9 +167,10 @@ impl<'t> Figures<'t> {
     ) -> Result<(), E> {
         let [a, b] = &self.parts;
         merged(a, b, start_key).try_for_each(&mut each)?;
+        let mut walk = RunWalk::default();
         self.order
             .iter()
-            .try_for_each(|&id| each(&RunFigures::compute(trace, id, false).0))
+            .try_for_each(|&id| each(&RunFigures::compute(trace, id, false, &mut walk, false).0))
     }
 
     /// What `write` makes of every run's figures, in [`runs_by_start`] order, handed to
@@ -195,11 +202,15 @@ impl<'t> Figures<'t> {
         let ids = &self.order;
         let batch = |ids: &[NodeId], out: &mut Vec<u8>| -> Result<(), E> {
             out.clear();
+            let mut walk = RunWalk::default();
             for (i, &id) in ids.iter().enumerate() {
                 if i > 0 {
                     out.push(b',');
                 }
-                write(&RunFigures::compute(trace, id, false).0, out)?;
+                write(
+                    &RunFigures::compute(trace, id, false, &mut walk, false).0,
+                    out,
+                )?;
             }
             Ok(())
         };

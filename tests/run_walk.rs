@@ -1,0 +1,62 @@
+//! One `RunWalk` reused over many runs (the summary's rows) gives each run exactly the
+//! figures and pre-order a fresh walk gives, with or without the per-model figures, whatever
+//! the size of the run walked before it.
+
+mod common;
+
+use trace_model::stats::RunWalk;
+use trace_model::{NodeId, Trace};
+
+use common::{ANALYSIS, ATOF, HARN_A, trace};
+
+fn check(t: &Trace, runs: &[NodeId]) {
+    let mut walk = RunWalk::default();
+    for &r in runs {
+        for per_model in [true, false] {
+            let got = t.run_stats_walk(r, &mut walk, per_model);
+            let mut want = t.run_stats(r);
+            if !per_model {
+                want.by_model.clear();
+            }
+            assert_eq!(got, want, "run {r}, per model {per_model}");
+            assert_eq!(walk.order(), t.preorder(r).as_slice(), "run {r}");
+        }
+    }
+}
+
+#[test]
+fn a_reused_walk_gives_every_run_its_own_figures() {
+    let t = trace(&[ANALYSIS]);
+    let mut runs: Vec<NodeId> = t.runs().collect();
+    // The fixture's header: planner 4 calls of m-big, batch 20 of m-fast.
+    let calls: Vec<(u64, Vec<(String, u64)>)> = runs
+        .iter()
+        .map(|&r| {
+            let s = t.run_stats(r);
+            let models = s.by_model.iter().map(|(m, f)| (m.clone(), f.calls));
+            (s.llm_calls, models.collect())
+        })
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            (4, vec![("m-big".to_owned(), 4)]),
+            (20, vec![("m-fast".to_owned(), 20)])
+        ]
+    );
+    // Biggest run first, so a smaller one after it would see anything left behind.
+    runs.sort_by_key(|&r| std::cmp::Reverse(t.preorder(r).len()));
+    check(&t, &runs);
+    runs.reverse();
+    check(&t, &runs);
+}
+
+#[test]
+fn a_reused_walk_agrees_on_the_bundled_samples() {
+    for files in [[ATOF], [HARN_A]] {
+        let t = trace(&files);
+        let runs: Vec<NodeId> = t.runs().collect();
+        assert!(!runs.is_empty(), "{files:?}");
+        check(&t, &runs);
+    }
+}
