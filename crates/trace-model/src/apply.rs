@@ -130,6 +130,11 @@ impl Trace {
         }
     }
 
+    /// The event's name, interned now unless it already was.
+    fn name_of(&mut self, name: Option<Sym>, ev: &Event<'_>) -> Sym {
+        name.unwrap_or_else(|| self.strings.intern(&ev.name))
+    }
+
     fn pack_tokens(&mut self, t: &Tokens) -> PackedTokens {
         PackedTokens::pack(t).unwrap_or_else(|| {
             self.wide_tokens.push(*t);
@@ -159,7 +164,10 @@ impl Trace {
         }
         let ts = ev.ts_us.map(clamp_time);
         self.generation += 1;
-        let name = self.strings.intern(&ev.name);
+        // An end's name is interned only when it is used (a new node, or one without a name
+        // yet): most ends repeat their start's, and on a log whose every scope has its own
+        // name, each intern is a probe into a table far bigger than the cache.
+        let name = (ev.kind != EventKind::End).then(|| self.strings.intern(&ev.name));
         // The node's time before this event: if the event moves it, its siblings are re-sorted.
         let mut time_before = None;
         // A scope's end repeating one of its calls' usage (a turn's end carrying its last
@@ -170,6 +178,7 @@ impl Trace {
         let id = match ev.kind {
             // Marks are never looked up by id: their (unique) ids are not kept.
             EventKind::Mark => {
+                let name = name.unwrap_or_else(|| self.strings.intern(&ev.name));
                 if self.replayed_mark(ev, name, ts) {
                     return;
                 }
@@ -204,9 +213,13 @@ impl Trace {
                                 &*ev.id
                             ),
                         );
+                        let name = self.name_of(name, ev);
                         self.new_node(Some(key), name)
                     }
-                    None => self.new_node(Some(key), name),
+                    None => {
+                        let name = self.name_of(name, ev);
+                        self.new_node(Some(key), name)
+                    }
                 };
                 self.set_id(key, id);
                 time_before = self.node(id).sort_time();
@@ -245,11 +258,13 @@ impl Trace {
                             ev.src,
                             format!("duplicate end for id {:?}; kept as a second scope", &*ev.id),
                         );
+                        let name = self.name_of(name, ev);
                         let n = self.new_node(Some(key), name);
                         self.set_id(key, n);
                         n
                     }
                     None => {
+                        let name = self.name_of(name, ev);
                         let n = self.new_node(Some(key), name);
                         self.set_id(key, n);
                         n
@@ -295,12 +310,14 @@ impl Trace {
         let was_placeholder = self.hot[id as usize].flag(flag::PLACEHOLDER);
         self.hm(id).set(flag::PLACEHOLDER, false);
         let old_name = self.hot[id as usize].name;
-        if old_name != name
-            && (ev.kind == EventKind::Start
-                || self.strings.resolve(old_name).is_empty()
-                || was_placeholder)
+        if ev.kind == EventKind::Start
+            || self.strings.resolve(old_name).is_empty()
+            || was_placeholder
         {
-            self.hm(id).name = name;
+            let name = self.name_of(name, ev);
+            if old_name != name {
+                self.hm(id).name = name;
+            }
         }
         if let Some(c) = &ev.category {
             if self.hot[id as usize].category == 0 || ev.kind == EventKind::Start {

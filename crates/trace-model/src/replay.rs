@@ -20,7 +20,7 @@ impl Trace {
         &mut self,
         key: Key,
         ev: &Event<'_>,
-        name: Sym,
+        name: Option<Sym>,
         ts: Option<i64>,
     ) -> bool {
         let Some(n) = self.get_id(key) else {
@@ -28,9 +28,10 @@ impl Trace {
         };
         let hot = &self.hot[n as usize];
         // An end does not rename its scope (a Relay turn's start is renamed `turn N · …`,
-        // its end keeps the producer's name), so only a start's name must match.
+        // its end keeps the producer's name), so only a start's name must match (an end's
+        // is not interned for this: `name` is `None`).
         let renames = ev.kind == EventKind::Start;
-        if ts.is_none() || hot.kind != NodeKind::Scope || (renames && hot.name != name) {
+        if ts.is_none() || hot.kind != NodeKind::Scope || (renames && Some(hot.name) != name) {
             return false;
         }
         let (same, first) = match ev.kind {
