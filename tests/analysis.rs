@@ -215,7 +215,7 @@ fn subtree_totals_are_the_subtree_tokens_totals() {
                 .iter()
                 .map(|s| s.map(|s| s.total_or_sum()))
                 .collect();
-            assert_eq!(t.subtree_totals(&order), whole, "{f}");
+            assert_eq!(t.subtree_totals(&order).to_vec(), whole, "{f}");
             nodes += order.len();
             with_tokens += whole.iter().filter(|w| w.is_some()).count();
         }

@@ -244,7 +244,7 @@ fn following_an_unfinished_session_shows_it_live() {
     let run = trace.runs().next().unwrap();
     assert_eq!(trace.run_stats(run).status, Some(RunStatus::Incomplete));
     let row = RunRow::compute(&trace, run);
-    assert_eq!(row.name, SESSION);
+    assert_eq!(row.name(&trace), SESSION);
     assert_eq!(row.status_label(Feed::Live), "live");
 }
 

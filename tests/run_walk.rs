@@ -60,3 +60,25 @@ fn a_reused_walk_agrees_on_the_bundled_samples() {
         check(&t, &runs);
     }
 }
+
+/// The runs pane's rows: a reused walk gives each run's own row, and its latest time is the
+/// latest start or end of any of its nodes.
+#[test]
+fn run_rows_from_a_reused_walk() {
+    use trace_tui::app::RunRow;
+    for files in [[ANALYSIS], [ATOF], [HARN_A]] {
+        let t = trace(&files);
+        let mut walk = RunWalk::default();
+        for r in t.runs() {
+            let row = RunRow::compute_in(&t, r, &mut walk);
+            assert_eq!(row, RunRow::compute(&t, r));
+            let latest = t
+                .preorder(r)
+                .iter()
+                .filter_map(|&n| t.node(n).end_us().max(t.node(n).start_us()))
+                .max();
+            assert_eq!(row.last_us(), latest, "{files:?} run {r}");
+            assert_eq!(row.start_us(), t.run_stats(r).start_us);
+        }
+    }
+}

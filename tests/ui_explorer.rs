@@ -95,7 +95,7 @@ fn runs_sort_and_filter() {
         .runs
         .rows
         .iter()
-        .map(|&r| app.runs.cache[&r].name.clone())
+        .map(|&r| app.runs.cache[&r].name(&app.trace).into_owned())
         .collect();
     assert_eq!(shown, ["research-agent"]);
     keys(
@@ -316,7 +316,7 @@ fn mouse_selects_rows_and_scrubs() {
     keys(&mut app, [Action::Click(20, y)]);
     assert_eq!(app.focus, Pane::Runs);
     assert_eq!(
-        app.runs.cache[&app.runs.selected.unwrap()].name,
+        app.runs.cache[&app.runs.selected.unwrap()].name(&app.trace),
         "research-agent"
     );
     keys(&mut app, [Action::ShowView(View::Timeline)]);

@@ -267,10 +267,10 @@ fn an_open_run_stops_counting_when_the_log_stops_growing_and_stdin_says_ended() 
         .runs
         .cache
         .values()
-        .find(|r| r.name == "codex")
+        .find(|r| r.name(&app.trace) == "codex")
         .unwrap()
         .clone();
-    let now = codex.last_us.unwrap() + 3_000_000;
+    let now = codex.last_us().unwrap() + 3_000_000;
     keys(&mut app, [Action::Tick(now)]);
     let screen = text(&draw(&mut app, 120, 40));
     assert!(

@@ -140,7 +140,7 @@ pub struct RunsState {
     /// The longest run name shown, in characters.
     pub longest_name: u16,
     /// The run shown that started last: (start, seq, id).
-    pub(crate) newest: Option<(Option<i64>, u64, NodeId)>,
+    pub(crate) newest: Option<(Option<i64>, NodeId)>,
     /// `Trace::demotions` when the rows were last brought up to date.
     pub(crate) demotions_seen: u64,
 }
@@ -154,7 +154,7 @@ pub struct RunCache {
     /// Position of each node in `order`.
     pub pos: NodeMap<u32>,
     /// Subtree token totals by pre-order position.
-    pub tokens: Vec<Option<u64>>,
+    pub tokens: trace_model::stats::SubtreeTotals,
     /// The scrubber's axis.
     pub timeline: Timeline,
     /// Ends of container scopes (sessions, flows) derived from finished children.
@@ -379,6 +379,6 @@ impl App {
     /// Subtree token total of a node in the selected run.
     pub fn subtree_tokens(&self, id: NodeId) -> Option<u64> {
         let rc = self.run.as_ref()?;
-        rc.tokens.get(*rc.pos.get(&id)? as usize).copied().flatten()
+        rc.tokens.get(*rc.pos.get(&id)? as usize)
     }
 }

@@ -80,11 +80,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             };
             Row::new([
                 Cell::from(format!("{glyph} {status}")),
-                Cell::from(fit(&r.name, name_w)),
-                Cell::from(r.start_us.map_or_else(|| "-".to_owned(), clock)),
+                Cell::from(fit(&r.name(&app.trace), name_w)),
+                Cell::from(r.start_us().map_or_else(|| "-".to_owned(), clock)),
                 Cell::from(Line::from(dur).right_aligned()),
-                Cell::from(Line::from(format_count(r.llm_calls)).right_aligned()),
-                Cell::from(Line::from(format_count(r.tool_calls)).right_aligned()),
+                Cell::from(Line::from(format_count(u64::from(r.llm_calls))).right_aligned()),
+                Cell::from(Line::from(format_count(u64::from(r.tool_calls))).right_aligned()),
                 Cell::from(Line::from(format_count(r.tokens)).right_aligned()),
             ])
             .style(style)

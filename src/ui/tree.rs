@@ -27,7 +27,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         let scopes = app
             .selected_run()
             .and_then(|r| app.runs.cache.get(&r))
-            .map_or(0, |r| r.scopes);
+            .map_or(0, |r| u64::from(r.scopes));
         let text = format!(
             "loading the run ({} scopes)…",
             trace_model::text::format_count(scopes)

@@ -107,7 +107,10 @@ impl Trace {
                 self_us,
             });
         }
-        steps.sort_by_key(|s| (s.start_us, std::cmp::Reverse(s.end_us), s.node));
+        // Each node is a step at most once, so the key is unique and an unstable sort gives
+        // the same order without the stable sort's buffer of half the steps (20 MB on one run
+        // of 1.25 M scopes, in the explorer's peak).
+        steps.sort_unstable_by_key(|s| (s.start_us, std::cmp::Reverse(s.end_us), s.node));
         CriticalPath {
             length_us: steps.iter().map(|s| s.self_us).sum(),
             steps,

@@ -34,6 +34,7 @@ pub mod nodemap;
 pub mod query;
 pub mod stats;
 pub mod tree;
+pub mod walk;
 
 mod apply;
 mod ids;

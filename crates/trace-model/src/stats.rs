@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use super::{NodeId, NodeKind, Trace};
 use crate::event::Tokens;
+pub use crate::walk::{RunWalk, SubtreeTotals};
 
 /// Outcome of a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -256,14 +257,14 @@ impl Trace {
 
     /// Each node's subtree total ([`Tokens::total_or_sum`] of [`Self::subtree_tokens`]), by
     /// pre-order position of `order` (which must be a [`Self::preorder`]), holding only the
-    /// sums of nodes still waiting for a child, as [`Self::root_subtree_tokens`] does: 16 B a
+    /// sums of nodes still waiting for a child, as [`Self::root_subtree_tokens`] does: 8 B a
     /// node, where the whole figures took 240 (280 MB transient on one run of 1.25 M scopes).
-    pub fn subtree_totals(&self, order: &[NodeId]) -> Vec<Option<u64>> {
-        let mut out = vec![None; order.len()];
+    pub fn subtree_totals(&self, order: &[NodeId]) -> SubtreeTotals {
+        let mut out = SubtreeTotals::none(order.len());
         let mut done = Vec::new();
         for (i, &id) in order.iter().enumerate().rev() {
             let s = self.subtree_step(id, &mut done);
-            out[i] = s.map(|t| t.total_or_sum());
+            out.set(i, s.map(|t| t.total_or_sum()));
         }
         out
     }
@@ -414,23 +415,7 @@ fn widen_span(n: crate::Node<'_>, min_t: &mut Option<i64>, max_t: &mut Option<i6
 }
 
 /// The sums of a backwards pre-order walk still waiting for their parent.
-type TokenStack = Vec<(NodeId, Option<Tokens>)>;
-
-/// What walking many runs one after another reuses ([`Trace::run_stats_walk`]): the run's
-/// pre-order and the stacks behind it and its token sums, kept rather than allocated per run.
-#[derive(Debug, Default)]
-pub struct RunWalk {
-    order: Vec<NodeId>,
-    stack: Vec<NodeId>,
-    done: TokenStack,
-}
-
-impl RunWalk {
-    /// The pre-order of the run walked last.
-    pub fn order(&self) -> &[NodeId] {
-        &self.order
-    }
-}
+pub(crate) type TokenStack = Vec<(NodeId, Option<Tokens>)>;
 
 /// Figures for the whole trace.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
