@@ -82,3 +82,29 @@ fn run_rows_from_a_reused_walk() {
         }
     }
 }
+
+/// The explorer's run cache works out a run's figures and pre-order once and hands them to
+/// the critical path, the idle gaps and the time axis: each gives what it gives on its own.
+#[test]
+fn one_walk_feeds_the_critical_path_gaps_and_time_axis() {
+    use trace_model::query::Timeline;
+    let mut gaps_seen = 0;
+    for files in [[ANALYSIS], [ATOF], [HARN_A]] {
+        let t = trace(&files);
+        for r in t.runs() {
+            let mut walk = RunWalk::default();
+            let stats = t.run_stats_walk(r, &mut walk, false);
+            let order = walk.into_order();
+            assert_eq!(t.critical_path_with(r, &stats), t.critical_path(r));
+            for min in [1, 1_000, 100_000] {
+                let gaps = t.idle_gaps_in(&order, &stats, min);
+                assert_eq!(gaps, t.idle_gaps(r, min), "{files:?} run {r}");
+                gaps_seen += gaps.len();
+            }
+            let axis = Timeline::build_from(&t, r, &order);
+            assert_eq!(axis.edges, Timeline::build(&t, r).edges);
+        }
+    }
+    // The analysis fixture's planner run has an idle gap (its header): compared, not empty.
+    assert!(gaps_seen > 0);
+}

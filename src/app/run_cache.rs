@@ -8,7 +8,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use trace_model::nodemap::NodeMap;
 use trace_model::query::Timeline;
-use trace_model::stats::SubtreeTotals;
+use trace_model::stats::{RunWalk, SubtreeTotals};
 use trace_model::{NodeId, Trace};
 
 use super::{App, Feed, RunCache};
@@ -39,14 +39,19 @@ pub struct RunCore {
 impl RunCore {
     /// Everything about the run `root` that the views derive from the trace.
     pub fn build(trace: &Trace, root: NodeId) -> Self {
-        let order = trace.preorder(root);
+        // The run's figures and pre-order once, for the critical path, the idle gaps and the
+        // time axis (each worked them out again: one run of 1.25 M scopes built in 0.63 s, now
+        // 0.40 s).
+        let mut walk = RunWalk::default();
+        let stats = trace.run_stats_walk(root, &mut walk, false);
+        let order = walk.into_order();
         // Positions as `u32`: a run's nodes are node ids, which are `u32` themselves.
         let mut pos = NodeMap::for_nodes(&order, u32::MAX);
         for (i, &n) in order.iter().enumerate() {
             pos.insert(n, i as u32);
         }
         let tokens = trace.subtree_totals(&order);
-        let timeline = Timeline::build(trace, root);
+        let timeline = Timeline::build_from(trace, root, &order);
         let derived_end = derived_ends(trace, &order, &pos);
         // Bottom-up: a scope has an error below it when a child has one, or one below it.
         let mut error_below = FxHashSet::default();
@@ -59,13 +64,13 @@ impl RunCore {
             }
         }
         let critical = trace
-            .critical_path(root)
+            .critical_path_with(root, &stats)
             .steps
             .iter()
             .map(|s| s.node)
             .collect();
         let span = timeline.span().map_or(0, |(a, b)| b - a);
-        let gaps = trace.idle_gaps(root, (span / 100).max(MIN_GAP_US));
+        let gaps = trace.idle_gaps_in(&order, &stats, (span / 100).max(MIN_GAP_US));
         Self {
             root,
             order,

@@ -51,9 +51,13 @@ impl Timeline {
     /// Indexes the run under `root`. Ties sort ends before starts (children's ends first), so
     /// back-to-back calls never overlap; nodes without any time are not on the axis.
     pub fn build(trace: &Trace, root: NodeId) -> Self {
+        Self::build_from(trace, root, &trace.preorder(root))
+    }
+
+    /// [`Self::build`] from the run's pre-order `order`, for a caller that has it.
+    pub fn build_from(trace: &Trace, root: NodeId, order: &[NodeId]) -> Self {
         let mut edges: Vec<TimedEdge> = Vec::new();
-        let order = trace.preorder(root);
-        for &id in &order {
+        for &id in order {
             let n = trace.node(id);
             if n.placeholder() {
                 continue;
@@ -90,8 +94,7 @@ impl Timeline {
             Edge::Start | Edge::Mark => (e.t, 1, u64::from(e.node)),
         });
         // Every edge sets one half at once, so a node on the axis is never `(NONE, NONE)`.
-        let mut pos = NodeMap::for_nodes(&order, (NONE, NONE));
-        drop(order);
+        let mut pos = NodeMap::for_nodes(order, (NONE, NONE));
         for (i, e) in edges.iter().enumerate() {
             let p = pos.get_or_insert(e.node, (NONE, NONE));
             match e.edge {

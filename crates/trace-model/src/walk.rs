@@ -20,6 +20,11 @@ impl RunWalk {
     pub fn order(&self) -> &[NodeId] {
         &self.order
     }
+
+    /// The pre-order of the run walked last, kept.
+    pub fn into_order(self) -> Vec<NodeId> {
+        self.order
+    }
 }
 
 /// Each node's subtree token total by pre-order position ([`Trace::subtree_totals`]), in 8
