@@ -178,7 +178,7 @@ impl Trace {
         let id = match ev.kind {
             // Marks are never looked up by id: their (unique) ids are not kept.
             EventKind::Mark => {
-                let name = name.unwrap_or_else(|| self.strings.intern(&ev.name));
+                let name = self.name_of(name, ev);
                 if self.replayed_mark(ev, name, ts) {
                     return;
                 }
