@@ -384,9 +384,7 @@ impl Trace {
         });
         s
     }
-}
 
-impl Trace {
     /// Counts the LLM call `id` in its model's figures.
     fn add_call(&self, by_model: &mut Vec<(String, ModelStats)>, id: NodeId) {
         let model = self.node(id).model().map_or(UNKNOWN_MODEL, |m| self.str(m));

@@ -101,6 +101,13 @@ impl<'t> RunFigures<'t> {
     }
 }
 
+impl<'t> RunFigures<'t> {
+    /// A run's figures computed again for its compact row (no detail, no per-model figures).
+    fn again(trace: &'t Trace, id: NodeId, walk: &mut RunWalk) -> Self {
+        Self::compute(trace, id, false, walk, false).0
+    }
+}
+
 impl<'t> Figures<'t> {
     /// The figures of `roots`; each run's are kept (`keep`) or only its place in order.
     fn of(trace: &'t Trace, roots: &[NodeId], detail: bool, keep: bool) -> Self {
@@ -170,7 +177,7 @@ impl<'t> Figures<'t> {
         let mut walk = RunWalk::default();
         self.order
             .iter()
-            .try_for_each(|&id| each(&RunFigures::compute(trace, id, false, &mut walk, false).0))
+            .try_for_each(|&id| each(&RunFigures::again(trace, id, &mut walk)))
     }
 
     /// What `write` makes of every run's figures, in [`runs_by_start`] order, handed to
@@ -207,10 +214,7 @@ impl<'t> Figures<'t> {
                 if i > 0 {
                     out.push(b',');
                 }
-                write(
-                    &RunFigures::compute(trace, id, false, &mut walk, false).0,
-                    out,
-                )?;
+                write(&RunFigures::again(trace, id, &mut walk), out)?;
             }
             Ok(())
         };
