@@ -84,7 +84,11 @@ fn tree_marks_and_calls_follow_the_records() {
         .calls
         .rows
         .iter()
-        .map(|r| r.name(&app.trace).into_owned())
+        .map(|&r| {
+            trace_tui::app::CallRow::compute(&app.trace, r)
+                .name(&app.trace)
+                .into_owned()
+        })
         .collect();
     assert_eq!(calls.len(), 4, "{calls:?}");
     assert!(

@@ -126,12 +126,12 @@ fn tokens_view_calls_sorted_by_latency_and_enter_opens_the_call() {
         .calls
         .rows
         .iter()
-        .map(trace_tui::app::CallRow::latency_us)
+        .map(|&id| trace_tui::app::CallRow::compute(&app.trace, id).latency_us())
         .collect();
     let mut sorted = lat.clone();
     sorted.sort_by(|a, b| b.cmp(a));
     assert_eq!(lat, sorted);
-    let first = &app.calls.rows[0];
+    let first = &trace_tui::app::CallRow::compute(&app.trace, app.calls.rows[0]);
     assert_eq!(
         (first.name(&app.trace).into_owned(), first.latency_us()),
         ("web_search".to_owned(), Some(2_900_000))
@@ -145,7 +145,7 @@ fn tokens_view_calls_sorted_by_latency_and_enter_opens_the_call() {
         );
         insta::assert_snapshot!(format!("story_tokens_latency_{w}x{h}"), screen);
     }
-    let id = app.calls.rows[0].id;
+    let id = app.calls.rows[0];
     keys(&mut app, [Action::Toggle]);
     assert_eq!(app.view, View::Explorer);
     assert_eq!(app.tree.selected, Some(id));
@@ -160,7 +160,9 @@ fn tokens_view_calls_sorted_by_latency_and_enter_opens_the_call() {
         app.calls
             .rows
             .iter()
-            .all(|r| r.model(&app.trace) == "gpt-4.1"),
+            .all(
+                |&r| trace_tui::app::CallRow::compute(&app.trace, r).model(&app.trace) == "gpt-4.1"
+            ),
         "{:?}",
         app.calls.rows
     );

@@ -63,12 +63,10 @@ impl RunCore {
                 }
             }
         }
-        let critical = trace
-            .critical_path_with(root, &stats)
-            .steps
-            .iter()
-            .map(|s| s.node)
-            .collect();
+        let mut critical = FxHashSet::default();
+        trace.critical_steps(root, &stats, |s| {
+            critical.insert(s.node);
+        });
         let span = timeline.span().map_or(0, |(a, b)| b - a);
         let gaps = trace.idle_gaps_in(&order, &stats, (span / 100).max(MIN_GAP_US));
         Self {

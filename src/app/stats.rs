@@ -2,6 +2,7 @@
 //! or the selected run changed (never while drawing).
 
 use std::collections::BTreeMap;
+use trace_model::critical::PathStep;
 
 use trace_model::query::{LatencyRow, latency_top};
 use trace_model::stats::UNKNOWN_MODEL;
@@ -182,16 +183,32 @@ impl StatsView {
         self.critical_len_us = 0;
         self.run_tokens = trace_model::stats::TokenSum::default();
         if let Some(r) = run {
-            let cp = trace.critical_path(r);
-            self.run_tokens = trace.run_stats(r).tokens;
+            let stats = trace.run_stats(r);
+            // The steps the pane can show, largest first, not a million-step path.
+            let mut top = std::collections::BinaryHeap::new();
+            let length_us = trace.critical_steps(r, &stats, |s| {
+                if s.self_us > 0 {
+                    top.push((std::cmp::Reverse(s.self_us), s.order_key()));
+                    if top.len() > TOP_CALLS {
+                        top.pop();
+                    }
+                }
+            });
+            let steps: Vec<_> = top
+                .into_sorted_vec()
+                .into_iter()
+                .map(|(us, (start_us, end, node))| PathStep {
+                    node,
+                    start_us,
+                    end_us: end.0,
+                    self_us: us.0,
+                })
+                .collect();
+            self.run_tokens = stats.tokens;
             self.run_cost = trace_report::cost::run_cost(trace, r).0;
             let run_tokens = self.run_tokens.total.max(1) as f64;
-            let wall = cp.length_us.max(1) as f64;
-            self.critical_len_us = cp.length_us;
-            let mut steps: Vec<_> = cp.steps.iter().filter(|s| s.self_us > 0).collect();
-            steps.sort_by_key(|s| std::cmp::Reverse(s.self_us));
-            // Labels for the steps the pane can show, not for a million-step path.
-            steps.truncate(TOP_CALLS);
+            let wall = length_us.max(1) as f64;
+            self.critical_len_us = length_us;
             self.critical = steps
                 .iter()
                 .map(|s| {

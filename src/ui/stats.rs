@@ -11,7 +11,7 @@ use ratatui::widgets::{Paragraph, Sparkline};
 
 use super::{dur, fit, pane, right, selected_style, theme};
 use crate::app::StatsView;
-use crate::app::{App, CallSort, Pane, layout};
+use crate::app::{App, CallRow, CallSort, Pane, layout};
 use trace_model::query::LatencyRow;
 use trace_model::text::format_count;
 
@@ -151,7 +151,8 @@ fn calls_table(frame: &mut Frame, area: Rect, app: &App) {
     let h = usize::from(body.height.saturating_sub(1));
     let start = app.calls.offset.min(rows.len());
     let t = &app.trace;
-    for (i, r) in rows.iter().enumerate().skip(start).take(h) {
+    for (i, &id) in rows.iter().enumerate().skip(start).take(h) {
+        let r = CallRow::compute(t, id);
         let status = r.status(t);
         let text = format!(
             "{:<name_w$} {:<model_w$} {:>6} {:>6} {:>6} {:>7} {:>6} {:>7} {}",

@@ -119,9 +119,9 @@ impl Trace {
 
     fn set_src(&mut self, id: NodeId, end: bool, src: SourceRef) {
         if end {
-            self.cold_mut(id).end_src = Src::pack(src);
+            self.cold_mut(id).end_src = self.srcs.pack(src);
         } else {
-            self.hm(id).start_src = Src::pack(src);
+            self.hm(id).start_src = self.srcs.pack(src);
         }
         if src.item != 0 {
             self.items.insert((id, end), src.item);

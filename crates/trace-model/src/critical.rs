@@ -20,6 +20,14 @@ pub struct PathStep {
     pub self_us: i64,
 }
 
+impl PathStep {
+    /// The path's order: by start, the longer first, then by node (unique: a node is a
+    /// step at most once).
+    pub fn order_key(&self) -> (i64, std::cmp::Reverse<i64>, NodeId) {
+        (self.start_us, std::cmp::Reverse(self.end_us), self.node)
+    }
+}
+
 /// The critical path of a run.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CriticalPath {
@@ -73,21 +81,40 @@ impl Trace {
 
     /// [`Trace::critical_path`] with the run's figures already at hand.
     pub fn critical_path_with(&self, root: NodeId, stats: &RunStats) -> CriticalPath {
-        let Some((lo, hi)) = Self::run_span(stats) else {
-            return CriticalPath::default();
-        };
         let mut steps = Vec::new();
+        let length_us = self.critical_steps(root, stats, |s| steps.push(s));
+        // Each node is a step at most once, so the key is unique and an unstable sort gives
+        // the same order without the stable sort's buffer of half the steps (20 MB on one run
+        // of 1.25 M scopes, in the explorer's peak).
+        steps.sort_unstable_by_key(PathStep::order_key);
+        CriticalPath { steps, length_us }
+    }
+
+    /// The critical path's steps handed to `each` as they are found (in no set order), and
+    /// its length: for a caller that keeps a few of them, not 32 bytes a step.
+    pub fn critical_steps(
+        &self,
+        root: NodeId,
+        stats: &RunStats,
+        mut each: impl FnMut(PathStep),
+    ) -> i64 {
+        let Some((lo, hi)) = Self::run_span(stats) else {
+            return 0;
+        };
+        let mut length_us = 0;
         let mut work = vec![(root, lo, hi)];
+        let mut kids: Vec<(Span, NodeId)> = Vec::new();
         while let Some((node, lo, hi)) = work.pop() {
-            let mut kids: Vec<(Span, NodeId)> = self
-                .children(node)
-                .filter_map(|c| Some((self.span_of(c, hi)?, c)))
-                .collect();
+            kids.clear();
+            kids.extend(
+                self.children(node)
+                    .filter_map(|c| Some((self.span_of(c, hi)?, c))),
+            );
             // Latest end first; among equal ends the longest (earliest start) wins.
             kids.sort_unstable_by_key(|&((s, e), c)| (std::cmp::Reverse(e), s, c));
             let mut cursor = hi;
             let mut self_us = 0;
-            for ((s, e), c) in kids {
+            for &((s, e), c) in &kids {
                 if cursor <= lo {
                     break;
                 }
@@ -100,21 +127,15 @@ impl Trace {
                 cursor = start;
             }
             self_us += (cursor - lo).max(0);
-            steps.push(PathStep {
+            length_us += self_us;
+            each(PathStep {
                 node,
                 start_us: lo,
                 end_us: hi,
                 self_us,
             });
         }
-        // Each node is a step at most once, so the key is unique and an unstable sort gives
-        // the same order without the stable sort's buffer of half the steps (20 MB on one run
-        // of 1.25 M scopes, in the explorer's peak).
-        steps.sort_unstable_by_key(|s| (s.start_us, std::cmp::Reverse(s.end_us), s.node));
-        CriticalPath {
-            length_us: steps.iter().map(|s| s.self_us).sum(),
-            steps,
-        }
+        length_us
     }
 
     /// Stretches of the run's span in which no leaf scope (a scope with no scope below it:

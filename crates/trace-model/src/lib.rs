@@ -44,6 +44,7 @@ mod node;
 mod records;
 mod replay;
 mod skips;
+mod srcs;
 mod trace;
 
 pub use intern::{Interner, Sym};

@@ -31,6 +31,7 @@ impl Trace {
                     + self.id_text.capacity(),
             ),
             ("names", self.strings.heap_bytes()),
+            ("sources", self.srcs.heap_bytes()),
             (
                 "tokens",
                 self.tokens.capacity() * size_of::<PackedTokens>()

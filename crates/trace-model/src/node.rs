@@ -26,7 +26,7 @@ pub enum NodeKind {
 }
 
 /// One scope (start/end pair) or mark, as read from a [`Trace`]: a view over its packed parts
-/// (48 bytes per mark, 92 per scope). Rare fields (error text, tool-call id) and the ones that
+/// (40 bytes per mark, 80 per scope). Rare fields (error text, tool-call id) and the ones that
 /// need the trace's tables are on [`Trace`].
 #[derive(Debug, Clone, Copy)]
 pub struct Node<'a> {

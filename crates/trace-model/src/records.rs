@@ -1,8 +1,9 @@
 //! The packed records behind every node: [`Hot`] for all of them, [`Cold`] for scopes,
-//! [`Src`] positions, [`PackedTokens`] slots and the rare [`More`] data. Sizes are asserted:
+//! [`PackedTokens`] slots and the rare [`More`] data. Sizes are asserted:
 //! the layout is the memory budget (ARCHITECTURE.md).
 
-use crate::event::{Category, SourceRef, Tokens};
+use crate::event::{Category, Tokens};
+pub(crate) use crate::srcs::Src;
 #[cfg(doc)]
 use crate::{MAX_ABS_TIME_US, Node};
 use crate::{NodeKind, Sym, clamp_time};
@@ -13,44 +14,6 @@ pub(crate) const NONE: u32 = u32::MAX;
 pub(crate) const NO_TIME: i64 = i64::MIN;
 /// Tag bit of [`Node`]'s external id: set when the id is a UUID kept in `Trace::uuids`.
 pub(crate) const UUID_TAG: u32 = 1 << 31;
-
-/// A [`SourceRef`] packed into 16 bytes: 48-bit offset and 16-bit file in one word; line
-/// numbers saturate at `u32::MAX`. A greentic step's `item` lives in `Trace::items`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Src {
-    pos: u64,
-    len: u32,
-    line: u32,
-}
-
-const OFFSET_BITS: u32 = 48;
-const OFFSET_MASK: u64 = (1 << OFFSET_BITS) - 1;
-
-impl Src {
-    pub(crate) const NONE: Self = Self {
-        pos: u64::MAX,
-        len: 0,
-        line: 0,
-    };
-
-    pub(crate) fn pack(s: SourceRef) -> Self {
-        Self {
-            pos: (u64::from(s.file) << OFFSET_BITS) | s.offset.min(OFFSET_MASK - 1),
-            len: s.len,
-            line: u32::try_from(s.line).unwrap_or(u32::MAX),
-        }
-    }
-
-    pub(crate) fn unpack(self, item: u32) -> Option<SourceRef> {
-        (self.pos != u64::MAX).then(|| SourceRef {
-            file: (self.pos >> OFFSET_BITS) as u16,
-            line: u64::from(self.line),
-            offset: self.pos & OFFSET_MASK,
-            len: self.len,
-            item,
-        })
-    }
-}
 
 pub(crate) mod flag {
     pub const HAS_START: u8 = 1;
@@ -81,7 +44,7 @@ pub(crate) const KNOWN_CATEGORIES: [Category; 11] = [
 pub(crate) const CAT_TOOL: u16 = 3;
 pub(crate) const CAT_LLM: u16 = 4;
 
-/// The part of every node (scope or mark) that is kept for all of them: 48 bytes.
+/// The part of every node (scope or mark) that is kept for all of them: 40 bytes.
 #[derive(Debug, Clone)]
 pub(crate) struct Hot {
     pub(crate) start: i64,
@@ -97,7 +60,7 @@ pub(crate) struct Hot {
     pub(crate) flags: u8,
 }
 
-/// What only scopes need: their end, id, children, model and tokens. 44 bytes.
+/// What only scopes need: their end, id, children, model and tokens. 40 bytes.
 #[derive(Debug, Clone)]
 pub(crate) struct Cold {
     pub(crate) end: i64,
@@ -205,8 +168,8 @@ impl PackedTokens {
 }
 
 // The layout is the memory budget (ARCHITECTURE.md): keep it from growing unnoticed.
-const _: () = assert!(std::mem::size_of::<Hot>() == 48);
-const _: () = assert!(std::mem::size_of::<Cold>() == 48);
+const _: () = assert!(std::mem::size_of::<Hot>() == 40);
+const _: () = assert!(std::mem::size_of::<Cold>() == 40);
 const _: () = assert!(std::mem::size_of::<PackedTokens>() == 24);
 
 /// Rare per-node data, out of line: 24 bytes. Every tool call has one (its id), so the

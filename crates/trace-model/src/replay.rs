@@ -57,8 +57,9 @@ impl Trace {
             self.replaying_marks_of(n);
         }
         if same && !told {
-            let at = first
-                .unpack(0)
+            let at = self
+                .srcs
+                .unpack(first, 0)
                 .map_or_else(String::new, |s| format!(" (as line {})", s.line));
             let what = if ev.kind == EventKind::Start {
                 "start"

@@ -45,6 +45,8 @@ pub struct Trace {
     pub(crate) items: FxHashMap<(NodeId, bool), u32>,
     /// The producer's own cost of a call, nano-dollars (sparse: few producers report one).
     pub(crate) reported_cost: FxHashMap<NodeId, u64>,
+    /// The anchors that nodes' packed source positions count from.
+    pub(crate) srcs: crate::srcs::Sources,
     pub(crate) roots: Vec<NodeId>,
     pub(crate) loose_marks: Vec<NodeId>,
     pub(crate) files: Vec<String>,
@@ -217,14 +219,14 @@ impl Trace {
     /// Where the node's start record is.
     pub fn start_src(&self, id: NodeId) -> Option<SourceRef> {
         let item = self.items.get(&(id, false)).copied().unwrap_or(0);
-        self.hot[id as usize].start_src.unpack(item)
+        self.srcs.unpack(self.hot[id as usize].start_src, item)
     }
 
     /// Where the node's end record is.
     pub fn end_src(&self, id: NodeId) -> Option<SourceRef> {
         let item = self.items.get(&(id, true)).copied().unwrap_or(0);
         (self.hot[id as usize].kind == NodeKind::Scope)
-            .then(|| self.cold(id).end_src.unpack(item))
+            .then(|| self.srcs.unpack(self.cold(id).end_src, item))
             .flatten()
     }
 
