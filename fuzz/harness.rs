@@ -211,10 +211,16 @@ pub fn exercise(trace: &mut Trace, formats: &[Format]) {
         }
         let _ = trace.context_growth(r);
         let tl = Timeline::build(trace, r);
-        let _ = tl.span();
+        let _ = tl.span(trace);
         for t in [i64::MIN, 0, i64::MAX] {
-            let _ = tl.cursor_at_time(t);
+            let _ = tl.cursor_at_time(trace, t);
         }
+        let times: Vec<i64> = (0..tl.len())
+            .filter_map(|i| tl.edge(trace, i))
+            .map(|e| e.t)
+            .collect();
+        assert_eq!(times.len(), tl.len());
+        assert!(times.is_sorted(), "time axis out of order");
         for id in trace.preorder(r).into_iter().take(64) {
             let _ = tl.first_edge(id);
             for cursor in [0, tl.len() / 2, tl.len()] {

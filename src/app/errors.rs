@@ -118,14 +118,14 @@ impl App {
     /// The node of the event under the scrubber.
     pub fn event_node(&self) -> Option<NodeId> {
         let rc = self.run.as_ref()?;
-        rc.timeline.edges.get(self.scrub).map(|e| e.node)
+        rc.timeline.node_at(self.scrub)
     }
 
     /// Recomputes the scopes open at the scrubber, outermost first, with their elapsed time.
     pub(super) fn rebuild_open_stack(&mut self) {
         self.open_stack.clear();
         let Some(rc) = self.run.as_ref() else { return };
-        let Some(edge) = rc.timeline.edges.get(self.scrub) else {
+        let Some(edge) = rc.timeline.edge(&self.trace, self.scrub) else {
             return;
         };
         let mut depth: rustc_hash::FxHashMap<NodeId, u16> = rustc_hash::FxHashMap::default();

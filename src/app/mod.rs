@@ -28,6 +28,7 @@ mod stats;
 mod tree;
 mod update;
 
+use fixedbitset::FixedBitSet;
 use ratatui::layout::Rect;
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -159,12 +160,29 @@ pub struct RunCache {
     pub timeline: Timeline,
     /// Ends of container scopes (sessions, flows) derived from finished children.
     pub derived_end: FxHashMap<NodeId, i64>,
-    /// Scopes with an error somewhere below them (shown apart from their own errors).
-    pub error_below: FxHashSet<NodeId>,
-    /// Scopes on the run's critical path.
-    pub critical: FxHashSet<NodeId>,
+    /// Scopes with an error somewhere below them (shown apart from their own errors), by
+    /// position in `order`: [`RunCache::has_error_below`].
+    pub error_below: FixedBitSet,
+    /// Scopes on the run's critical path, by position in `order`: [`RunCache::is_critical`].
+    pub critical: FixedBitSet,
     /// Idle stretches of the run (no leaf scope running), longest first.
     pub gaps: Vec<(i64, i64)>,
+}
+
+impl RunCache {
+    /// Whether `id` is on the run's critical path.
+    pub fn is_critical(&self, id: NodeId) -> bool {
+        self.pos
+            .get(&id)
+            .is_some_and(|&p| self.critical.contains(p as usize))
+    }
+
+    /// Whether a scope below `id` has an error.
+    pub fn has_error_below(&self, id: NodeId) -> bool {
+        self.pos
+            .get(&id)
+            .is_some_and(|&p| self.error_below.contains(p as usize))
+    }
 }
 
 /// The search prompt and the last query.

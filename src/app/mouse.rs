@@ -26,13 +26,17 @@ impl App {
         } else if self.view == View::Timeline && layout::waterfall_split(areas.tree).1.contains(at)
         {
             let bars = layout::waterfall_split(areas.tree).1;
-            if let Some((t0, t1)) = self.run.as_ref().and_then(|rc| rc.timeline.span()) {
+            if let Some((t0, t1)) = self
+                .run
+                .as_ref()
+                .and_then(|rc| rc.timeline.span(&self.trace))
+            {
                 let frac = f64::from(col - bars.x) / f64::from(bars.width.max(2) - 1);
                 let t = t0 + ((t1 - t0) as f64 * frac).round() as i64;
                 let c = self
                     .run
                     .as_ref()
-                    .map_or(0, |rc| rc.timeline.cursor_at_time(t));
+                    .map_or(0, |rc| rc.timeline.cursor_at_time(&self.trace, t));
                 self.scrub_to(c as i64);
             }
         } else if tree.contains(at) {

@@ -133,7 +133,8 @@ impl App {
         let node = self
             .run
             .as_ref()
-            .map_or(0, |rc| rc.timeline.edges[self.scrub].node);
+            .and_then(|rc| rc.timeline.node_at(self.scrub))
+            .unwrap_or(0);
         self.reveal(node);
     }
 
@@ -142,14 +143,18 @@ impl App {
         let target = self.run.as_ref().and_then(|rc| {
             let (start, _) = *rc.gaps.first()?;
             // The last event at or before the gap opens: the moment work stopped.
-            let i = rc.timeline.edges.partition_point(|e| e.t <= start);
+            let i = rc.timeline.edges_until(&self.trace, start);
             Some(i.saturating_sub(1))
         });
         match target {
             Some(i) => {
                 self.pause();
                 self.scrub = i;
-                let node = self.run.as_ref().map_or(0, |rc| rc.timeline.edges[i].node);
+                let node = self
+                    .run
+                    .as_ref()
+                    .and_then(|rc| rc.timeline.node_at(i))
+                    .unwrap_or(0);
                 self.reveal(node);
             }
             None => self.search.message = Some("no idle gaps in this run".to_owned()),

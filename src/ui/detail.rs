@@ -139,13 +139,13 @@ fn wrap(line: Line<'static>, width: usize) -> Vec<Line<'static>> {
 /// with the time it had been running then.
 fn event_lines(app: &App, lines: &mut Vec<Line<'static>>) {
     let Some(rc) = app.run.as_ref() else { return };
-    let Some(edge) = rc.timeline.edges.get(app.scrub) else {
+    let Some(edge) = rc.timeline.edge(&app.trace, app.scrub) else {
         return;
     };
     let t = &app.trace;
     let n = t.node(edge.node);
     let name = clean(t.str(n.name)).into_owned();
-    let base = rc.timeline.span().map_or(0, |s| s.0);
+    let base = rc.timeline.span(t).map_or(0, |s| s.0);
     let what = match edge.edge {
         Edge::Start => format!("{name} started"),
         Edge::Mark => format!("{name} (mark)"),
@@ -217,7 +217,7 @@ fn fields(app: &App, id: NodeId, out: &mut Vec<Line<'static>>) {
     let base = app
         .run
         .as_ref()
-        .and_then(|rc| rc.timeline.span())
+        .and_then(|rc| rc.timeline.span(&app.trace))
         .map_or(0, |s| s.0);
     let at = |us: i64| format!("{} (+{})", format_us(us), dur(us - base));
     if let Some(s) = n.start_us() {
@@ -357,12 +357,7 @@ fn fields(app: &App, id: NodeId, out: &mut Vec<Line<'static>>) {
         (None, false) if n.placeholder() => {
             ("referenced as a parent, never seen".to_owned(), theme::DIM)
         }
-        (None, false)
-            if app
-                .run
-                .as_ref()
-                .is_some_and(|rc| rc.error_below.contains(&id)) =>
-        {
+        (None, false) if app.run.as_ref().is_some_and(|rc| rc.has_error_below(id)) => {
             ("ok itself · an error below".to_owned(), theme::ERROR)
         }
         (None, false) => ("ok".to_owned(), Style::new()),

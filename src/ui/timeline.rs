@@ -33,14 +33,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let lines = tree::visible_lines(app, names, false, focused);
     frame.render_widget(Paragraph::new(lines), names);
     let Some(tl) = tl else { return };
-    let Some((t0, t1)) = tl.span() else {
+    let Some((t0, t1)) = tl.span(&app.trace) else {
         frame.render_widget(
             Paragraph::new("no timed events in this run").style(theme::DIM),
             bars,
         );
         return;
     };
-    let cursor_t = tl.edges.get(app.scrub).map_or(t1, |e| e.t);
+    let cursor_t = tl.edge(&app.trace, app.scrub).map_or(t1, |e| e.t);
     let scale = Scale {
         t0,
         span: (t1 - t0).max(1),
@@ -84,10 +84,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                 style
             };
             // Solid bars are on the critical path; shaded ones ran alongside it.
-            let critical = app
-                .run
-                .as_ref()
-                .is_some_and(|rc| rc.critical.contains(&row.id));
+            let critical = app.run.as_ref().is_some_and(|rc| rc.is_critical(row.id));
             let fill = match (x0 == x1, critical) {
                 (true, _) => '▍',
                 (false, true) => '█',
@@ -116,7 +113,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             }
         }
     }
-    if let Some(e) = tl.edges.get(app.scrub) {
+    if let Some(e) = tl.edge(&app.trace, app.scrub) {
         let what = match e.edge {
             Edge::Start => "start",
             Edge::End => "end",

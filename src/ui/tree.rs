@@ -126,7 +126,7 @@ pub(super) fn row_line(app: &App, row: TreeRow, width: usize, show_model: bool) 
     let below = app
         .run
         .as_ref()
-        .is_some_and(|rc| rc.error_below.contains(&row.id));
+        .is_some_and(|rc| rc.has_error_below(row.id));
     let arrow = if below && !n.has_error() {
         format!("{}!", &arrow[..arrow.len() - 1])
     } else {
@@ -170,7 +170,7 @@ fn duration(app: &App, id: trace_model::NodeId, phase: Phase) -> (String, Style)
         .run
         .as_ref()
         .filter(|_| app.scrubbing())
-        .and_then(|rc| rc.timeline.edges.get(app.scrub))
+        .and_then(|rc| rc.timeline.edge(&app.trace, app.scrub))
         .map(|e| e.t);
     let wall = app.end_of(id).zip(n.start_us()).map(|(e, s)| e - s);
     match (phase, wall, cursor_t) {
