@@ -47,7 +47,13 @@ fn each_crate_depends_only_on_its_lower_layers() {
     let allowed: &[(&str, &[&str])] = &[
         (
             "trace-model",
-            &["fixedbitset", "hashbrown", "rustc-hash", "thiserror", "uuid"],
+            &[
+                "fixedbitset",
+                "hashbrown",
+                "rustc-hash",
+                "thiserror",
+                "uuid",
+            ],
         ),
         (
             "trace-formats",
