@@ -2,8 +2,8 @@
 //! or the selected run changed (never while drawing).
 
 use std::collections::BTreeMap;
-use trace_model::critical::PathStep;
 
+use trace_model::critical::PathStep;
 use trace_model::query::{LatencyRow, latency_top};
 use trace_model::stats::UNKNOWN_MODEL;
 use trace_model::text::clean;

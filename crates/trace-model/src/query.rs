@@ -62,6 +62,12 @@ fn edge_key(t: i64, end: bool, node: NodeId) -> EdgeKey {
     [(k >> 32) as u32, k as u32, node]
 }
 
+/// The node and side (`true`: an end) of a key made by [`edge_key`].
+fn key_edge(k: &EdgeKey) -> (NodeId, bool) {
+    let end = k[1] & 1 == 0;
+    (if end { u32::MAX - k[2] } else { k[2] }, end)
+}
+
 fn key_order(k: &EdgeKey) -> (i64, u32) {
     ((i64::from(k[0] as i32) << 32) | i64::from(k[1]), k[2])
 }
@@ -100,9 +106,9 @@ impl Timeline {
             .into_iter()
             .enumerate()
             .map(|(i, k)| {
-                let end = k[1] & 1 == 0;
+                let (node, end) = key_edge(&k);
                 ends.set(i, end);
-                if end { u32::MAX - k[2] } else { k[2] }
+                node
             })
             .collect();
         // In place the capacity stays the keys' (three ids a key), and so would their pages.
