@@ -4,7 +4,7 @@
 use crate::event::{Category, Event, EventKind, Failure, SourceRef, Tokens};
 use crate::ids::Key;
 use crate::records::{
-    CAT_LLM, CAT_TOOL, Cold, Hot, KNOWN_CATEGORIES, More, NO_TIME, NONE, PackedTokens, Src,
+    CAT_LLM, CAT_TOOL, Cold, Hot, KNOWN_CATEGORIES, More, NO_TIME, NONE, PackedTokens, Src, T32,
     UUID_TAG, flag, opt, opt_time, pack_time,
 };
 use crate::{Diagnostic, MAX_DIAGNOSTICS, NodeId, NodeKind, Sym, Trace, clamp_time};
@@ -24,7 +24,7 @@ impl Trace {
     /// Warns when scope `id`, its start and end both known, ends before it starts (kept as
     /// written: the durations shown are then 0, the tree shows the negative one).
     fn check_order(&mut self, id: NodeId, ev: &Event<'_>) {
-        let (start, end) = (self.hot[id as usize].start, self.cold(id).end);
+        let (start, end) = (self.start_time(id), self.end_time(id));
         if start != NO_TIME && end != NO_TIME && end < start {
             self.warn(
                 ev.src,
@@ -63,7 +63,7 @@ impl Trace {
             }
         };
         self.hot.push(Hot {
-            start: NO_TIME,
+            start: T32::NONE,
             start_src: Src::NONE,
             name,
             parent: NONE,
@@ -183,8 +183,8 @@ impl Trace {
                     return;
                 }
                 let id = self.new_node(None, name);
+                self.set_start(id, pack_time(ts));
                 let n = self.hm(id);
-                n.start = pack_time(ts);
                 n.set(flag::HAS_START | flag::HAS_END, true);
                 self.set_src(id, false, ev.src);
                 if let Some(c) = &ev.category {
@@ -223,9 +223,9 @@ impl Trace {
                 };
                 self.set_id(key, id);
                 time_before = self.node(id).sort_time();
+                self.set_start(id, pack_time(ts));
                 let n = self.hm(id);
                 n.set(flag::HAS_START, true);
-                n.start = pack_time(ts);
                 n.set(flag::START_ESTIMATED, false);
                 n.set(flag::CONTAINER, n.flag(flag::CONTAINER) || ev.container);
                 self.set_src(id, false, ev.src);
@@ -272,18 +272,17 @@ impl Trace {
                 };
                 time_before = self.node(id).sort_time();
                 self.hm(id).set(flag::HAS_END, true);
-                let old_end = opt_time(self.cold(id).end);
+                let old_end = opt_time(self.end_time(id));
                 if !resettle || ts.is_some_and(|t| old_end.is_none_or(|o| t >= o)) {
-                    self.cold_mut(id).end = pack_time(ts);
+                    self.set_end(id, pack_time(ts));
                 }
                 if let Some(ok) = ev.settles {
                     self.more_mut(id).settled = Some(ok);
                 }
                 if !self.hot[id as usize].flag(flag::HAS_START) {
                     if let (Some(end), Some(d)) = (ts, ev.duration_us.map(clamp_time)) {
-                        let n = self.hm(id);
-                        n.start = clamp_time(end.saturating_sub(d));
-                        n.set(flag::START_ESTIMATED, true);
+                        self.set_start(id, clamp_time(end.saturating_sub(d)));
+                        self.hm(id).set(flag::START_ESTIMATED, true);
                     }
                 }
                 self.set_src(id, true, ev.src);
@@ -385,10 +384,10 @@ impl Trace {
             if ev.kind != EventKind::Start || !h.flag(flag::HAS_START) {
                 return false;
             }
-            let (old, new) = (opt_time(h.start), ev.ts_us.map(clamp_time));
+            let (old, new) = (opt_time(self.start_time(n)), ev.ts_us.map(clamp_time));
             if let Some(t) = new.filter(|&t| old.is_none_or(|o| t < o)) {
                 self.generation += 1;
-                self.hm(n).start = t;
+                self.set_start(n, t);
                 self.set_src(n, false, ev.src);
                 if let Some(p) = opt(self.hot[n as usize].parent) {
                     self.mark_unsorted(p);

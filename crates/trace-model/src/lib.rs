@@ -45,6 +45,7 @@ mod records;
 mod replay;
 mod skips;
 mod srcs;
+mod times;
 mod trace;
 
 pub use intern::{Interner, Sym};

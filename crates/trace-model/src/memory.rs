@@ -32,6 +32,7 @@ impl Trace {
             ),
             ("names", self.strings.heap_bytes()),
             ("sources", self.srcs.heap_bytes()),
+            ("times", self.times.heap_bytes()),
             (
                 "tokens",
                 self.tokens.capacity() * size_of::<PackedTokens>()

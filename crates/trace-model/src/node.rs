@@ -26,7 +26,7 @@ pub enum NodeKind {
 }
 
 /// One scope (start/end pair) or mark, as read from a [`Trace`]: a view over its packed parts
-/// (40 bytes per mark, 80 per scope). Rare fields (error text, tool-call id) and the ones that
+/// (36 bytes per mark, 72 per scope). Rare fields (error text, tool-call id) and the ones that
 /// need the trace's tables are on [`Trace`].
 #[derive(Debug, Clone, Copy)]
 pub struct Node<'a> {
@@ -34,6 +34,9 @@ pub struct Node<'a> {
     pub name: Sym,
     pub(crate) hot: &'a Hot,
     pub(crate) cold: &'a Cold,
+    /// The times, unpacked (`NO_TIME` for none; a mark's end is none).
+    pub(crate) start: i64,
+    pub(crate) end: i64,
 }
 
 impl Node<'_> {
@@ -42,14 +45,14 @@ impl Node<'_> {
     }
 
     pub fn start_us(&self) -> Option<i64> {
-        opt_time(self.hot.start)
+        opt_time(self.start)
     }
 
     /// A mark's end is its time.
     pub fn end_us(&self) -> Option<i64> {
         match self.kind {
             NodeKind::Mark => self.start_us(),
-            NodeKind::Scope => opt_time(self.cold.end),
+            NodeKind::Scope => opt_time(self.end),
         }
     }
 
@@ -113,7 +116,11 @@ impl Node<'_> {
 
     /// The time the node sorts by: start, else end.
     pub fn sort_time(&self) -> Option<i64> {
-        self.hot.sort_time(self.cold)
+        self.start_us().or(if self.kind == NodeKind::Mark {
+            None
+        } else {
+            opt_time(self.end)
+        })
     }
 }
 

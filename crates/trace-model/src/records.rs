@@ -4,6 +4,7 @@
 
 use crate::event::{Category, Tokens};
 pub(crate) use crate::srcs::Src;
+pub(crate) use crate::times::T32;
 #[cfg(doc)]
 use crate::{MAX_ABS_TIME_US, Node};
 use crate::{NodeKind, Sym, clamp_time};
@@ -44,10 +45,11 @@ pub(crate) const KNOWN_CATEGORIES: [Category; 11] = [
 pub(crate) const CAT_TOOL: u16 = 3;
 pub(crate) const CAT_LLM: u16 = 4;
 
-/// The part of every node (scope or mark) that is kept for all of them: 40 bytes.
+/// The part of every node (scope or mark) that is kept for all of them: 36 bytes.
 #[derive(Debug, Clone)]
 pub(crate) struct Hot {
-    pub(crate) start: i64,
+    /// Read and written through `Trace::times`.
+    pub(crate) start: T32,
     pub(crate) start_src: Src,
     pub(crate) name: Sym,
     pub(crate) parent: u32,
@@ -60,10 +62,11 @@ pub(crate) struct Hot {
     pub(crate) flags: u8,
 }
 
-/// What only scopes need: their end, id, children, model and tokens. 40 bytes.
+/// What only scopes need: their end, id, children, model and tokens. 36 bytes.
 #[derive(Debug, Clone)]
 pub(crate) struct Cold {
-    pub(crate) end: i64,
+    /// Read and written through `Trace::times` (by the node's id).
+    pub(crate) end: T32,
     pub(crate) end_src: Src,
     /// The producer's id: an index into `Trace::str_ids`, or with [`UUID_TAG`] into
     /// `Trace::uuids`.
@@ -80,7 +83,7 @@ pub(crate) struct Cold {
 
 impl Cold {
     pub(crate) const EMPTY: Self = Self {
-        end: NO_TIME,
+        end: T32::NONE,
         end_src: Src::NONE,
         ext: 0,
         first_child: NONE,
@@ -168,8 +171,8 @@ impl PackedTokens {
 }
 
 // The layout is the memory budget (ARCHITECTURE.md): keep it from growing unnoticed.
-const _: () = assert!(std::mem::size_of::<Hot>() == 40);
-const _: () = assert!(std::mem::size_of::<Cold>() == 40);
+const _: () = assert!(std::mem::size_of::<Hot>() == 36);
+const _: () = assert!(std::mem::size_of::<Cold>() == 36);
 const _: () = assert!(std::mem::size_of::<PackedTokens>() == 24);
 
 /// Rare per-node data, out of line: 24 bytes. Every tool call has one (its id), so the
@@ -272,14 +275,6 @@ impl Hot {
         } else {
             self.flags &= !f;
         }
-    }
-
-    pub(crate) fn sort_time(&self, cold: &Cold) -> Option<i64> {
-        opt_time(self.start).or(if self.kind == NodeKind::Mark {
-            None
-        } else {
-            opt_time(cold.end)
-        })
     }
 }
 

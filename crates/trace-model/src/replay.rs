@@ -36,14 +36,14 @@ impl Trace {
         }
         let (same, first) = match ev.kind {
             EventKind::Start => (
-                hot.flag(flag::HAS_START) && hot.start == pack_time(ts),
+                hot.flag(flag::HAS_START) && self.start_time(n) == pack_time(ts),
                 hot.start_src,
             ),
             EventKind::End => {
                 let cold = self.cold(n);
                 let same = ev.settles.is_none()
                     && hot.flag(flag::HAS_END)
-                    && cold.end == pack_time(ts)
+                    && self.end_time(n) == pack_time(ts)
                     && self.tokens(n) == ev.tokens
                     && ev.failure.is_error() == self.node(n).has_error();
                 (same, cold.end_src)
@@ -83,7 +83,7 @@ impl Trace {
             let h = &self.hot[c as usize];
             if h.kind == NodeKind::Mark {
                 *marks
-                    .entry((h.start, h.name, h.flag(flag::HAS_ERROR)))
+                    .entry((self.start_time(c), h.name, h.flag(flag::HAS_ERROR)))
                     .or_default() += 1;
             }
         }

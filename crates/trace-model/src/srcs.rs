@@ -17,11 +17,20 @@ const LONG: u64 = (1 << LEN_BITS) - 1;
 const MAX_ANCHORS: usize = (1 << ANCHOR_BITS) - 1;
 
 /// A packed source position: anchor index, offset and line past the anchor's, and length.
+/// Two 32-bit halves (high first), so the records holding one need only 4-byte alignment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Src(u64);
+pub(crate) struct Src([u32; 2]);
 
 impl Src {
-    pub(crate) const NONE: Self = Self(u64::MAX);
+    pub(crate) const NONE: Self = Self([u32::MAX; 2]);
+
+    fn new(bits: u64) -> Self {
+        Self([(bits >> 32) as u32, bits as u32])
+    }
+
+    fn bits(self) -> u64 {
+        (u64::from(self.0[0]) << 32) | u64::from(self.0[1])
+    }
 }
 
 /// A full position that nearby [`Src`]s count from. `len` is the record's length when it
@@ -70,7 +79,7 @@ impl Sources {
         }
         self.last[file] = i;
         if long {
-            Src((u64::from(i) << (64 - ANCHOR_BITS)) | LONG)
+            Src::new((u64::from(i) << (64 - ANCHOR_BITS)) | LONG)
         } else {
             Self::relative(i, &anchor, s).unwrap_or(Src::NONE)
         }
@@ -85,16 +94,19 @@ impl Sources {
             && line < 1 << LINE_BITS
             && u64::from(s.len) < LONG;
         fits.then(|| {
-            Src((u64::from(i) << (64 - ANCHOR_BITS))
-                | (off << (LINE_BITS + LEN_BITS))
-                | (line << LEN_BITS)
-                | u64::from(s.len))
+            Src::new(
+                (u64::from(i) << (64 - ANCHOR_BITS))
+                    | (off << (LINE_BITS + LEN_BITS))
+                    | (line << LEN_BITS)
+                    | u64::from(s.len),
+            )
         })
     }
 
     pub(crate) fn unpack(&self, src: Src, item: u32) -> Option<SourceRef> {
-        let a = self.anchors.get((src.0 >> (64 - ANCHOR_BITS)) as usize)?;
-        let field = |shift: u32, bits: u32| (src.0 >> shift) & ((1 << bits) - 1);
+        let bits = src.bits();
+        let a = self.anchors.get((bits >> (64 - ANCHOR_BITS)) as usize)?;
+        let field = |shift: u32, n: u32| (bits >> shift) & ((1 << n) - 1);
         let len = field(0, LEN_BITS);
         Some(SourceRef {
             file: a.file,

@@ -7,6 +7,7 @@ use rustc_hash::FxHashMap;
 use crate::event::{Category, SourceRef, Tokens};
 use crate::ids::{StrEntry, UuidEntry};
 use crate::records::{Cold, Hot, KNOWN_CATEGORIES, More, PackedTokens, flag, opt};
+use crate::times::Edge;
 use crate::{Children, Interner, Node, NodeId, NodeKind, Sym};
 
 /// How many diagnostics are kept verbatim; the rest are only counted.
@@ -25,6 +26,8 @@ pub struct Diagnostic {
 pub struct Trace {
     pub(crate) hot: Vec<Hot>,
     pub(crate) cold: Vec<Cold>,
+    /// What nodes' packed starts and ends count from.
+    pub(crate) times: crate::times::Times,
     /// Scopes by non-UUID producer id.
     pub(crate) ids: HashTable<u32>,
     /// Non-UUID ids: their text in one arena, and the node registered under each.
@@ -107,12 +110,45 @@ impl Trace {
 
     pub fn node(&self, id: NodeId) -> Node<'_> {
         let hot = &self.hot[id as usize];
+        let cold = self.cold_of(hot);
         Node {
             kind: hot.kind,
             name: hot.name,
             hot,
-            cold: self.cold_of(hot),
+            cold,
+            start: self.times.get(id, Edge::Start, hot.start),
+            end: self.times.get(id, Edge::End, cold.end),
         }
+    }
+
+    /// A node's start, packed ([`NO_TIME`] for none).
+    ///
+    /// [`NO_TIME`]: crate::records::NO_TIME
+    pub(crate) fn start_time(&self, id: NodeId) -> i64 {
+        self.times.get(id, Edge::Start, self.hot[id as usize].start)
+    }
+
+    /// A scope's end, packed ([`NO_TIME`] for none, and for a mark).
+    ///
+    /// [`NO_TIME`]: crate::records::NO_TIME
+    pub(crate) fn end_time(&self, id: NodeId) -> i64 {
+        let hot = &self.hot[id as usize];
+        self.times.get(id, Edge::End, self.cold_of(hot).end)
+    }
+
+    /// Sets a node's start ([`NO_TIME`] for none, else a clamped time).
+    ///
+    /// [`NO_TIME`]: crate::records::NO_TIME
+    pub(crate) fn set_start(&mut self, id: NodeId, t: i64) {
+        let h = &mut self.hot[id as usize];
+        h.start = self.times.set(id, Edge::Start, h.start, t);
+    }
+
+    /// Sets a scope's end, as [`Self::set_start`].
+    pub(crate) fn set_end(&mut self, id: NodeId, t: i64) {
+        let i = self.hot[id as usize].scope;
+        let c = &mut self.cold[i as usize];
+        c.end = self.times.set(id, Edge::End, c.end, t);
     }
 
     /// How many nodes there are; ids run from 0 to this.
