@@ -51,17 +51,22 @@ impl Trace {
     /// A new node: a scope when it has a key, else a mark.
     pub(crate) fn new_node(&mut self, key: Option<Key>, name: Sym) -> NodeId {
         let id = self.hot.len() as NodeId;
-        let (kind, scope) = match key {
-            None => (NodeKind::Mark, NONE),
+        let kind = match key {
+            None => NodeKind::Mark,
             Some(key) => {
                 let ext = match key {
                     Key::Str(e) => e,
                     Key::Uuid(e) => e | UUID_TAG,
                 };
                 self.cold.push(Cold { ext, ..Cold::EMPTY });
-                (NodeKind::Scope, (self.cold.len() - 1) as u32)
+                NodeKind::Scope
             }
         };
+        let scope = self.scope_ranks.push(id, kind == NodeKind::Scope);
+        debug_assert_eq!(
+            scope.map(|i| i as usize + 1),
+            (kind == NodeKind::Scope).then_some(self.cold.len())
+        );
         self.hot.push(Hot {
             start: T32::NONE,
             start_src: Src::NONE,
@@ -69,7 +74,6 @@ impl Trace {
             parent: NONE,
             next_sibling: NONE,
             more: NONE,
-            scope,
             category: 0,
             kind,
             flags: 0,

@@ -41,6 +41,7 @@ mod ids;
 mod link;
 mod memory;
 mod node;
+mod ranks;
 mod records;
 mod replay;
 mod skips;

@@ -18,7 +18,10 @@ impl Trace {
     pub fn memory_by_table(&self) -> Vec<(&'static str, usize)> {
         let mut rows = vec![
             ("nodes", self.hot.capacity() * size_of::<Hot>()),
-            ("scopes", self.cold.capacity() * size_of::<Cold>()),
+            (
+                "scopes",
+                self.cold.capacity() * size_of::<Cold>() + self.scope_ranks.heap_bytes(),
+            ),
             (
                 "uuid ids",
                 self.uuids.capacity() * size_of::<UuidEntry>()

@@ -26,7 +26,7 @@ pub enum NodeKind {
 }
 
 /// One scope (start/end pair) or mark, as read from a [`Trace`]: a view over its packed parts
-/// (36 bytes per mark, 72 per scope). Rare fields (error text, tool-call id) and the ones that
+/// (32 bytes per mark, 68 per scope). Rare fields (error text, tool-call id) and the ones that
 /// need the trace's tables are on [`Trace`].
 #[derive(Debug, Clone, Copy)]
 pub struct Node<'a> {

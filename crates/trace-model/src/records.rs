@@ -45,7 +45,8 @@ pub(crate) const KNOWN_CATEGORIES: [Category; 11] = [
 pub(crate) const CAT_TOOL: u16 = 3;
 pub(crate) const CAT_LLM: u16 = 4;
 
-/// The part of every node (scope or mark) that is kept for all of them: 36 bytes.
+/// The part of every node (scope or mark) that is kept for all of them: 32 bytes. A scope's
+/// [`Cold`] part is found by its rank among the scopes (`ranks.rs`).
 #[derive(Debug, Clone)]
 pub(crate) struct Hot {
     /// Read and written through `Trace::times`.
@@ -55,8 +56,6 @@ pub(crate) struct Hot {
     pub(crate) parent: u32,
     pub(crate) next_sibling: u32,
     pub(crate) more: u32,
-    /// Index of the scope's [`Cold`] part; `NONE` for a mark.
-    pub(crate) scope: u32,
     pub(crate) category: u16,
     pub(crate) kind: NodeKind,
     pub(crate) flags: u8,
@@ -171,7 +170,7 @@ impl PackedTokens {
 }
 
 // The layout is the memory budget (ARCHITECTURE.md): keep it from growing unnoticed.
-const _: () = assert!(std::mem::size_of::<Hot>() == 36);
+const _: () = assert!(std::mem::size_of::<Hot>() == 32);
 const _: () = assert!(std::mem::size_of::<Cold>() == 36);
 const _: () = assert!(std::mem::size_of::<PackedTokens>() == 24);
 

@@ -26,6 +26,8 @@ pub struct Diagnostic {
 pub struct Trace {
     pub(crate) hot: Vec<Hot>,
     pub(crate) cold: Vec<Cold>,
+    /// Which nodes are scopes: each scope's index in `cold`.
+    pub(crate) scope_ranks: crate::ranks::ScopeRanks,
     /// What nodes' packed starts and ends count from.
     pub(crate) times: crate::times::Times,
     /// Scopes by non-UUID producer id.
@@ -110,7 +112,7 @@ impl Trace {
 
     pub fn node(&self, id: NodeId) -> Node<'_> {
         let hot = &self.hot[id as usize];
-        let cold = self.cold_of(hot);
+        let cold = self.cold(id);
         Node {
             kind: hot.kind,
             name: hot.name,
@@ -132,8 +134,7 @@ impl Trace {
     ///
     /// [`NO_TIME`]: crate::records::NO_TIME
     pub(crate) fn end_time(&self, id: NodeId) -> i64 {
-        let hot = &self.hot[id as usize];
-        self.times.get(id, Edge::End, self.cold_of(hot).end)
+        self.times.get(id, Edge::End, self.cold(id).end)
     }
 
     /// Sets a node's start ([`NO_TIME`] for none, else a clamped time).
@@ -146,9 +147,10 @@ impl Trace {
 
     /// Sets a scope's end, as [`Self::set_start`].
     pub(crate) fn set_end(&mut self, id: NodeId, t: i64) {
-        let i = self.hot[id as usize].scope;
-        let c = &mut self.cold[i as usize];
-        c.end = self.times.set(id, Edge::End, c.end, t);
+        let c = self.cold_mut(id);
+        let old = c.end;
+        let end = self.times.set(id, Edge::End, old, t);
+        self.cold_mut(id).end = end;
     }
 
     /// How many nodes there are; ids run from 0 to this.
@@ -161,17 +163,16 @@ impl Trace {
         0..self.hot.len() as NodeId
     }
 
-    pub(crate) fn cold_of(&self, hot: &Hot) -> &Cold {
-        opt(hot.scope).map_or(&Cold::EMPTY, |i| &self.cold[i as usize])
-    }
-
+    /// The scope part of a node; a mark's is empty.
     pub(crate) fn cold(&self, id: NodeId) -> &Cold {
-        self.cold_of(&self.hot[id as usize])
+        self.scope_ranks
+            .index(id)
+            .map_or(&Cold::EMPTY, |i| &self.cold[i as usize])
     }
 
     /// The scope part of a node; marks have none, and are never given one.
     pub(crate) fn cold_mut(&mut self, id: NodeId) -> &mut Cold {
-        let i = self.hot[id as usize].scope;
+        let i = self.scope_ranks.index(id).unwrap_or(u32::MAX);
         &mut self.cold[i as usize]
     }
 
